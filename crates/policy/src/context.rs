@@ -1,0 +1,100 @@
+//! The request context: condition keys and their values, as text.
+//!
+//! Keys compare without regard to case, as IAM's condition keys do. A key may
+//! carry several values (a multi-valued key such as `aws:TagKeys`).
+
+/// One key and its values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextEntry {
+    key: Box<str>,
+    values: Vec<Box<str>>,
+}
+
+impl ContextEntry {
+    /// The key, as given.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The values, as text (numbers and booleans in their JSON spelling).
+    pub fn values(&self) -> &[Box<str>] {
+        &self.values
+    }
+}
+
+/// Condition keys with their values.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestContext {
+    entries: Vec<ContextEntry>,
+}
+
+impl RequestContext {
+    /// An empty context.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `key` to `values`, replacing any earlier value of the same key.
+    pub fn insert(&mut self, key: &str, values: Vec<String>) {
+        let values = values.into_iter().map(String::into_boxed_str).collect();
+        match self
+            .entries
+            .iter_mut()
+            .find(|e| e.key.eq_ignore_ascii_case(key))
+        {
+            Some(entry) => entry.values = values,
+            None => self.entries.push(ContextEntry {
+                key: key.into(),
+                values,
+            }),
+        }
+    }
+
+    /// The values of `key`, if the context has it.
+    pub fn get(&self, key: &str) -> Option<&[Box<str>]> {
+        self.entries
+            .iter()
+            .find(|e| e.key.eq_ignore_ascii_case(key))
+            .map(|e| e.values.as_slice())
+    }
+
+    /// True when the context has `key`.
+    pub fn contains(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// The entries, in insertion order.
+    pub fn entries(&self) -> &[ContextEntry] {
+        &self.entries
+    }
+
+    /// The number of keys.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// The context a request is evaluated in: the keys the caller gave, then the
+/// keys derived from the principal (a given key wins).
+#[derive(Debug, Clone, Copy)]
+pub struct ContextView<'a> {
+    given: &'a RequestContext,
+    derived: &'a RequestContext,
+}
+
+impl<'a> ContextView<'a> {
+    /// A view over the caller's keys and the principal's derived keys.
+    pub fn new(given: &'a RequestContext, derived: &'a RequestContext) -> Self {
+        Self { given, derived }
+    }
+
+    /// The values of `key`, from the caller's keys first.
+    pub fn get(&self, key: &str) -> Option<&'a [Box<str>]> {
+        self.given.get(key).or_else(|| self.derived.get(key))
+    }
+}

@@ -1,0 +1,186 @@
+//! One authorization question: the policies that apply, grouped by kind, and
+//! the request. Also the answer: the decision and the statements behind it.
+//! The compiled engine and the reference interpreter both take and give these.
+
+use std::fmt;
+
+use crate::context::{ContextView, RequestContext};
+use crate::document::{Effect, PolicyDocument};
+use crate::identity::RequestPrincipal;
+
+/// A policy document with the label that names it in answers and errors
+/// (`identityPolicies[0]`, `resourcePolicy`, or a store path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedPolicy {
+    /// How answers refer to this policy.
+    pub label: String,
+    /// The parsed document.
+    pub document: PolicyDocument,
+}
+
+impl NamedPolicy {
+    /// A labelled policy.
+    pub fn new(label: impl Into<String>, document: PolicyDocument) -> Self {
+        Self {
+            label: label.into(),
+            document,
+        }
+    }
+}
+
+/// The policies that apply to one request, by kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PolicySet {
+    /// Policies attached to the principal (user, its groups, or role).
+    pub identity: Vec<NamedPolicy>,
+    /// The principal's permissions boundary.
+    pub permissions_boundary: Option<NamedPolicy>,
+    /// The session policies; `None` when the session was given none.
+    pub session: Option<Vec<NamedPolicy>>,
+    /// SCPs per level of the principal's organization path, root first;
+    /// empty when the account is not governed by SCPs.
+    pub service_control: Vec<Vec<NamedPolicy>>,
+    /// RCPs per level of the resource's organization path; the full-access
+    /// RCP is implicit at every level.
+    pub resource_control: Vec<Vec<NamedPolicy>>,
+    /// The resource's resource-based policy.
+    pub resource: Option<NamedPolicy>,
+}
+
+impl PolicySet {
+    /// Every policy with its role, in the canonical order answers use:
+    /// identity, boundary, session, SCP levels, RCP levels, resource.
+    pub fn policies(&self) -> impl Iterator<Item = &NamedPolicy> {
+        self.identity
+            .iter()
+            .chain(self.permissions_boundary.iter())
+            .chain(self.session.iter().flatten())
+            .chain(self.service_control.iter().flatten())
+            .chain(self.resource_control.iter().flatten())
+            .chain(self.resource.iter())
+    }
+
+    /// The number of statements in all policies.
+    pub fn statement_count(&self) -> usize {
+        self.policies().map(|p| p.document.statements.len()).sum()
+    }
+}
+
+/// A request: who asks to do what to which resource, and in what context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    principal: RequestPrincipal,
+    derived: RequestContext,
+    /// The action, `service:Name`.
+    pub action: String,
+    /// The resource ARN, or `*`.
+    pub resource: String,
+    /// The account that owns the resource, when the caller says so.
+    pub resource_account: Option<String>,
+    /// The condition keys the caller gives.
+    pub context: RequestContext,
+}
+
+impl Request {
+    /// A request with an empty context.
+    pub fn new(principal: RequestPrincipal, action: impl Into<String>, resource: impl Into<String>) -> Self {
+        let derived = principal.derived_context();
+        Self {
+            principal,
+            derived,
+            action: action.into(),
+            resource: resource.into(),
+            resource_account: None,
+            context: RequestContext::new(),
+        }
+    }
+
+    /// The principal.
+    pub fn principal(&self) -> &RequestPrincipal {
+        &self.principal
+    }
+
+    /// The keys that follow from the principal.
+    pub fn derived_context(&self) -> &RequestContext {
+        &self.derived
+    }
+
+    /// The context conditions and variables see: given keys, then derived ones.
+    pub fn context_view(&self) -> ContextView<'_> {
+        ContextView::new(&self.context, &self.derived)
+    }
+
+    /// The account that owns the resource: the given one, else the ARN's
+    /// account field, else (S3 buckets, `*`) the principal's account.
+    pub fn effective_resource_account(&self) -> Option<&str> {
+        if let Some(account) = &self.resource_account {
+            return Some(account);
+        }
+        match crate::arn::Arn::parse(&self.resource) {
+            Some(arn) if !arn.account.is_empty() => Some(arn.account),
+            _ => self.principal.account(),
+        }
+    }
+}
+
+/// The three outcomes of IAM evaluation (AWS's `EvalDecision`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DecisionKind {
+    /// Some policy allows and nothing denies.
+    Allowed,
+    /// An applicable statement denies.
+    ExplicitDeny,
+    /// Nothing denies, but what must allow does not.
+    ImplicitDeny,
+}
+
+impl DecisionKind {
+    /// The contract's spelling: `allowed`, `explicitDeny`, `implicitDeny`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionKind::Allowed => "allowed",
+            DecisionKind::ExplicitDeny => "explicitDeny",
+            DecisionKind::ImplicitDeny => "implicitDeny",
+        }
+    }
+
+    /// Reads the contract's spelling.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "allowed" => Some(DecisionKind::Allowed),
+            "explicitDeny" => Some(DecisionKind::ExplicitDeny),
+            "implicitDeny" => Some(DecisionKind::ImplicitDeny),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for DecisionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A statement that decided an answer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DecisiveStatement {
+    /// The label of its policy.
+    pub policy: String,
+    /// Its position in the policy's `Statement` list.
+    pub index: usize,
+    /// Its `Sid`, if any.
+    pub sid: Option<String>,
+    /// Its effect.
+    pub effect: Effect,
+}
+
+/// The answer to a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// Allowed, explicitly denied, or implicitly denied.
+    pub kind: DecisionKind,
+    /// For an explicit deny, every applicable `Deny` statement; when allowed,
+    /// every applicable `Allow` statement; empty for an implicit deny. In the
+    /// canonical policy order of [`PolicySet::policies`], then statement order.
+    pub decisive: Vec<DecisiveStatement>,
+}
