@@ -1,1 +1,244 @@
-//! placeholder
+//! Lowers an IAM [`PolicySet`] into a [`TableSet`]: immutable decision tables
+//! that answer "which statements can apply to this request?" without looking
+//! at the others.
+//!
+//! - Actions are interned ([`ActionVocabulary`]): a request's action resolves
+//!   once to its literal id and the wildcard patterns that match it.
+//! - Each policy kind (identity, boundary, session, each SCP and RCP level,
+//!   resource policy) becomes a [`Group`] of two indexes, denies and allows,
+//!   keyed by action, then by resource (exact ARNs hashed, literal prefixes in
+//!   an Aho-Corasick automaton).
+//! - Conditions become [`CompiledCondition`]s with parsed operands.
+//!
+//! The engine crate combines what the groups report with IAM's logic. The
+//! compiler only builds; tables are `Send + Sync` and never change.
+//!
+//! ```
+//! use tollgate_policy::{NamedPolicy, PolicyDocument, PolicyKind, PolicySet};
+//!
+//! let doc = PolicyDocument::parse(
+//!     r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}}"#,
+//!     PolicyKind::Identity,
+//! ).unwrap();
+//! let set = PolicySet { identity: vec![NamedPolicy::new("identityPolicies[0]", doc)], ..Default::default() };
+//! let compiled = tollgate_compiler::compile(&set).unwrap();
+//! assert_eq!(compiled.tables.stats().statements, 1);
+//! ```
+
+mod condition_program;
+mod lint;
+mod principal_matcher;
+mod resource_index;
+mod statement;
+mod statement_index;
+mod table_set;
+mod vocabulary;
+
+pub use condition_program::CompiledCondition;
+pub use lint::CompileWarning;
+pub use principal_matcher::{PrincipalMatcher, Strength};
+pub use statement::{CompiledStatement, RequestView, StatementId};
+pub use table_set::{Group, TableSet, TableStats};
+pub use vocabulary::{ActionId, ActionVocabulary, ResolvedAction, WildcardId};
+
+use tollgate_policy::{Effect, NamedPolicy, PolicySet};
+
+use crate::statement_index::StatementIndexBuilder;
+
+/// Limits that keep a hostile policy set from using unbounded memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CompilerConfig {
+    /// Most statements in one table set.
+    pub max_statements: usize,
+    /// Most index entries (statement × action pattern × resource pattern).
+    pub max_index_entries: usize,
+}
+
+impl Default for CompilerConfig {
+    fn default() -> Self {
+        Self {
+            max_statements: 5_000_000,
+            max_index_entries: 50_000_000,
+        }
+    }
+}
+
+/// Why a policy set could not be compiled.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CompileError {
+    /// The set has more statements than the configuration allows.
+    #[error("the policy set has {count} statements, more than the limit of {limit}")]
+    TooManyStatements {
+        /// Statements in the set.
+        count: usize,
+        /// The configured limit.
+        limit: usize,
+    },
+    /// The indexes would hold more entries than the configuration allows.
+    #[error("the policy set needs {count} index entries, more than the limit of {limit}")]
+    TooManyIndexEntries {
+        /// Entries needed.
+        count: usize,
+        /// The configured limit.
+        limit: usize,
+    },
+    /// The resource prefix automaton could not be built.
+    #[error("cannot build the resource index: {0}")]
+    Index(#[from] aho_corasick::BuildError),
+}
+
+/// Tables and the warnings found while building them.
+#[derive(Debug)]
+pub struct Compilation {
+    /// The decision tables.
+    pub tables: TableSet,
+    /// Findings that did not stop compilation.
+    pub warnings: Vec<CompileWarning>,
+}
+
+/// Compiles with the default configuration.
+pub fn compile(set: &PolicySet) -> Result<Compilation, CompileError> {
+    Compiler::new(CompilerConfig::default()).compile(set)
+}
+
+/// Builds table sets.
+#[derive(Debug, Clone, Default)]
+pub struct Compiler {
+    config: CompilerConfig,
+}
+
+struct Build<'c> {
+    config: &'c CompilerConfig,
+    vocabulary: ActionVocabulary,
+    statements: Vec<CompiledStatement>,
+    labels: Vec<Box<str>>,
+    warnings: Vec<CompileWarning>,
+    entries: usize,
+}
+
+impl Build<'_> {
+    fn group<'p>(
+        &mut self,
+        policies: impl IntoIterator<Item = &'p NamedPolicy>,
+    ) -> Result<Group, CompileError> {
+        let mut deny = StatementIndexBuilder::default();
+        let mut allow = StatementIndexBuilder::default();
+        let mut count = 0;
+        for policy in policies {
+            lint::lint(policy, &mut self.warnings);
+            let policy_index = self.labels.len() as u32;
+            self.labels.push(policy.label.as_str().into());
+            for (i, statement) in policy.document.statements.iter().enumerate() {
+                let id = StatementId(self.statements.len() as u32);
+                let resources = statement
+                    .resource
+                    .as_ref()
+                    .map_or(1, |r| r.patterns.len().max(1));
+                let actions = if statement.action.negated {
+                    1
+                } else {
+                    statement.action.patterns.len()
+                };
+                self.entries += resources.saturating_mul(actions);
+                if self.entries > self.config.max_index_entries {
+                    return Err(CompileError::TooManyIndexEntries {
+                        count: self.entries,
+                        limit: self.config.max_index_entries,
+                    });
+                }
+                let builder = match statement.effect {
+                    Effect::Deny => &mut deny,
+                    Effect::Allow => &mut allow,
+                };
+                builder.add(id, statement, &mut self.vocabulary);
+                self.statements.push(CompiledStatement::compile(
+                    policy_index,
+                    i as u32,
+                    statement,
+                ));
+                count += 1;
+            }
+        }
+        Ok(Group {
+            deny: deny.build()?,
+            allow: allow.build()?,
+            statements: count,
+        })
+    }
+}
+
+impl Compiler {
+    /// A compiler with `config`.
+    pub fn new(config: CompilerConfig) -> Self {
+        Self { config }
+    }
+
+    /// Compiles a policy set. Statement ids follow [`PolicySet::policies`] order.
+    pub fn compile(&self, set: &PolicySet) -> Result<Compilation, CompileError> {
+        let count = set.statement_count();
+        if count > self.config.max_statements {
+            return Err(CompileError::TooManyStatements {
+                count,
+                limit: self.config.max_statements,
+            });
+        }
+        let mut build = Build {
+            config: &self.config,
+            vocabulary: ActionVocabulary::default(),
+            statements: Vec::with_capacity(count),
+            labels: Vec::new(),
+            warnings: Vec::new(),
+            entries: 0,
+        };
+        let identity = build.group(&set.identity)?;
+        let permissions_boundary = set
+            .permissions_boundary
+            .as_ref()
+            .map(|p| build.group([p]))
+            .transpose()?;
+        let session = set.session.as_ref().map(|s| build.group(s)).transpose()?;
+        let service_control = set
+            .service_control
+            .iter()
+            .map(|level| build.group(level))
+            .collect::<Result<Vec<_>, _>>()?;
+        let resource_control = set
+            .resource_control
+            .iter()
+            .map(|level| build.group(level))
+            .collect::<Result<Vec<_>, _>>()?;
+        let resource = set
+            .resource
+            .as_ref()
+            .map(|p| build.group([p]))
+            .transpose()?;
+        build.vocabulary.finish();
+        Ok(Compilation {
+            tables: TableSet {
+                vocabulary: build.vocabulary,
+                statements: build.statements,
+                policy_labels: build.labels,
+                identity,
+                permissions_boundary,
+                session,
+                service_control,
+                resource_control,
+                resource,
+            },
+            warnings: build.warnings,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn tables_are_send_and_sync() {
+        assert_send_sync::<TableSet>();
+    }
+}

@@ -119,9 +119,15 @@ mod tests {
         // `*` in the account part does not swallow the colon that follows it.
         let p = pieces_of("arn:aws:sns:*:111122223333:*");
         assert!(arn_matches(&p, "arn:aws:sns:us-east-1:111122223333:topic"));
-        assert!(!arn_matches(&p, "arn:aws:sns:us-east-1:x:111122223333:topic"));
+        assert!(!arn_matches(
+            &p,
+            "arn:aws:sns:us-east-1:x:111122223333:topic"
+        ));
         let p = pieces_of("arn:aws:logs:*:*:log-group:app:*");
-        assert!(arn_matches(&p, "arn:aws:logs:us-east-1:1:log-group:app:stream"));
+        assert!(arn_matches(
+            &p,
+            "arn:aws:logs:us-east-1:1:log-group:app:stream"
+        ));
         let p = pieces_of("*");
         assert!(arn_matches(&p, "arn:aws:s3:::b"));
         let p = pieces_of("arn:aws:s3:::b");

@@ -39,7 +39,11 @@ pub fn pieces_of(pattern: &str) -> Pieces<'_> {
             if start < i {
                 pieces.push(Piece::Literal(&pattern[start..i]));
             }
-            pieces.push(if c == '*' { Piece::Star } else { Piece::Question });
+            pieces.push(if c == '*' {
+                Piece::Star
+            } else {
+                Piece::Question
+            });
             start = i + 1;
         }
     }
@@ -88,7 +92,12 @@ pub fn matches_pieces(pieces: &[Piece<'_>], text: &str, case: CaseMode) -> bool 
 }
 
 /// The end of `segment` matched at byte `pos` of `text`, if it matches there.
-fn match_segment_at(segment: &[Piece<'_>], text: &str, mut pos: usize, case: CaseMode) -> Option<usize> {
+fn match_segment_at(
+    segment: &[Piece<'_>],
+    text: &str,
+    mut pos: usize,
+    case: CaseMode,
+) -> Option<usize> {
     for piece in segment {
         match piece {
             Piece::Literal(lit) => {
@@ -116,7 +125,10 @@ fn match_segment_at(segment: &[Piece<'_>], text: &str, mut pos: usize, case: Cas
 /// The end of the leftmost match of `segment` starting at or after `from`.
 fn find_segment(segment: &[Piece<'_>], text: &str, from: usize, case: CaseMode) -> Option<usize> {
     let tail = text.get(from..)?;
-    for (offset, _) in tail.char_indices().chain(std::iter::once((tail.len(), ' '))) {
+    for (offset, _) in tail
+        .char_indices()
+        .chain(std::iter::once((tail.len(), ' ')))
+    {
         if let Some(end) = match_segment_at(segment, text, from + offset, case) {
             return Some(end);
         }
@@ -204,13 +216,20 @@ mod tests {
 
     #[test]
     fn case_modes() {
-        assert!(matches("s3:get*", "S3:GetObject", CaseMode::AsciiInsensitive));
+        assert!(matches(
+            "s3:get*",
+            "S3:GetObject",
+            CaseMode::AsciiInsensitive
+        ));
         assert!(!matches("s3:get*", "S3:GetObject", CaseMode::Sensitive));
     }
 
     #[test]
     fn prefix_and_literal() {
-        assert_eq!(literal_prefix(&pieces_of("arn:aws:s3:::b/*")), "arn:aws:s3:::b/");
+        assert_eq!(
+            literal_prefix(&pieces_of("arn:aws:s3:::b/*")),
+            "arn:aws:s3:::b/"
+        );
         assert_eq!(literal_prefix(&pieces_of("*x")), "");
         assert!(is_literal(&pieces_of("abc")));
         assert!(!is_literal(&pieces_of("a?c")));

@@ -46,7 +46,9 @@ pub struct RequestPrincipal {
 
 /// A principal string that is none of the documented forms.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a principal: expected an IAM user, role, role session, federated user, account root or identity provider ARN, a service or web identity provider name, or `anonymous`")]
+#[error(
+    "`{0}` is not a principal: expected an IAM user, role, role session, federated user, account root or identity provider ARN, a service or web identity provider name, or `anonymous`"
+)]
 pub struct PrincipalParseError(String);
 
 impl RequestPrincipal {
@@ -68,7 +70,9 @@ impl RequestPrincipal {
         let Some(arn) = Arn::parse(text) else {
             let is_name = !text.is_empty()
                 && text.contains('.')
-                && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
+                && text
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
             if !is_name {
                 return Err(err());
             }
@@ -199,10 +203,10 @@ impl RequestPrincipal {
         if let Some(arn) = self.principal_arn() {
             context.insert("aws:PrincipalArn", vec![arn]);
         }
-        if let Some(account) = &self.account {
-            if self.is_iam_identity() {
-                context.insert("aws:PrincipalAccount", one(account));
-            }
+        if let Some(account) = &self.account
+            && self.is_iam_identity()
+        {
+            context.insert("aws:PrincipalAccount", one(account));
         }
         let principal_type = match self.kind {
             PrincipalKind::Anonymous => Some("Anonymous"),
@@ -215,18 +219,19 @@ impl RequestPrincipal {
         if let Some(t) = principal_type {
             context.insert("aws:PrincipalType", one(t));
         }
-        if self.kind == PrincipalKind::User {
-            if let Some(name) = &self.name {
-                context.insert("aws:username", one(name));
-            }
+        if self.kind == PrincipalKind::User
+            && let Some(name) = &self.name
+        {
+            context.insert("aws:username", one(name));
         }
         let is_service = self.kind == PrincipalKind::Service;
-        if is_service {
-            if let Some(name) = &self.name {
-                context.insert("aws:PrincipalServiceName", one(name));
-            }
+        if is_service && let Some(name) = &self.name {
+            context.insert("aws:PrincipalServiceName", one(name));
         }
-        context.insert("aws:PrincipalIsAWSService", one(if is_service { "true" } else { "false" }));
+        context.insert(
+            "aws:PrincipalIsAWSService",
+            one(if is_service { "true" } else { "false" }),
+        );
         context
     }
 }
@@ -244,7 +249,8 @@ mod tests {
 
     #[test]
     fn reads_every_documented_form() {
-        let p = RequestPrincipal::parse("arn:aws:sts::111122223333:assumed-role/deploy/s1").unwrap();
+        let p =
+            RequestPrincipal::parse("arn:aws:sts::111122223333:assumed-role/deploy/s1").unwrap();
         assert_eq!(p.kind(), PrincipalKind::AssumedRole);
         assert_eq!(p.role_arn(), Some("arn:aws:iam::111122223333:role/deploy"));
         assert_eq!(p.session_name(), Some("s1"));
@@ -254,13 +260,46 @@ mod tests {
         assert_eq!(p.session_name(), None);
         let p = RequestPrincipal::parse("arn:aws:iam::111122223333:user/eng/sam").unwrap();
         assert_eq!((p.kind(), p.name()), (PrincipalKind::User, Some("sam")));
-        assert_eq!(RequestPrincipal::parse("arn:aws:iam::111122223333:root").unwrap().kind(), PrincipalKind::Root);
-        assert_eq!(RequestPrincipal::parse("lambda.amazonaws.com").unwrap().kind(), PrincipalKind::Service);
-        assert_eq!(RequestPrincipal::parse("accounts.google.com").unwrap().kind(), PrincipalKind::WebIdentity);
-        assert_eq!(RequestPrincipal::parse("cognito-identity.amazonaws.com").unwrap().kind(), PrincipalKind::WebIdentity);
-        assert_eq!(RequestPrincipal::parse("arn:aws:iam::111122223333:saml-provider/corp").unwrap().kind(), PrincipalKind::IdentityProvider);
-        assert_eq!(RequestPrincipal::parse("anonymous").unwrap().kind(), PrincipalKind::Anonymous);
-        assert_eq!(RequestPrincipal::parse("arn:aws:sts::111122223333:federated-user/bob").unwrap().kind(), PrincipalKind::FederatedUser);
+        assert_eq!(
+            RequestPrincipal::parse("arn:aws:iam::111122223333:root")
+                .unwrap()
+                .kind(),
+            PrincipalKind::Root
+        );
+        assert_eq!(
+            RequestPrincipal::parse("lambda.amazonaws.com")
+                .unwrap()
+                .kind(),
+            PrincipalKind::Service
+        );
+        assert_eq!(
+            RequestPrincipal::parse("accounts.google.com")
+                .unwrap()
+                .kind(),
+            PrincipalKind::WebIdentity
+        );
+        assert_eq!(
+            RequestPrincipal::parse("cognito-identity.amazonaws.com")
+                .unwrap()
+                .kind(),
+            PrincipalKind::WebIdentity
+        );
+        assert_eq!(
+            RequestPrincipal::parse("arn:aws:iam::111122223333:saml-provider/corp")
+                .unwrap()
+                .kind(),
+            PrincipalKind::IdentityProvider
+        );
+        assert_eq!(
+            RequestPrincipal::parse("anonymous").unwrap().kind(),
+            PrincipalKind::Anonymous
+        );
+        assert_eq!(
+            RequestPrincipal::parse("arn:aws:sts::111122223333:federated-user/bob")
+                .unwrap()
+                .kind(),
+            PrincipalKind::FederatedUser
+        );
         assert!(RequestPrincipal::parse("bob").is_err());
         assert!(RequestPrincipal::parse("arn:aws:iam::123:user/bob").is_err());
         assert!(RequestPrincipal::parse("arn:aws:sts::111122223333:assumed-role/deploy").is_err());
@@ -268,16 +307,32 @@ mod tests {
 
     #[test]
     fn derives_principal_keys() {
-        let p = RequestPrincipal::parse("arn:aws:sts::111122223333:assumed-role/deploy/s1").unwrap();
+        let p =
+            RequestPrincipal::parse("arn:aws:sts::111122223333:assumed-role/deploy/s1").unwrap();
         let c = p.derived_context();
-        assert_eq!(c.get("aws:principalarn").unwrap()[0].as_ref(), "arn:aws:iam::111122223333:role/deploy");
-        assert_eq!(c.get("aws:PrincipalType").unwrap()[0].as_ref(), "AssumedRole");
+        assert_eq!(
+            c.get("aws:principalarn").unwrap()[0].as_ref(),
+            "arn:aws:iam::111122223333:role/deploy"
+        );
+        assert_eq!(
+            c.get("aws:PrincipalType").unwrap()[0].as_ref(),
+            "AssumedRole"
+        );
         assert!(c.get("aws:username").is_none());
         let p = RequestPrincipal::parse("arn:aws:iam::111122223333:user/sam").unwrap();
-        assert_eq!(p.derived_context().get("aws:username").unwrap()[0].as_ref(), "sam");
+        assert_eq!(
+            p.derived_context().get("aws:username").unwrap()[0].as_ref(),
+            "sam"
+        );
         let p = RequestPrincipal::parse("lambda.amazonaws.com").unwrap();
         let c = p.derived_context();
-        assert_eq!(c.get("aws:PrincipalIsAWSService").unwrap()[0].as_ref(), "true");
-        assert_eq!(c.get("aws:PrincipalServiceName").unwrap()[0].as_ref(), "lambda.amazonaws.com");
+        assert_eq!(
+            c.get("aws:PrincipalIsAWSService").unwrap()[0].as_ref(),
+            "true"
+        );
+        assert_eq!(
+            c.get("aws:PrincipalServiceName").unwrap()[0].as_ref(),
+            "lambda.amazonaws.com"
+        );
     }
 }

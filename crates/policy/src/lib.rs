@@ -40,8 +40,8 @@ pub mod template;
 pub use condition::{BaseOperator, Condition, ConditionOperator, OperandType, SetQualifier};
 pub use context::{ContextView, RequestContext};
 pub use document::{
-    ActionClause, ActionPattern, Effect, PolicyDocument, PolicyKind, PolicyVersion,
-    ResourceClause, Statement,
+    ActionClause, ActionPattern, Effect, PolicyDocument, PolicyKind, PolicyVersion, ResourceClause,
+    Statement,
 };
 pub use error::{ParseError, ParseErrorKind, ParseErrors};
 pub use identity::{PrincipalKind, PrincipalParseError, RequestPrincipal, is_service_name};

@@ -5,8 +5,8 @@ use serde_json::{Map, Value};
 
 use crate::condition::{Condition, ConditionOperator, OperandType, value};
 use crate::document::{
-    ActionClause, ActionPattern, Effect, PolicyDocument, PolicyKind, PolicyVersion,
-    ResourceClause, Statement,
+    ActionClause, ActionPattern, Effect, PolicyDocument, PolicyKind, PolicyVersion, ResourceClause,
+    Statement,
 };
 use crate::error::{ParseError, ParseErrorKind, ParseErrors};
 use crate::path::JsonPath;
@@ -173,7 +173,10 @@ impl Parser<'_> {
         match value {
             Value::Array(items) => {
                 if items.is_empty() {
-                    self.fail(path.clone(), ParseErrorKind::Invalid("list must not be empty".into()));
+                    self.fail(
+                        path.clone(),
+                        ParseErrorKind::Invalid("list must not be empty".into()),
+                    );
                 }
                 if items.len() > self.limits.max_list_len {
                     self.fail(
@@ -259,7 +262,11 @@ impl Parser<'_> {
                 .into_iter()
                 .collect(),
             Some(other) => {
-                self.wrong_type(path.key("Statement"), "an object or a list of objects", other);
+                self.wrong_type(
+                    path.key("Statement"),
+                    "an object or a list of objects",
+                    other,
+                );
                 Vec::new()
             }
         };
@@ -270,13 +277,25 @@ impl Parser<'_> {
         })
     }
 
-    fn statement(&mut self, value: &Value, path: &JsonPath, version: PolicyVersion) -> Option<Statement> {
+    fn statement(
+        &mut self,
+        value: &Value,
+        path: &JsonPath,
+        version: PolicyVersion,
+    ) -> Option<Statement> {
         let map = self.object(value, path)?;
         self.check_keys(
             map,
             &[
-                "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource",
-                "NotResource", "Condition",
+                "Sid",
+                "Effect",
+                "Principal",
+                "NotPrincipal",
+                "Action",
+                "NotAction",
+                "Resource",
+                "NotResource",
+                "Condition",
             ],
             path,
         );
@@ -325,7 +344,9 @@ impl Parser<'_> {
             if principal.is_some() && !everyone {
                 self.fail(
                     path.key("Principal"),
-                    ParseErrorKind::Invalid("resource control policies require `\"Principal\": \"*\"`".into()),
+                    ParseErrorKind::Invalid(
+                        "resource control policies require `\"Principal\": \"*\"`".into(),
+                    ),
                 );
             }
         }
@@ -342,10 +363,17 @@ impl Parser<'_> {
         })
     }
 
-    fn principal_element(&mut self, map: &Map<String, Value>, path: &JsonPath) -> Option<PrincipalClause> {
+    fn principal_element(
+        &mut self,
+        map: &Map<String, Value>,
+        path: &JsonPath,
+    ) -> Option<PrincipalClause> {
         let (name, negated, value) = match (map.get("Principal"), map.get("NotPrincipal")) {
             (Some(_), Some(_)) => {
-                self.fail(path.clone(), ParseErrorKind::Conflict("Principal", "NotPrincipal"));
+                self.fail(
+                    path.clone(),
+                    ParseErrorKind::Conflict("Principal", "NotPrincipal"),
+                );
                 return None;
             }
             (Some(v), None) => ("Principal", false, v),
@@ -361,14 +389,19 @@ impl Parser<'_> {
         if !self.kind.has_principals() {
             self.fail(
                 element_path,
-                ParseErrorKind::Invalid(format!("`{name}` is not allowed in {}", self.kind.describe())),
+                ParseErrorKind::Invalid(format!(
+                    "`{name}` is not allowed in {}",
+                    self.kind.describe()
+                )),
             );
             return None;
         }
         if negated && self.kind == PolicyKind::ResourceControl {
             self.fail(
                 element_path,
-                ParseErrorKind::Invalid("`NotPrincipal` is not allowed in a resource control policy".into()),
+                ParseErrorKind::Invalid(
+                    "`NotPrincipal` is not allowed in a resource control policy".into(),
+                ),
             );
             return None;
         }
@@ -392,7 +425,10 @@ impl Parser<'_> {
             Value::Object(map) => {
                 self.check_keys(map, &["AWS", "Service", "Federated", "CanonicalUser"], path);
                 if map.is_empty() {
-                    self.fail(path.clone(), ParseErrorKind::Invalid("principal must not be empty".into()));
+                    self.fail(
+                        path.clone(),
+                        ParseErrorKind::Invalid("principal must not be empty".into()),
+                    );
                 }
                 if let Some(v) = map.get("AWS") {
                     let p = path.key("AWS");
@@ -428,10 +464,17 @@ impl Parser<'_> {
         Some(set)
     }
 
-    fn action_element(&mut self, map: &Map<String, Value>, path: &JsonPath) -> Option<ActionClause> {
+    fn action_element(
+        &mut self,
+        map: &Map<String, Value>,
+        path: &JsonPath,
+    ) -> Option<ActionClause> {
         let (name, negated, value) = match (map.get("Action"), map.get("NotAction")) {
             (Some(_), Some(_)) => {
-                self.fail(path.clone(), ParseErrorKind::Conflict("Action", "NotAction"));
+                self.fail(
+                    path.clone(),
+                    ParseErrorKind::Conflict("Action", "NotAction"),
+                );
                 return None;
             }
             (Some(v), None) => ("Action", false, v),
@@ -466,7 +509,10 @@ impl Parser<'_> {
     ) -> Option<ResourceClause> {
         let (name, negated, value) = match (map.get("Resource"), map.get("NotResource")) {
             (Some(_), Some(_)) => {
-                self.fail(path.clone(), ParseErrorKind::Conflict("Resource", "NotResource"));
+                self.fail(
+                    path.clone(),
+                    ParseErrorKind::Conflict("Resource", "NotResource"),
+                );
                 return None;
             }
             (Some(v), None) => ("Resource", false, v),
@@ -497,7 +543,12 @@ impl Parser<'_> {
         Some(ResourceClause { negated, patterns })
     }
 
-    fn condition_block(&mut self, value: &Value, path: &JsonPath, version: PolicyVersion) -> Vec<Condition> {
+    fn condition_block(
+        &mut self,
+        value: &Value,
+        path: &JsonPath,
+        version: PolicyVersion,
+    ) -> Vec<Condition> {
         let Some(block) = self.object(value, path) else {
             return Vec::new();
         };
@@ -515,7 +566,10 @@ impl Parser<'_> {
                 continue;
             };
             if keys.is_empty() {
-                self.fail(op_path.clone(), ParseErrorKind::Invalid("condition operator has no keys".into()));
+                self.fail(
+                    op_path.clone(),
+                    ParseErrorKind::Invalid("condition operator has no keys".into()),
+                );
             }
             for (key, values) in keys {
                 let key_path = op_path.key(key);
@@ -549,7 +603,10 @@ impl Parser<'_> {
         let items: Vec<(JsonPath, &Value)> = match value {
             Value::Array(items) => {
                 if items.is_empty() {
-                    self.fail(path.clone(), ParseErrorKind::Invalid("list must not be empty".into()));
+                    self.fail(
+                        path.clone(),
+                        ParseErrorKind::Invalid("list must not be empty".into()),
+                    );
                 }
                 if items.len() > self.limits.max_list_len {
                     self.fail(
@@ -562,7 +619,11 @@ impl Parser<'_> {
                     );
                     return Vec::new();
                 }
-                items.iter().enumerate().map(|(i, v)| (path.index(i), v)).collect()
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (path.index(i), v))
+                    .collect()
             }
             single => vec![(path.clone(), single)],
         };

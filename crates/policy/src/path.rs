@@ -82,10 +82,7 @@ mod tests {
 
     #[test]
     fn displays_keys_and_indexes() {
-        let path = JsonPath::root()
-            .key("Statement")
-            .index(2)
-            .key("Condition");
+        let path = JsonPath::root().key("Statement").index(2).key("Condition");
         assert_eq!(path.to_string(), "Statement[2].Condition");
         assert_eq!(JsonPath::root().to_string(), "$");
         let outer = JsonPath::root().key("identityPolicies").index(0);

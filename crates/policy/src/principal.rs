@@ -121,7 +121,10 @@ mod tests {
             AwsPrincipal::parse("arn:aws:sts::111122223333:assumed-role/deploy/s1"),
             Some(AwsPrincipal::AssumedRole(_))
         ));
-        assert_eq!(AwsPrincipal::parse("arn:aws:iam::111122223333:user/*"), None);
+        assert_eq!(
+            AwsPrincipal::parse("arn:aws:iam::111122223333:user/*"),
+            None
+        );
         assert_eq!(AwsPrincipal::parse("bob"), None);
         assert_eq!(AwsPrincipal::parse("arn:aws:s3:::bucket"), None);
     }

@@ -83,7 +83,11 @@ pub struct Request {
 
 impl Request {
     /// A request with an empty context.
-    pub fn new(principal: RequestPrincipal, action: impl Into<String>, resource: impl Into<String>) -> Self {
+    pub fn new(
+        principal: RequestPrincipal,
+        action: impl Into<String>,
+        resource: impl Into<String>,
+    ) -> Self {
         let derived = principal.derived_context();
         Self {
             principal,

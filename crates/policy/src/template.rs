@@ -54,20 +54,21 @@ impl Template {
         let mut literal = String::new();
         let mut rest = text;
         while let Some(c) = rest.chars().next() {
-            if syntax.variables && rest.starts_with("${") {
-                if let Some(end) = rest.find('}') {
-                    let inner = &rest[2..end];
-                    if let Some(part) = parse_placeholder(inner) {
-                        match part {
-                            Placeholder::Literal(ch) => literal.push(ch),
-                            Placeholder::Variable(variable) => {
-                                flush(&mut literal, &mut parts);
-                                parts.push(TemplatePart::Variable(variable));
-                            }
+            if syntax.variables
+                && rest.starts_with("${")
+                && let Some(end) = rest.find('}')
+            {
+                let inner = &rest[2..end];
+                if let Some(part) = parse_placeholder(inner) {
+                    match part {
+                        Placeholder::Literal(ch) => literal.push(ch),
+                        Placeholder::Variable(variable) => {
+                            flush(&mut literal, &mut parts);
+                            parts.push(TemplatePart::Variable(variable));
                         }
-                        rest = &rest[end + 1..];
-                        continue;
                     }
+                    rest = &rest[end + 1..];
+                    continue;
                 }
             }
             if syntax.wildcards && (c == '*' || c == '?') {
@@ -203,8 +204,16 @@ mod tests {
         let view = ContextView::new(&given, &derived);
         let t = Template::parse("arn:aws:s3:::b/home/${aws:username}/*", FULL);
         let pieces = t.resolve(&view).unwrap();
-        assert!(matches_pieces(&pieces, "arn:aws:s3:::b/home/bob*/x", CaseMode::Sensitive));
-        assert!(!matches_pieces(&pieces, "arn:aws:s3:::b/home/bobby/x", CaseMode::Sensitive));
+        assert!(matches_pieces(
+            &pieces,
+            "arn:aws:s3:::b/home/bob*/x",
+            CaseMode::Sensitive
+        ));
+        assert!(!matches_pieces(
+            &pieces,
+            "arn:aws:s3:::b/home/bobby/x",
+            CaseMode::Sensitive
+        ));
         assert_eq!(t.literal_prefix(), "arn:aws:s3:::b/home/");
     }
 
@@ -221,7 +230,10 @@ mod tests {
         let t = Template::parse("x/${aws:userid}", FULL);
         assert!(t.resolve(&view).is_none());
         let t = Template::parse("x/${aws:TagKeys}", FULL);
-        assert!(t.resolve(&view).is_none(), "multi-valued keys are not variables");
+        assert!(
+            t.resolve(&view).is_none(),
+            "multi-valued keys are not variables"
+        );
     }
 
     #[test]
@@ -233,8 +245,17 @@ mod tests {
                 wildcards: true,
             },
         );
-        assert_eq!(t.parts(), &[TemplatePart::Literal("a/${aws:username}".to_owned())]);
-        let t = Template::parse("a*", TemplateSyntax { variables: true, wildcards: false });
+        assert_eq!(
+            t.parts(),
+            &[TemplatePart::Literal("a/${aws:username}".to_owned())]
+        );
+        let t = Template::parse(
+            "a*",
+            TemplateSyntax {
+                variables: true,
+                wildcards: false,
+            },
+        );
         assert_eq!(t.parts(), &[TemplatePart::Literal("a*".to_owned())]);
     }
 }

@@ -21,7 +21,12 @@ pub fn parse_number(text: &str) -> Option<f64> {
 /// and time with or without offset or fraction; UTC when no offset) or epoch seconds.
 pub fn parse_date(text: &str) -> Option<i64> {
     let text = text.trim();
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'.') && !text[1..].contains('-') {
+    if !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'-' || b == b'.')
+        && !text[1..].contains('-')
+    {
         let seconds: f64 = text.parse().ok()?;
         if !seconds.is_finite() || seconds.abs() > 1e14 {
             return None;
@@ -31,7 +36,12 @@ pub fn parse_date(text: &str) -> Option<i64> {
     if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
         return Some(instant.with_timezone(&Utc).timestamp_millis());
     }
-    for format in ["%Y-%m-%dT%H:%M:%S%.fZ", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%MZ", "%Y-%m-%dT%H:%M"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.fZ",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%MZ",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
             return Some(naive.and_utc().timestamp_millis());
         }
@@ -72,7 +82,9 @@ pub fn parse_ip_address(text: &str) -> Option<IpAddr> {
 
 /// Bytes from standard base64.
 pub fn parse_binary(text: &str) -> Option<Vec<u8>> {
-    base64::engine::general_purpose::STANDARD.decode(text.trim()).ok()
+    base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .ok()
 }
 
 /// True when `a` and `b` are equal after Unicode lowercasing.
@@ -107,9 +119,21 @@ mod tests {
         assert_eq!(parse_number("NaN"), None);
         assert_eq!(parse_bool("TRUE"), Some(true));
         assert_eq!(parse_bool("yes"), None);
-        assert!(parse_ip_network("203.0.113.0/24").unwrap().contains(&parse_ip_address("203.0.113.9").unwrap()));
-        assert!(parse_ip_network("2001:db8::/32").unwrap().contains(&parse_ip_address("2001:db8::1").unwrap()));
-        assert!(parse_ip_network("203.0.113.7").unwrap().contains(&parse_ip_address("203.0.113.7").unwrap()));
+        assert!(
+            parse_ip_network("203.0.113.0/24")
+                .unwrap()
+                .contains(&parse_ip_address("203.0.113.9").unwrap())
+        );
+        assert!(
+            parse_ip_network("2001:db8::/32")
+                .unwrap()
+                .contains(&parse_ip_address("2001:db8::1").unwrap())
+        );
+        assert!(
+            parse_ip_network("203.0.113.7")
+                .unwrap()
+                .contains(&parse_ip_address("203.0.113.7").unwrap())
+        );
         assert_eq!(parse_ip_network("203.0.113.0/33"), None);
         assert_eq!(parse_binary("QmluYXJ5"), Some(b"Binary".to_vec()));
         assert_eq!(parse_binary("%%%"), None);

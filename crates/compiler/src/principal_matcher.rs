@@ -1,0 +1,163 @@
+//! `Principal`/`NotPrincipal` elements compiled for matching, and the chain of
+//! identities a requesting principal stands for (`docs/evaluation.md`).
+
+use smallvec::SmallVec;
+use tollgate_policy::{AwsPrincipal, PrincipalClause, PrincipalKind, RequestPrincipal};
+
+/// How specifically a resource policy names the requesting principal. The
+/// order matters: a stronger match grants more on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Strength {
+    /// Names the principal's account: delegates to its identity policies.
+    Account,
+    /// Names the session's role: limited by boundary and session policies.
+    Role,
+    /// Names the principal itself (or everyone): grants on its own.
+    Specific,
+}
+
+/// One identity of a requesting principal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Identity<'a> {
+    /// A user, named session or federated user ARN.
+    Arn(&'a str),
+    /// A role, by account and name.
+    Role {
+        account: &'a str,
+        name: &'a str,
+    },
+    Account(&'a str),
+    Service(&'a str),
+    /// An identity provider ARN or web identity provider name.
+    Federated(&'a str),
+}
+
+type Chain<'a> = SmallVec<[(Identity<'a>, Strength); 3]>;
+
+fn chain(principal: &RequestPrincipal) -> Chain<'_> {
+    let mut chain = Chain::new();
+    let account = principal.account();
+    match principal.kind() {
+        PrincipalKind::Anonymous => {}
+        PrincipalKind::Root => {}
+        PrincipalKind::User | PrincipalKind::FederatedUser => {
+            chain.push((Identity::Arn(principal.text()), Strength::Specific));
+        }
+        PrincipalKind::AssumedRole => {
+            if principal.session_name().is_some() {
+                chain.push((Identity::Arn(principal.text()), Strength::Specific));
+            }
+            if let (Some(account), Some(name)) = (account, principal.role_name()) {
+                chain.push((Identity::Role { account, name }, Strength::Role));
+            }
+        }
+        PrincipalKind::Service => {
+            chain.push((Identity::Service(principal.text()), Strength::Specific))
+        }
+        PrincipalKind::IdentityProvider | PrincipalKind::WebIdentity => {
+            chain.push((Identity::Federated(principal.text()), Strength::Specific));
+        }
+    }
+    if principal.is_iam_identity()
+        && let Some(account) = account
+    {
+        chain.push((Identity::Account(account), Strength::Account));
+    }
+    chain
+}
+
+/// A compiled `Principal` or `NotPrincipal` element.
+#[derive(Debug)]
+pub struct PrincipalMatcher {
+    negated: bool,
+    everyone: bool,
+    any_aws: bool,
+    accounts: Vec<Box<str>>,
+    arns: Vec<Box<str>>,
+    roles: Vec<(Box<str>, Box<str>)>,
+    services: Vec<Box<str>>,
+    federated: Vec<Box<str>>,
+}
+
+impl PrincipalMatcher {
+    /// Compiles an element.
+    pub fn compile(clause: &PrincipalClause) -> Self {
+        let mut matcher = Self {
+            negated: clause.negated,
+            everyone: clause.set.everyone,
+            any_aws: false,
+            accounts: Vec::new(),
+            arns: Vec::new(),
+            roles: Vec::new(),
+            services: clause
+                .set
+                .services
+                .iter()
+                .map(|s| s.as_str().into())
+                .collect(),
+            federated: clause
+                .set
+                .federated
+                .iter()
+                .map(|s| s.as_str().into())
+                .collect(),
+        };
+        for entry in &clause.set.aws {
+            match entry {
+                AwsPrincipal::Any => matcher.any_aws = true,
+                AwsPrincipal::Account(account) => matcher.accounts.push(account.as_str().into()),
+                AwsPrincipal::User(arn)
+                | AwsPrincipal::AssumedRole(arn)
+                | AwsPrincipal::FederatedUser(arn) => matcher.arns.push(arn.as_str().into()),
+                AwsPrincipal::Role { account, name, .. } => matcher
+                    .roles
+                    .push((account.as_str().into(), name.as_str().into())),
+            }
+        }
+        matcher
+    }
+
+    fn covers(&self, identity: Identity<'_>) -> bool {
+        if self.everyone {
+            return true;
+        }
+        match identity {
+            Identity::Arn(arn) => self.any_aws || self.arns.iter().any(|a| &**a == arn),
+            Identity::Role { account, name } => {
+                self.any_aws
+                    || self
+                        .roles
+                        .iter()
+                        .any(|(a, n)| &**a == account && &**n == name)
+            }
+            Identity::Account(account) => {
+                self.any_aws || self.accounts.iter().any(|a| &**a == account)
+            }
+            Identity::Service(name) => self.services.iter().any(|s| &**s == name),
+            Identity::Federated(name) => self.federated.iter().any(|s| &**s == name),
+        }
+    }
+
+    /// How strongly the element names `principal`; `None` when the statement
+    /// does not apply to it.
+    pub fn strength(&self, principal: &RequestPrincipal) -> Option<Strength> {
+        let chain = chain(principal);
+        if self.negated {
+            let exempt = !chain.is_empty() && chain.iter().all(|(id, _)| self.covers(*id));
+            return (!exempt).then_some(Strength::Specific);
+        }
+        if self.everyone || (self.any_aws && principal.is_iam_identity()) {
+            return Some(Strength::Specific);
+        }
+        let mut best = None;
+        for (identity, strength) in &chain {
+            if self.covers(*identity) {
+                best = best.max(Some(*strength));
+            }
+        }
+        best
+    }
+}
+
+#[cfg(test)]
+mod tests;
