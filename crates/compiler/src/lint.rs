@@ -68,6 +68,8 @@ const GLOBAL_KEYS: &[&str] = &[
     "aws:username",
     "aws:viaawsservice",
     "aws:vpcsourceip",
+    "aws:ismcpserviceaction",
+    "aws:principalorgmasteraccountid",
 ];
 
 const GLOBAL_KEY_PREFIXES: &[&str] = &[
@@ -165,5 +167,45 @@ pub(crate) fn lint(policy: &NamedPolicy, warnings: &mut Vec<CompileWarning>) {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tollgate_policy::{PolicyDocument, PolicyKind};
+
+    fn warnings_of(json: &str) -> Vec<String> {
+        let document = PolicyDocument::parse(json, PolicyKind::Identity).unwrap();
+        let mut out = Vec::new();
+        lint(&NamedPolicy::new("p", document), &mut out);
+        out.into_iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn flags_malformed_actions_typoed_keys_and_dead_variables() {
+        let w = warnings_of(
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3*:Get", "s3:GetObject"], "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SoruceIp": "x", "aws:PrincipalTag/team": "a", "s3:prefix": "p", "a b:c": "d"}}}]}"#,
+        );
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert!(w[0].starts_with("p.Statement[0].Action[0]: action pattern `s3*:Get`"));
+        assert!(
+            w.iter()
+                .any(|m| m.contains("`aws:SoruceIp` is not a documented global condition key"))
+        );
+        assert!(
+            w.iter()
+                .any(|m| m.contains("`a b:c` has a malformed service prefix"))
+        );
+        let w = warnings_of(
+            r#"{"Version": "2008-10-17", "Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/${aws:username}/*"}}"#,
+        );
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("literal text"));
+        let w = warnings_of(
+            r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/${aws:username}/*"}}"#,
+        );
+        assert!(w.is_empty());
     }
 }
