@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use tollgate_policy::{NamedPolicy, PolicyVersion, TemplatePart};
+use tollgate_policy::{Effect, NamedPolicy, PolicyVersion, TemplatePart};
 
 /// A finding that does not stop compilation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +102,14 @@ pub(crate) fn lint(policy: &NamedPolicy, warnings: &mut Vec<CompileWarning>) {
     };
     let document = &policy.document;
     for (s, statement) in document.statements.iter().enumerate() {
+        if statement.effect == Effect::Allow
+            && statement.principal.as_ref().is_some_and(|p| p.negated)
+        {
+            warn(
+                format!("Statement[{s}].NotPrincipal"),
+                "AWS supports `NotPrincipal` only with `Deny`: this allow grants everyone not listed, anonymous callers included".to_owned(),
+            );
+        }
         let element = if statement.action.negated {
             "NotAction"
         } else {
@@ -207,5 +215,18 @@ mod tests {
             r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/${aws:username}/*"}}"#,
         );
         assert!(w.is_empty());
+        let document = PolicyDocument::parse(
+            r#"{"Statement": {"Effect": "Allow", "NotPrincipal": {"AWS": "111122223333"}, "Action": "s3:*"}}"#,
+            PolicyKind::Resource,
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        lint(&NamedPolicy::new("r", document), &mut out);
+        assert_eq!(out.len(), 1);
+        assert!(
+            out[0]
+                .to_string()
+                .starts_with("r.Statement[0].NotPrincipal: AWS supports")
+        );
     }
 }

@@ -139,10 +139,19 @@ impl PrincipalMatcher {
     }
 
     /// How strongly the element names `principal`; `None` when the statement
-    /// does not apply to it.
-    pub fn strength(&self, principal: &RequestPrincipal) -> Option<Strength> {
+    /// does not apply to it. `bounded_deny`: the statement denies and the
+    /// principal has a permissions boundary, so a `NotPrincipal` element
+    /// applies to IAM users and roles whatever it lists.
+    pub fn strength(&self, principal: &RequestPrincipal, bounded_deny: bool) -> Option<Strength> {
         let chain = chain(principal);
         if self.negated {
+            let user_or_role = matches!(
+                principal.kind(),
+                PrincipalKind::User | PrincipalKind::AssumedRole
+            );
+            if bounded_deny && user_or_role {
+                return Some(Strength::Specific);
+            }
             let exempt = !chain.is_empty() && chain.iter().all(|(id, _)| self.covers(*id));
             return (!exempt).then_some(Strength::Specific);
         }

@@ -53,6 +53,9 @@ pub struct RequestView<'a> {
     pub principal: &'a RequestPrincipal,
     /// The condition context (given and derived keys).
     pub context: ContextView<'a>,
+    /// True when the principal has a permissions boundary: a `NotPrincipal`
+    /// deny then applies to it whatever the element lists (AWS documents this).
+    pub has_permissions_boundary: bool,
 }
 
 impl CompiledStatement {
@@ -123,7 +126,10 @@ impl CompiledStatement {
             return None;
         }
         let strength = match &self.principal {
-            Some(matcher) => matcher.strength(request.principal)?,
+            Some(matcher) => {
+                let bounded = request.has_permissions_boundary && self.effect == Effect::Deny;
+                matcher.strength(request.principal, bounded)?
+            }
             None => Strength::Specific,
         };
         self.conditions

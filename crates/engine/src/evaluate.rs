@@ -32,6 +32,7 @@ impl<'a> Evaluation<'a> {
                 resource: &request.resource,
                 principal,
                 context: request.context_view(),
+                has_permissions_boundary: tables.permissions_boundary().is_some(),
             },
             action: tables.resolve_action(&request.action),
             scp_applies: principal.is_iam_identity(),

@@ -18,25 +18,31 @@ const USER: &str = "arn:aws:iam::111122223333:user/sam";
 #[test]
 fn strengths_follow_the_identity_chain() {
     let m = matcher(r#""Principal": {"AWS": "arn:aws:iam::111122223333:role/ops/deploy"}"#);
-    assert_eq!(m.strength(&who(SESSION)), Some(Strength::Role));
-    assert_eq!(m.strength(&who(USER)), None);
+    assert_eq!(m.strength(&who(SESSION), false), Some(Strength::Role));
+    assert_eq!(m.strength(&who(USER), false), None);
     let m = matcher(r#""Principal": {"AWS": "111122223333"}"#);
-    assert_eq!(m.strength(&who(SESSION)), Some(Strength::Account));
-    assert_eq!(m.strength(&who(USER)), Some(Strength::Account));
-    assert_eq!(m.strength(&who("arn:aws:iam::444455556666:user/x")), None);
+    assert_eq!(m.strength(&who(SESSION), false), Some(Strength::Account));
+    assert_eq!(m.strength(&who(USER), false), Some(Strength::Account));
+    assert_eq!(
+        m.strength(&who("arn:aws:iam::444455556666:user/x"), false),
+        None
+    );
     let m = matcher(&format!(
         r#""Principal": {{"AWS": ["{SESSION}", "111122223333"]}}"#
     ));
-    assert_eq!(m.strength(&who(SESSION)), Some(Strength::Specific));
+    assert_eq!(m.strength(&who(SESSION), false), Some(Strength::Specific));
     let m = matcher(r#""Principal": "*""#);
-    assert_eq!(m.strength(&who("anonymous")), Some(Strength::Specific));
+    assert_eq!(
+        m.strength(&who("anonymous"), false),
+        Some(Strength::Specific)
+    );
     let m = matcher(r#""Principal": {"AWS": "*"}"#);
-    assert_eq!(m.strength(&who("anonymous")), None);
-    assert_eq!(m.strength(&who("lambda.amazonaws.com")), None);
-    assert_eq!(m.strength(&who(USER)), Some(Strength::Specific));
+    assert_eq!(m.strength(&who("anonymous"), false), None);
+    assert_eq!(m.strength(&who("lambda.amazonaws.com"), false), None);
+    assert_eq!(m.strength(&who(USER), false), Some(Strength::Specific));
     let m = matcher(r#""Principal": {"Service": "lambda.amazonaws.com"}"#);
     assert_eq!(
-        m.strength(&who("lambda.amazonaws.com")),
+        m.strength(&who("lambda.amazonaws.com"), false),
         Some(Strength::Specific)
     );
 }
@@ -45,14 +51,27 @@ fn strengths_follow_the_identity_chain() {
 fn not_principal_exempts_only_fully_listed_chains() {
     let m = matcher(&format!(r#""NotPrincipal": {{"AWS": "{USER}"}}"#));
     assert_eq!(
-        m.strength(&who(USER)),
+        m.strength(&who(USER), false),
         Some(Strength::Specific),
         "account not listed"
     );
     let m = matcher(&format!(
         r#""NotPrincipal": {{"AWS": ["{USER}", "111122223333"]}}"#
     ));
-    assert_eq!(m.strength(&who(USER)), None);
-    assert_eq!(m.strength(&who("anonymous")), Some(Strength::Specific));
-    assert_eq!(m.strength(&who(SESSION)), Some(Strength::Specific));
+    assert_eq!(m.strength(&who(USER), false), None);
+    assert_eq!(
+        m.strength(&who("anonymous"), false),
+        Some(Strength::Specific)
+    );
+    assert_eq!(m.strength(&who(SESSION), false), Some(Strength::Specific));
+}
+
+#[test]
+fn not_principal_deny_always_applies_to_bounded_users_and_roles() {
+    let m = matcher(&format!(
+        r#""NotPrincipal": {{"AWS": ["{USER}", "111122223333"]}}"#
+    ));
+    assert_eq!(m.strength(&who(USER), false), None);
+    assert_eq!(m.strength(&who(USER), true), Some(Strength::Specific));
+    assert_eq!(m.strength(&who(SESSION), true), Some(Strength::Specific));
 }
