@@ -38,7 +38,7 @@ pub use condition_program::CompiledCondition;
 pub use lint::CompileWarning;
 pub use principal_matcher::{PrincipalMatcher, Strength};
 pub use statement::{CompiledStatement, RequestView, StatementId};
-pub use table_set::{Group, TableSet, TableStats};
+pub use table_set::{Group, GroupId, PolicySetLayout, TableSet, TableStats, Tables};
 pub use vocabulary::{ActionId, ActionVocabulary, ResolvedAction, WildcardId};
 
 use tollgate_policy::{Effect, NamedPolicy, PolicySet};
@@ -102,26 +102,45 @@ pub fn compile(set: &PolicySet) -> Result<Compilation, CompileError> {
     Compiler::new(CompilerConfig::default()).compile(set)
 }
 
-/// Builds table sets.
+/// Compiles policy sets into table sets.
 #[derive(Debug, Clone, Default)]
 pub struct Compiler {
     config: CompilerConfig,
 }
 
-struct Build<'c> {
-    config: &'c CompilerConfig,
+/// Builds [`Tables`] group by group: the compiler's lower-level interface,
+/// for callers (such as a policy store) that lay out groups themselves.
+#[derive(Debug)]
+pub struct TablesBuilder {
+    config: CompilerConfig,
     vocabulary: ActionVocabulary,
     statements: Vec<CompiledStatement>,
     labels: Vec<Box<str>>,
+    groups: Vec<Group>,
     warnings: Vec<CompileWarning>,
     entries: usize,
 }
 
-impl Build<'_> {
-    fn group<'p>(
+impl TablesBuilder {
+    /// An empty builder.
+    pub fn new(config: CompilerConfig) -> Self {
+        Self {
+            config,
+            vocabulary: ActionVocabulary::default(),
+            statements: Vec::new(),
+            labels: Vec::new(),
+            groups: Vec::new(),
+            warnings: Vec::new(),
+            entries: 0,
+        }
+    }
+
+    /// Compiles `policies` into one new group. Statement ids follow the
+    /// order of the policies and of their statements.
+    pub fn add_group<'p>(
         &mut self,
         policies: impl IntoIterator<Item = &'p NamedPolicy>,
-    ) -> Result<Group, CompileError> {
+    ) -> Result<GroupId, CompileError> {
         let mut deny = StatementIndexBuilder::default();
         let mut allow = StatementIndexBuilder::default();
         let mut count = 0;
@@ -130,6 +149,12 @@ impl Build<'_> {
             let policy_index = self.labels.len() as u32;
             self.labels.push(policy.label.as_str().into());
             for (i, statement) in policy.document.statements.iter().enumerate() {
+                if self.statements.len() >= self.config.max_statements {
+                    return Err(CompileError::TooManyStatements {
+                        count: self.statements.len() + 1,
+                        limit: self.config.max_statements,
+                    });
+                }
                 let id = StatementId(self.statements.len() as u32);
                 let resources = statement
                     .resource
@@ -160,11 +185,25 @@ impl Build<'_> {
                 count += 1;
             }
         }
-        Ok(Group {
+        let id = GroupId(self.groups.len() as u32);
+        self.groups.push(Group {
             deny: deny.build()?,
             allow: allow.build()?,
             statements: count,
-        })
+        });
+        Ok(id)
+    }
+
+    /// The finished tables and the warnings found.
+    pub fn finish(mut self) -> (Tables, Vec<CompileWarning>) {
+        self.vocabulary.finish();
+        let tables = Tables {
+            vocabulary: self.vocabulary,
+            statements: self.statements,
+            policy_labels: self.labels,
+            groups: self.groups,
+        };
+        (tables, self.warnings)
     }
 }
 
@@ -183,50 +222,48 @@ impl Compiler {
                 limit: self.config.max_statements,
             });
         }
-        let mut build = Build {
-            config: &self.config,
-            vocabulary: ActionVocabulary::default(),
-            statements: Vec::with_capacity(count),
-            labels: Vec::new(),
-            warnings: Vec::new(),
-            entries: 0,
-        };
-        let identity = build.group(&set.identity)?;
+        let mut build = TablesBuilder::new(self.config);
+        build.statements.reserve(count);
+        let identity = build.add_group(&set.identity)?;
         let permissions_boundary = set
             .permissions_boundary
             .as_ref()
-            .map(|p| build.group([p]))
+            .map(|p| build.add_group([p]))
             .transpose()?;
-        let session = set.session.as_ref().map(|s| build.group(s)).transpose()?;
+        let session = set
+            .session
+            .as_ref()
+            .map(|s| build.add_group(s))
+            .transpose()?;
         let service_control = set
             .service_control
             .iter()
-            .map(|level| build.group(level))
+            .map(|level| build.add_group(level))
             .collect::<Result<Vec<_>, _>>()?;
         let resource_control = set
             .resource_control
             .iter()
-            .map(|level| build.group(level))
+            .map(|level| build.add_group(level))
             .collect::<Result<Vec<_>, _>>()?;
         let resource = set
             .resource
             .as_ref()
-            .map(|p| build.group([p]))
+            .map(|p| build.add_group([p]))
             .transpose()?;
-        build.vocabulary.finish();
+        let (tables, warnings) = build.finish();
         Ok(Compilation {
             tables: TableSet {
-                vocabulary: build.vocabulary,
-                statements: build.statements,
-                policy_labels: build.labels,
-                identity,
-                permissions_boundary,
-                session,
-                service_control,
-                resource_control,
-                resource,
+                tables,
+                layout: PolicySetLayout {
+                    identity,
+                    permissions_boundary,
+                    session,
+                    service_control,
+                    resource_control,
+                    resource,
+                },
             },
-            warnings: build.warnings,
+            warnings,
         })
     }
 }

@@ -28,7 +28,7 @@ impl Group {
     /// visited more than once. Stops, returning true, when `visit` does.
     pub fn visit_applicable(
         &self,
-        tables: &TableSet,
+        tables: &Tables,
         effect: Effect,
         action: &ResolvedAction,
         request: &RequestView<'_>,
@@ -52,27 +52,30 @@ impl Group {
     }
 }
 
-/// Decision tables for one policy set.
+/// A group's position in its [`Tables`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GroupId(pub(crate) u32);
+
+/// Compiled statements and the groups that index them. One `Tables` can hold
+/// the groups of one question (a scenario) or of a whole account's or
+/// organization's policies (a store); [`GroupId`]s say which apply.
 #[derive(Debug)]
-pub struct TableSet {
+pub struct Tables {
     pub(crate) vocabulary: ActionVocabulary,
     pub(crate) statements: Vec<CompiledStatement>,
     pub(crate) policy_labels: Vec<Box<str>>,
-    pub(crate) identity: Group,
-    pub(crate) permissions_boundary: Option<Group>,
-    pub(crate) session: Option<Group>,
-    pub(crate) service_control: Vec<Group>,
-    pub(crate) resource_control: Vec<Group>,
-    pub(crate) resource: Option<Group>,
+    pub(crate) groups: Vec<Group>,
 }
 
-/// Sizes of a table set, for status reports and benchmarks.
+/// Sizes of compiled tables, for status reports and benchmarks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TableStats {
-    /// Policies compiled.
+    /// Policies compiled (a policy placed in several groups counts each time).
     pub policies: usize,
     /// Statements compiled.
     pub statements: usize,
+    /// Groups.
+    pub groups: usize,
     /// Distinct literal action names.
     pub literal_actions: usize,
     /// Distinct wildcard action patterns.
@@ -81,8 +84,8 @@ pub struct TableStats {
     pub index_entries: usize,
 }
 
-impl TableSet {
-    /// Resolves a request's action once, for all groups.
+impl Tables {
+    /// Resolves a request's action once, for all groups of these tables.
     pub fn resolve_action(&self, action: &str) -> ResolvedAction {
         self.vocabulary.resolve(action)
     }
@@ -97,50 +100,61 @@ impl TableSet {
         self.policy_labels.get(policy).map(|l| &**l).unwrap_or("")
     }
 
-    /// Identity-based policies (possibly no statements).
-    pub fn identity(&self) -> &Group {
-        &self.identity
-    }
-
-    /// The permissions boundary, when the principal has one.
-    pub fn permissions_boundary(&self) -> Option<&Group> {
-        self.permissions_boundary.as_ref()
-    }
-
-    /// The session policies, when the session was given some (possibly none that allow).
-    pub fn session(&self) -> Option<&Group> {
-        self.session.as_ref()
-    }
-
-    /// SCPs, one group per organization level, root first.
-    pub fn service_control(&self) -> &[Group] {
-        &self.service_control
-    }
-
-    /// RCPs, one group per organization level, root first.
-    pub fn resource_control(&self) -> &[Group] {
-        &self.resource_control
-    }
-
-    /// The resource-based policy.
-    pub fn resource(&self) -> Option<&Group> {
-        self.resource.as_ref()
+    /// A group by id.
+    pub fn group(&self, id: GroupId) -> Option<&Group> {
+        self.groups.get(id.0 as usize)
     }
 
     /// Sizes.
     pub fn stats(&self) -> TableStats {
-        let groups = std::iter::once(&self.identity)
-            .chain(self.permissions_boundary.iter())
-            .chain(self.session.iter())
-            .chain(self.service_control.iter())
-            .chain(self.resource_control.iter())
-            .chain(self.resource.iter());
         TableStats {
             policies: self.policy_labels.len(),
             statements: self.statements.len(),
+            groups: self.groups.len(),
             literal_actions: self.vocabulary.literal_count(),
             wildcard_actions: self.vocabulary.wildcard_count(),
-            index_entries: groups.map(Group::entries).sum(),
+            index_entries: self.groups.iter().map(Group::entries).sum(),
         }
+    }
+}
+
+/// Which groups of a [`TableSet`] hold which kind of policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicySetLayout {
+    /// Identity-based policies (possibly no statements).
+    pub identity: GroupId,
+    /// The permissions boundary, when the principal has one.
+    pub permissions_boundary: Option<GroupId>,
+    /// The session policies, when the session was given some.
+    pub session: Option<GroupId>,
+    /// SCPs, one group per organization level, root first.
+    pub service_control: Vec<GroupId>,
+    /// RCPs, one group per organization level, root first.
+    pub resource_control: Vec<GroupId>,
+    /// The resource-based policy.
+    pub resource: Option<GroupId>,
+}
+
+/// Decision tables for one [`tollgate_policy::PolicySet`].
+#[derive(Debug)]
+pub struct TableSet {
+    pub(crate) tables: Tables,
+    pub(crate) layout: PolicySetLayout,
+}
+
+impl TableSet {
+    /// The compiled statements and groups.
+    pub fn tables(&self) -> &Tables {
+        &self.tables
+    }
+
+    /// Which group holds which policy kind.
+    pub fn layout(&self) -> &PolicySetLayout {
+        &self.layout
+    }
+
+    /// Sizes.
+    pub fn stats(&self) -> TableStats {
+        self.tables.stats()
     }
 }

@@ -1,86 +1,175 @@
-//! IAM's combining logic over a table set, as `docs/evaluation.md` states it:
-//! explicit deny first, then the organization limits, the resource policy
-//! (same or cross account, specific, role or account grant), the identity
-//! policies, the permissions boundary and the session policies.
+//! IAM's combining logic over the applicable groups, as `docs/evaluation.md`
+//! states it: explicit deny first, then the organization limits, the resource
+//! policy (same or cross account; specific, role or account grant), the
+//! identity policies, the permissions boundary and the session policies.
 
-use tollgate_compiler::{Group, RequestView, ResolvedAction, StatementId, Strength, TableSet};
+use tollgate_compiler::{
+    Group, GroupId, RequestView, ResolvedAction, StatementId, Strength, TableSet, Tables,
+};
 use tollgate_policy::{Decision, DecisionKind, DecisiveStatement, Effect, PrincipalKind, Request};
 
+use crate::applicable::Applicable;
 use crate::special::requires_resource_policy;
 
-/// One request being evaluated against one table set.
+/// The canonical rank of a policy kind in answers: identity, boundary,
+/// session, SCP levels, RCP levels, resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Slot {
+    Identity,
+    Boundary,
+    Session,
+    ServiceControl(usize),
+    ResourceControl(usize),
+    Resource,
+}
+
+/// One group with the tables it belongs to and the action resolved there.
+#[derive(Clone, Copy)]
+struct GroupRef<'a> {
+    slot: Slot,
+    tables: &'a Tables,
+    action: &'a ResolvedAction,
+    group: &'a Group,
+}
+
+/// A statement found applicable, with where it came from.
+type Found = (Slot, StatementId);
+
+/// One request being evaluated.
 struct Evaluation<'a> {
-    tables: &'a TableSet,
+    applicable: &'a Applicable<'a>,
     request: &'a Request,
     view: RequestView<'a>,
     action: ResolvedAction,
+    session_action: Option<ResolvedAction>,
     /// Whether SCPs govern this principal.
     scp_applies: bool,
 }
 
-/// Where the ids of applicable statements go when an explanation is wanted.
-type Collector<'c> = Option<&'c mut Vec<StatementId>>;
-
 impl<'a> Evaluation<'a> {
-    fn new(tables: &'a TableSet, request: &'a Request) -> Self {
+    fn new(applicable: &'a Applicable<'a>, request: &'a Request) -> Self {
         let principal = request.principal();
         Self {
-            tables,
+            applicable,
             request,
             view: RequestView {
                 action: &request.action,
                 resource: &request.resource,
                 principal,
                 context: request.context_view(),
-                has_permissions_boundary: tables.permissions_boundary().is_some(),
+                has_permissions_boundary: applicable.permissions_boundary.is_some(),
             },
-            action: tables.resolve_action(&request.action),
+            action: applicable.tables.resolve_action(&request.action),
+            session_action: applicable
+                .session
+                .filter(|s| !std::ptr::eq(s.tables, applicable.tables))
+                .map(|s| s.tables.resolve_action(&request.action)),
             scp_applies: principal.is_iam_identity(),
         }
     }
 
-    /// Every group whose statements take part, in canonical order.
-    fn participating_groups(&self) -> impl Iterator<Item = &'a Group> + use<'a> {
-        let t = self.tables;
-        let scps: &'a [Group] = if self.scp_applies {
-            t.service_control()
+    fn group(&self, slot: Slot, id: GroupId) -> Option<GroupRef<'_>> {
+        Some(GroupRef {
+            slot,
+            tables: self.applicable.tables,
+            action: &self.action,
+            group: self.applicable.tables.group(id)?,
+        })
+    }
+
+    fn identity(&self) -> Option<GroupRef<'_>> {
+        self.group(Slot::Identity, self.applicable.identity?)
+    }
+
+    fn boundary(&self) -> Option<GroupRef<'_>> {
+        self.group(Slot::Boundary, self.applicable.permissions_boundary?)
+    }
+
+    fn session(&self) -> Option<GroupRef<'_>> {
+        let session = self.applicable.session?;
+        Some(GroupRef {
+            slot: Slot::Session,
+            tables: session.tables,
+            action: self.session_action.as_ref().unwrap_or(&self.action),
+            group: session.tables.group(session.group)?,
+        })
+    }
+
+    fn service_control(&self) -> impl Iterator<Item = Option<GroupRef<'_>>> {
+        let levels = if self.scp_applies {
+            self.applicable.service_control
         } else {
             &[]
         };
-        std::iter::once(t.identity())
-            .chain(t.permissions_boundary())
-            .chain(t.session())
-            .chain(scps.iter())
-            .chain(t.resource_control().iter())
-            .chain(t.resource())
+        levels
+            .iter()
+            .enumerate()
+            .map(|(i, id)| self.group(Slot::ServiceControl(i), *id))
     }
 
-    /// True when some statement of `effect` in `group` applies. With a
-    /// collector, records all of them instead of stopping at the first.
-    fn any(&self, group: &Group, effect: Effect, collector: &mut Collector<'_>) -> bool {
-        match collector {
-            None => {
-                group.visit_applicable(self.tables, effect, &self.action, &self.view, |_, _| true)
-            }
-            Some(ids) => {
-                let before = ids.len();
-                group.visit_applicable(self.tables, effect, &self.action, &self.view, |id, _| {
-                    ids.push(id);
-                    false
-                });
-                ids.len() > before
+    fn resource_control(&self) -> impl Iterator<Item = GroupRef<'_>> {
+        self.applicable
+            .resource_control
+            .iter()
+            .enumerate()
+            .filter_map(|(i, id)| self.group(Slot::ResourceControl(i), *id))
+    }
+
+    fn resource(&self) -> Option<GroupRef<'_>> {
+        self.group(Slot::Resource, self.applicable.resource?)
+    }
+
+    /// Every group whose statements take part, in canonical order.
+    fn participating(&self) -> impl Iterator<Item = GroupRef<'_>> {
+        self.identity()
+            .into_iter()
+            .chain(self.boundary())
+            .chain(self.session())
+            .chain(self.service_control().flatten())
+            .chain(self.resource_control())
+            .chain(self.resource())
+    }
+
+    /// True when some statement of `effect` in the group applies; with a
+    /// collector, records every such statement instead of stopping.
+    fn any(&self, group: GroupRef<'_>, effect: Effect, found: Option<&mut Vec<Found>>) -> bool {
+        match found {
+            None => group.group.visit_applicable(
+                group.tables,
+                effect,
+                group.action,
+                &self.view,
+                |_, _| true,
+            ),
+            Some(found) => {
+                let before = found.len();
+                group.group.visit_applicable(
+                    group.tables,
+                    effect,
+                    group.action,
+                    &self.view,
+                    |id, _| {
+                        found.push((group.slot, id));
+                        false
+                    },
+                );
+                found.len() > before
             }
         }
     }
 
+    fn allows(&self, group: GroupRef<'_>) -> bool {
+        self.any(group, Effect::Allow, None)
+    }
+
     /// The strongest principal match of an applicable allow in the resource policy.
     fn resource_grant(&self) -> Option<Strength> {
-        let group = self.tables.resource()?;
+        let group = self.resource()?;
         let mut best = None;
-        group.visit_applicable(
-            self.tables,
+        group.group.visit_applicable(
+            group.tables,
             Effect::Allow,
-            &self.action,
+            group.action,
             &self.view,
             |_, strength| {
                 best = best.max(Some(strength));
@@ -90,45 +179,44 @@ impl<'a> Evaluation<'a> {
         best
     }
 
-    fn explicit_deny(&self, collector: &mut Collector<'_>) -> bool {
-        let mut found = false;
-        for group in self.participating_groups() {
-            if self.any(group, Effect::Deny, collector) {
-                found = true;
-                if collector.is_none() {
+    /// Step 1: true when an applicable statement denies.
+    fn explicit_deny(&self, mut found: Option<&mut Vec<Found>>) -> bool {
+        let mut denied = false;
+        for group in self.participating() {
+            if self.any(group, Effect::Deny, found.as_deref_mut()) {
+                denied = true;
+                if found.is_none() {
                     return true;
                 }
             }
         }
-        found
+        denied
     }
 
-    /// True when some statement of `group` allows.
-    fn allows(&self, group: &Group) -> bool {
-        self.any(group, Effect::Allow, &mut None)
-    }
-
-    /// Steps 2 to 6 of the decision: true when the request is allowed,
-    /// assuming nothing denies it explicitly.
+    /// Steps 2 to 6: true when the request is allowed, given no explicit deny.
     fn allowed(&self) -> bool {
-        let t = self.tables;
         let principal = self.request.principal();
         let grant = self.resource_grant();
         if !principal.is_iam_identity() {
             return grant.is_some();
         }
-        if self.scp_applies && !t.service_control().iter().all(|level| self.allows(level)) {
+        // A level that is missing from the tables allows nothing.
+        if !self
+            .service_control()
+            .all(|level| level.is_some_and(|g| self.allows(g)))
+        {
             return false;
         }
-        let boundary = t.permissions_boundary().is_none_or(|g| self.allows(g));
-        let session = match t.session() {
+        let boundary = self.boundary().is_none_or(|g| self.allows(g));
+        let session = match self.session() {
             Some(g) => self.allows(g),
             None => principal.kind() != PrincipalKind::FederatedUser,
         };
         let identity_path = || {
             boundary
                 && session
-                && (principal.kind() == PrincipalKind::Root || self.allows(t.identity()))
+                && (principal.kind() == PrincipalKind::Root
+                    || self.identity().is_some_and(|g| self.allows(g)))
         };
         let same_account = principal.account().is_some()
             && principal.account() == self.request.effective_resource_account();
@@ -145,12 +233,34 @@ impl<'a> Evaluation<'a> {
             }
         }
     }
+
+    /// Every applicable allow of the participating groups.
+    fn all_allows(&self, found: &mut Vec<Found>) {
+        for group in self.participating() {
+            self.any(group, Effect::Allow, Some(found));
+        }
+    }
+
+    fn describe(&self, (slot, id): Found) -> Option<DecisiveStatement> {
+        let tables = match (slot, self.applicable.session) {
+            (Slot::Session, Some(session)) => session.tables,
+            _ => self.applicable.tables,
+        };
+        let statement = tables.statement(id)?;
+        Some(DecisiveStatement {
+            policy: tables.policy_label(statement.policy()).to_owned(),
+            index: statement.index(),
+            sid: statement.sid().map(str::to_owned),
+            effect: statement.effect(),
+        })
+    }
 }
 
-/// The decision, fast: no explanation is gathered.
-pub fn decide(tables: &TableSet, request: &Request) -> DecisionKind {
-    let evaluation = Evaluation::new(tables, request);
-    if evaluation.explicit_deny(&mut None) {
+/// The decision for `request` against the groups that apply, fast: it stops
+/// at the first statement that settles the question and explains nothing.
+pub fn decide_with(applicable: &Applicable<'_>, request: &Request) -> DecisionKind {
+    let evaluation = Evaluation::new(applicable, request);
+    if evaluation.explicit_deny(None) {
         DecisionKind::ExplicitDeny
     } else if evaluation.allowed() {
         DecisionKind::Allowed
@@ -159,44 +269,35 @@ pub fn decide(tables: &TableSet, request: &Request) -> DecisionKind {
     }
 }
 
-/// The decision with the statements that decided it.
-pub fn evaluate(tables: &TableSet, request: &Request) -> Decision {
-    let evaluation = Evaluation::new(tables, request);
-    let mut ids = Vec::new();
-    let kind = if evaluation.explicit_deny(&mut Some(&mut ids)) {
+/// The decision with the statements that decided it, in canonical order.
+pub fn evaluate_with(applicable: &Applicable<'_>, request: &Request) -> Decision {
+    let evaluation = Evaluation::new(applicable, request);
+    let mut found: Vec<Found> = Vec::new();
+    let kind = if evaluation.explicit_deny(Some(&mut found)) {
         DecisionKind::ExplicitDeny
+    } else if evaluation.allowed() {
+        found.clear();
+        evaluation.all_allows(&mut found);
+        DecisionKind::Allowed
     } else {
-        ids.clear();
-        if evaluation.allowed() {
-            evaluation.all_allows(&mut ids);
-            DecisionKind::Allowed
-        } else {
-            ids.clear();
-            DecisionKind::ImplicitDeny
-        }
+        found.clear();
+        DecisionKind::ImplicitDeny
     };
-    ids.sort_unstable();
-    ids.dedup();
-    let decisive = ids
+    found.sort_unstable();
+    found.dedup();
+    let decisive = found
         .into_iter()
-        .filter_map(|id| {
-            let statement = tables.statement(id)?;
-            Some(DecisiveStatement {
-                policy: tables.policy_label(statement.policy()).to_owned(),
-                index: statement.index(),
-                sid: statement.sid().map(str::to_owned),
-                effect: statement.effect(),
-            })
-        })
+        .filter_map(|f| evaluation.describe(f))
         .collect();
     Decision { kind, decisive }
 }
 
-impl Evaluation<'_> {
-    /// Every applicable allow of the participating policies.
-    fn all_allows(&self, ids: &mut Vec<StatementId>) {
-        for group in self.participating_groups() {
-            self.any(group, Effect::Allow, &mut Some(ids));
-        }
-    }
+/// [`decide_with`] for a scenario's table set.
+pub fn decide(tables: &TableSet, request: &Request) -> DecisionKind {
+    decide_with(&Applicable::of(tables), request)
+}
+
+/// [`evaluate_with`] for a scenario's table set.
+pub fn evaluate(tables: &TableSet, request: &Request) -> Decision {
+    evaluate_with(&Applicable::of(tables), request)
 }

@@ -22,8 +22,10 @@
 //! assert_eq!(decision.decisive[0].policy, "identityPolicies[0]");
 //! ```
 
+mod applicable;
 mod evaluate;
 mod special;
 
-pub use evaluate::{decide, evaluate};
+pub use applicable::{Applicable, SessionTables};
+pub use evaluate::{decide, decide_with, evaluate, evaluate_with};
 pub use special::requires_resource_policy;

@@ -1,0 +1,54 @@
+//! Which compiled groups apply to a request: the identity policies, the
+//! permissions boundary, the session policies, the SCP and RCP levels and the
+//! resource policy. A scenario's table set gives them by its layout; a policy
+//! store picks them per principal and resource. Session policies may come
+//! from tables of their own (they arrive with the request).
+
+use tollgate_compiler::{GroupId, TableSet, Tables};
+
+/// Session policies compiled into tables of their own.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionTables<'a> {
+    /// The tables holding the session policies.
+    pub tables: &'a Tables,
+    /// Their group.
+    pub group: GroupId,
+}
+
+/// The groups that apply to one request.
+#[derive(Debug, Clone, Copy)]
+pub struct Applicable<'a> {
+    /// The tables every group below (except the session's) belongs to.
+    pub tables: &'a Tables,
+    /// The principal's identity policies, merged into one group.
+    pub identity: Option<GroupId>,
+    /// The principal's permissions boundary.
+    pub permissions_boundary: Option<GroupId>,
+    /// The session's policies, when it was given some.
+    pub session: Option<SessionTables<'a>>,
+    /// SCPs per level of the principal's organization path, root first.
+    pub service_control: &'a [GroupId],
+    /// RCPs per level of the resource's organization path, root first.
+    pub resource_control: &'a [GroupId],
+    /// The resource-based policy.
+    pub resource: Option<GroupId>,
+}
+
+impl<'a> Applicable<'a> {
+    /// The groups of a scenario's table set.
+    pub fn of(set: &'a TableSet) -> Self {
+        let layout = set.layout();
+        Self {
+            tables: set.tables(),
+            identity: Some(layout.identity),
+            permissions_boundary: layout.permissions_boundary,
+            session: layout.session.map(|group| SessionTables {
+                tables: set.tables(),
+                group,
+            }),
+            service_control: &layout.service_control,
+            resource_control: &layout.resource_control,
+            resource: layout.resource,
+        }
+    }
+}
