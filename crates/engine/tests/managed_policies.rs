@@ -2,6 +2,8 @@
 //! parses, compiles, and evaluates; and on requests derived from their own
 //! statements the compiled engine answers exactly as the reference interpreter.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+
 use serde_json::Value;
 use tollgate_policy::{
     DecisionKind, NamedPolicy, PolicyDocument, PolicyKind, PolicySet, Request, RequestPrincipal,
