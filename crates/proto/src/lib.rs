@@ -1,0 +1,14 @@
+//! The generated gRPC API of tollgate (`proto/tollgate/v1/authorizer.proto`):
+//! messages, the `Authorizer` client and server traits, and the encoded file
+//! descriptor set for server reflection. Domain types stay out of here; the
+//! server crate converts.
+
+#![allow(missing_docs, clippy::all)] // generated code
+
+/// `tollgate.v1`.
+pub mod v1 {
+    tonic::include_proto!("tollgate.v1");
+}
+
+/// The encoded `FileDescriptorSet` of `tollgate.v1`, for server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("tollgate_v1_descriptor");

@@ -1,0 +1,25 @@
+//! Metric names, one place. Every metric starts with `tollgate_`; the
+//! Prometheus exporter serves them on the admin listener's `/metrics`.
+
+/// Counter: decisions, labelled `decision` = allowed | explicit_deny | implicit_deny.
+pub const DECISIONS: &str = "tollgate_decisions_total";
+/// Histogram (seconds): time to decide one request, store lookup included.
+pub const DECISION_SECONDS: &str = "tollgate_decision_duration_seconds";
+/// Histogram (seconds): time to serve one RPC, labelled `method`.
+pub const RPC_SECONDS: &str = "tollgate_rpc_duration_seconds";
+/// Counter: RPCs that failed, labelled `method` and `code`.
+pub const RPC_ERRORS: &str = "tollgate_rpc_errors_total";
+/// Counter: reload attempts, labelled `outcome` = success | failure.
+pub const RELOADS: &str = "tollgate_reloads_total";
+/// Gauge: 1 for the serving revision, labelled `revision`.
+pub const REVISION: &str = "tollgate_policy_revision_info";
+/// Gauge: Unix time the serving revision was loaded.
+pub const LOADED_AT: &str = "tollgate_policy_loaded_timestamp_seconds";
+/// Gauge: principals in the serving store.
+pub const PRINCIPALS: &str = "tollgate_store_principals";
+/// Gauge: policies in the serving store.
+pub const POLICIES: &str = "tollgate_store_policies";
+/// Gauge: statements in the serving store.
+pub const STATEMENTS: &str = "tollgate_store_statements";
+/// Gauge: 1 when the last reload failed (the previous revision keeps serving).
+pub const RELOAD_FAILING: &str = "tollgate_reload_failing";
