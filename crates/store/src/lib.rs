@@ -1,0 +1,1 @@
+//! The policy store (being written).
