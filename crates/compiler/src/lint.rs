@@ -83,6 +83,16 @@ fn is_service_prefix(text: &str) -> bool {
     !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
+/// Condition key prefixes are service prefixes or, for web identity
+/// federation, provider host names (`accounts.google.com:aud`).
+fn is_condition_prefix(text: &str) -> bool {
+    !text.is_empty()
+        && !text.starts_with('.')
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+}
+
 fn known_global_key(key: &str) -> bool {
     let lower = key.to_ascii_lowercase();
     GLOBAL_KEYS.iter().any(|k| k.eq_ignore_ascii_case(&lower))
@@ -139,7 +149,7 @@ pub(crate) fn lint(policy: &NamedPolicy, warnings: &mut Vec<CompileWarning>) {
                 condition.operator, condition.key
             );
             let prefix = condition.key.split_once(':').map(|(p, _)| p).unwrap_or("");
-            if !is_service_prefix(prefix) {
+            if !is_condition_prefix(prefix) {
                 warn(
                     path,
                     format!(
@@ -194,7 +204,7 @@ mod tests {
     fn flags_malformed_actions_typoed_keys_and_dead_variables() {
         let w = warnings_of(
             r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3*:Get", "s3:GetObject"], "Resource": "*",
-                "Condition": {"StringEquals": {"aws:SoruceIp": "x", "aws:PrincipalTag/team": "a", "s3:prefix": "p", "a b:c": "d"}}}]}"#,
+                "Condition": {"StringEquals": {"aws:SoruceIp": "x", "aws:PrincipalTag/team": "a", "s3:prefix": "p", "a b:c": "d", "accounts.google.com:aud": "x"}}}]}"#,
         );
         assert_eq!(w.len(), 3, "{w:?}");
         assert!(w[0].starts_with("p.Statement[0].Action[0]: action pattern `s3*:Get`"));
