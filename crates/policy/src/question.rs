@@ -109,6 +109,14 @@ impl Request {
         &self.derived
     }
 
+    /// Adds a key that follows from who the principal is but that the ARN
+    /// alone does not tell, such as `aws:PrincipalTag/team` from a policy
+    /// store; replaces an earlier derived value of the same key. Keys the
+    /// caller gives in [`Request::context`] still win.
+    pub fn insert_derived(&mut self, key: &str, values: Vec<String>) {
+        self.derived.insert(key, values);
+    }
+
     /// The context conditions and variables see: given keys, then derived ones.
     pub fn context_view(&self) -> ContextView<'_> {
         ContextView::new(&self.context, &self.derived)

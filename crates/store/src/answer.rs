@@ -1,0 +1,243 @@
+//! Answering a request from the store: find the principal (user, role, or
+//! account root) and the resource policy (exact ARN, the bucket of an S3
+//! object, the trust policy of a role), pick the groups that apply, add the
+//! keys only the store knows to the derived context (`aws:PrincipalTag/*`,
+//! organization ids and paths, the resource account), and let the engine
+//! decide.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use tollgate_compiler::GroupId;
+use tollgate_engine::{Applicable, SessionTables, decide_with, evaluate_with};
+use tollgate_policy::arn::Arn;
+use tollgate_policy::{Decision, DecisionKind, PrincipalKind, Request};
+
+use crate::compile::{AccountIndex, PrincipalIndex};
+use crate::store::Store;
+
+/// Why an answer may not be what the caller expects: the store does not
+/// know part of the question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    /// The principal's account is in the store, the user or role is not:
+    /// it has no identity policies, so the answer usually is `implicitDeny`.
+    PrincipalNotFound,
+    /// The principal's account is not in the store: its identity policies
+    /// and SCPs are unknown.
+    AccountNotFound,
+}
+
+impl Reason {
+    /// The reason as answers spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::PrincipalNotFound => "principal not found in the store",
+            Reason::AccountNotFound => "principal's account not found in the store",
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The fast answer: the decision and, when the store lacks part of the
+/// question, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answer {
+    /// Allowed, explicitly denied or implicitly denied.
+    pub kind: DecisionKind,
+    /// Set when the store does not know the principal or its account.
+    pub reason: Option<Reason>,
+}
+
+/// What the store knows about one request.
+struct Resolved<'s> {
+    principal: Option<&'s PrincipalIndex>,
+    principal_account: Option<&'s AccountIndex>,
+    resource: Option<GroupId>,
+    /// The resource's account when the request and its ARN do not name it.
+    resource_owner: Option<&'s str>,
+    resource_account: Option<&'s AccountIndex>,
+    reason: Option<Reason>,
+}
+
+impl Store {
+    /// Decides `request`, stopping at the first statement that settles it.
+    /// `session` holds the session policies the request's session was given
+    /// (see [`crate::compile_session_policies`]).
+    pub fn decide(&self, request: &Request, session: Option<SessionTables<'_>>) -> Answer {
+        let resolved = self.resolve(request);
+        let request = self.complete(request, &resolved);
+        let kind = decide_with(&self.applicable(&resolved, session), &request);
+        Answer {
+            kind,
+            reason: resolved.reason,
+        }
+    }
+
+    /// Decides `request` and lists the statements that decided it.
+    pub fn evaluate(
+        &self,
+        request: &Request,
+        session: Option<SessionTables<'_>>,
+    ) -> (Decision, Option<Reason>) {
+        let resolved = self.resolve(request);
+        let request = self.complete(request, &resolved);
+        let decision = evaluate_with(&self.applicable(&resolved, session), &request);
+        (decision, resolved.reason)
+    }
+
+    fn applicable<'s>(
+        &'s self,
+        resolved: &Resolved<'s>,
+        session: Option<SessionTables<'s>>,
+    ) -> Applicable<'s> {
+        Applicable {
+            tables: &self.tables,
+            identity: resolved.principal.map(|p| p.identity),
+            permissions_boundary: resolved.principal.and_then(|p| p.boundary),
+            session,
+            service_control: resolved
+                .principal_account
+                .map_or(&[], |a| &a.service_control),
+            resource_control: resolved
+                .resource_account
+                .map_or(&[], |a| &a.resource_control),
+            resource: resolved.resource,
+        }
+    }
+
+    fn resolve(&self, request: &Request) -> Resolved<'_> {
+        let principal = request.principal();
+        let mut resolved = Resolved {
+            principal: None,
+            principal_account: None,
+            resource: None,
+            resource_owner: None,
+            resource_account: None,
+            reason: None,
+        };
+        if principal.is_iam_identity() {
+            match principal.account().and_then(|a| self.index.accounts.get(a)) {
+                None => resolved.reason = Some(Reason::AccountNotFound),
+                Some(account) => {
+                    resolved.principal_account = Some(account);
+                    let name = principal.name().unwrap_or_default();
+                    let (found, looked) = match principal.kind() {
+                        PrincipalKind::User => (account.users.get(name), true),
+                        PrincipalKind::AssumedRole => (account.roles.get(name), true),
+                        _ => (None, false),
+                    };
+                    resolved.principal = found;
+                    if looked && found.is_none() {
+                        resolved.reason = Some(Reason::PrincipalNotFound);
+                    }
+                }
+            }
+        }
+        self.resolve_resource(&request.resource, &mut resolved);
+        let account = request
+            .resource_account
+            .as_deref()
+            .or_else(|| {
+                Arn::parse(&request.resource)
+                    .map(|a| a.account)
+                    .filter(|a| !a.is_empty())
+            })
+            .or(resolved.resource_owner)
+            .or(principal.account());
+        resolved.resource_account = account.and_then(|a| self.index.accounts.get(a));
+        resolved
+    }
+
+    /// The resource policy: by exact ARN, the bucket's for an S3 object, the
+    /// trust policy for a role.
+    fn resolve_resource<'s>(&'s self, resource: &str, resolved: &mut Resolved<'s>) {
+        let Some(arn) = Arn::parse(resource) else {
+            return;
+        };
+        let bucket = match (arn.service, arn.resource.split_once('/')) {
+            ("s3", Some((bucket, _))) if arn.account.is_empty() => {
+                Some(format!("arn:{}:s3:::{bucket}", arn.partition))
+            }
+            _ => None,
+        };
+        let found = self
+            .index
+            .resources
+            .get(resource)
+            .or_else(|| bucket.and_then(|b| self.index.resources.get(&b)));
+        if let Some(found) = found {
+            resolved.resource = Some(found.group);
+            resolved.resource_owner = Some(&found.account);
+            return;
+        }
+        if arn.service == "iam"
+            && let Some(path) = arn.resource.strip_prefix("role/")
+        {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            resolved.resource = self
+                .index
+                .accounts
+                .get(arn.account)
+                .and_then(|a| a.roles.get(name))
+                .and_then(|r| r.trust);
+        }
+    }
+
+    /// The request with what only the store knows: the principal's tags,
+    /// organization keys, and the resource's account when only the store
+    /// knows it.
+    fn complete<'r>(&self, request: &'r Request, resolved: &Resolved<'_>) -> Cow<'r, Request> {
+        let mut request = Cow::Borrowed(request);
+        if request.resource_account.is_none()
+            && let Some(owner) = resolved.resource_owner
+            && Arn::parse(&request.resource).is_some_and(|a| a.account.is_empty())
+        {
+            request.to_mut().resource_account = Some(owner.to_owned());
+        }
+        if let Some(principal) = resolved.principal {
+            for (key, value) in &principal.tags {
+                request
+                    .to_mut()
+                    .insert_derived(&format!("aws:PrincipalTag/{key}"), vec![value.clone()]);
+            }
+        }
+        if let Some(account) = resolved.principal_account {
+            insert_org_keys(
+                &mut request,
+                account,
+                "aws:PrincipalOrgID",
+                "aws:PrincipalOrgPaths",
+            );
+        }
+        if let Some(account) = request.effective_resource_account().map(str::to_owned) {
+            request
+                .to_mut()
+                .insert_derived("aws:ResourceAccount", vec![account]);
+        }
+        if let Some(account) = resolved.resource_account {
+            insert_org_keys(
+                &mut request,
+                account,
+                "aws:ResourceOrgID",
+                "aws:ResourceOrgPaths",
+            );
+        }
+        request
+    }
+}
+
+fn insert_org_keys(request: &mut Cow<'_, Request>, account: &AccountIndex, id: &str, paths: &str) {
+    if let Some(org) = &account.org_id {
+        request.to_mut().insert_derived(id, vec![org.clone()]);
+    }
+    if let Some(path) = &account.org_path {
+        request.to_mut().insert_derived(paths, vec![path.clone()]);
+    }
+}

@@ -1,0 +1,218 @@
+//! Compiling a resolved [`Plan`] into one [`Tables`] and the [`Index`] that
+//! says which groups apply to whom:
+//!
+//! - one identity group per distinct list of identity policies (principals
+//!   with the same list share it);
+//! - one group per permissions boundary policy, shared;
+//! - one group per role trust policy and per resource policy;
+//! - one SCP group and one RCP group per organization level, and per
+//!   account the groups of its path, root first.
+
+use rustc_hash::FxHashMap;
+use tollgate_compiler::{CompileWarning, CompilerConfig, GroupId, Tables, TablesBuilder};
+use tollgate_policy::NamedPolicy;
+
+use crate::error::{StoreError, StoreWarning};
+use crate::model::{LoadedPolicy, PolicyId};
+use crate::resolve::{Plan, PrincipalPlan};
+
+/// A user or role, compiled.
+#[derive(Debug)]
+pub(crate) struct PrincipalIndex {
+    pub(crate) identity: GroupId,
+    pub(crate) boundary: Option<GroupId>,
+    pub(crate) tags: Vec<(String, String)>,
+    /// Roles only: the trust policy.
+    pub(crate) trust: Option<GroupId>,
+}
+
+/// An account, compiled.
+#[derive(Debug, Default)]
+pub(crate) struct AccountIndex {
+    pub(crate) users: FxHashMap<String, PrincipalIndex>,
+    pub(crate) roles: FxHashMap<String, PrincipalIndex>,
+    /// SCP groups of the account's path, root first; empty outside an
+    /// organization and for the management account.
+    pub(crate) service_control: Vec<GroupId>,
+    /// RCP groups of the account's path, root first.
+    pub(crate) resource_control: Vec<GroupId>,
+    /// `aws:PrincipalOrgID`/`aws:ResourceOrgID`, for organization members.
+    pub(crate) org_id: Option<String>,
+    /// `aws:PrincipalOrgPaths`/`aws:ResourceOrgPaths`, when every id is known.
+    pub(crate) org_path: Option<String>,
+}
+
+/// A resource-based policy, compiled.
+#[derive(Debug)]
+pub(crate) struct ResourceIndex {
+    pub(crate) account: String,
+    pub(crate) group: GroupId,
+}
+
+/// Which groups apply to which principal, account and resource.
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    pub(crate) accounts: FxHashMap<String, AccountIndex>,
+    pub(crate) resources: FxHashMap<String, ResourceIndex>,
+}
+
+/// The compiled store.
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    pub(crate) tables: Tables,
+    pub(crate) index: Index,
+    pub(crate) warnings: Vec<StoreWarning>,
+    /// Distinct policy documents loaded.
+    pub(crate) policies: usize,
+}
+
+struct Compiler {
+    builder: TablesBuilder,
+    policies: Vec<NamedPolicy>,
+    identity_groups: FxHashMap<Vec<PolicyId>, GroupId>,
+    single_groups: FxHashMap<PolicyId, GroupId>,
+}
+
+impl Compiler {
+    fn group(&mut self, ids: &[PolicyId]) -> Result<GroupId, StoreError> {
+        let policies = ids.iter().filter_map(|&id| self.policies.get(id));
+        Ok(self.builder.add_group(policies)?)
+    }
+
+    /// The group of one identity policy list, shared by equal lists.
+    fn identity(&mut self, ids: &[PolicyId]) -> Result<GroupId, StoreError> {
+        if let Some(&group) = self.identity_groups.get(ids) {
+            return Ok(group);
+        }
+        let group = self.group(ids)?;
+        self.identity_groups.insert(ids.to_vec(), group);
+        Ok(group)
+    }
+
+    /// The group of one boundary policy, shared.
+    fn single(&mut self, id: PolicyId) -> Result<GroupId, StoreError> {
+        if let Some(&group) = self.single_groups.get(&id) {
+            return Ok(group);
+        }
+        let group = self.group(&[id])?;
+        self.single_groups.insert(id, group);
+        Ok(group)
+    }
+
+    fn principal(&mut self, plan: &PrincipalPlan) -> Result<PrincipalIndex, StoreError> {
+        Ok(PrincipalIndex {
+            identity: self.identity(&plan.identity)?,
+            boundary: plan.boundary.map(|b| self.single(b)).transpose()?,
+            tags: plan.tags.clone(),
+            trust: plan.trust.map(|t| self.group(&[t])).transpose()?,
+        })
+    }
+}
+
+/// Compiles the plan.
+pub(crate) fn compile(plan: Plan, config: CompilerConfig) -> Result<Compiled, StoreError> {
+    let origins: Vec<(String, String)> = plan
+        .policies
+        .iter()
+        .map(|p| (p.origin.file.clone(), p.origin.path.to_string()))
+        .collect();
+    let labels: FxHashMap<String, usize> = plan
+        .policies
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.label.clone(), i))
+        .collect();
+    let policy_count = plan.policies.len();
+    let mut compiler = Compiler {
+        builder: TablesBuilder::new(config),
+        policies: plan
+            .policies
+            .into_iter()
+            .map(
+                |LoadedPolicy {
+                     label, document, ..
+                 }| NamedPolicy::new(label, document),
+            )
+            .collect(),
+        identity_groups: FxHashMap::default(),
+        single_groups: FxHashMap::default(),
+    };
+    let mut level_groups = Vec::with_capacity(plan.levels.len());
+    for level in &plan.levels {
+        level_groups.push((compiler.group(&level.scps)?, compiler.group(&level.rcps)?));
+    }
+    let mut index = Index::default();
+    for (id, account) in &plan.accounts {
+        let mut compiled = AccountIndex::default();
+        for (name, user) in &account.users {
+            compiled
+                .users
+                .insert(name.clone(), compiler.principal(user)?);
+        }
+        for (name, role) in &account.roles {
+            compiled
+                .roles
+                .insert(name.clone(), compiler.principal(role)?);
+        }
+        if let Some(membership) = &account.membership {
+            for level in &membership.levels {
+                if let Some(&(scp, rcp)) = level_groups.get(*level) {
+                    compiled.service_control.push(scp);
+                    compiled.resource_control.push(rcp);
+                }
+            }
+            compiled.org_id = membership.org_id.clone();
+            compiled.org_path = membership.org_path.clone();
+        }
+        index.accounts.insert(id.clone(), compiled);
+    }
+    for (arn, (account, policy)) in &plan.resources {
+        let group = compiler.group(&[*policy])?;
+        index.resources.insert(
+            arn.clone(),
+            ResourceIndex {
+                account: account.clone(),
+                group,
+            },
+        );
+    }
+    let (tables, lints) = compiler.builder.finish();
+    Ok(Compiled {
+        tables,
+        index,
+        warnings: translate(lints, &labels, &origins),
+        policies: policy_count,
+    })
+}
+
+/// Compiler lints as store warnings, placed in their files. Lints on AWS
+/// managed policies from the built-in catalog and on built-in policies are
+/// dropped: they are not the store author's to fix.
+fn translate(
+    lints: Vec<CompileWarning>,
+    labels: &FxHashMap<String, usize>,
+    origins: &[(String, String)],
+) -> Vec<StoreWarning> {
+    let mut warnings: Vec<StoreWarning> = lints
+        .into_iter()
+        .filter_map(|lint| {
+            let (file, base) = origins.get(*labels.get(&lint.policy)?)?;
+            if file.starts_with("arn:") {
+                return None;
+            }
+            let path = if base == "$" {
+                lint.path
+            } else {
+                format!("{base}.{}", lint.path)
+            };
+            Some(StoreWarning {
+                file: file.clone(),
+                path,
+                message: lint.message,
+            })
+        })
+        .collect();
+    warnings.sort();
+    warnings.dedup();
+    warnings
+}

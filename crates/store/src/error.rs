@@ -1,0 +1,207 @@
+//! What can go wrong while loading a store, and what is worth a warning.
+//!
+//! Loading reports every fault it finds, each with the file and the JSON path
+//! where it is ([`StoreFault`]); a store with any fault does not load.
+//! [`StoreWarning`]s are findings that do not stop loading (compiler lints,
+//! unused policies, unknown fields in an authorization-details document).
+
+use std::fmt;
+use std::path::PathBuf;
+
+use tollgate_compiler::CompileError;
+use tollgate_policy::{JsonPath, ParseErrorKind};
+
+/// What is wrong at one place of one file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FaultKind {
+    /// The file is not JSON.
+    #[error("invalid JSON: {0}")]
+    Json(String),
+    /// A field the format does not define.
+    #[error("unknown field `{0}`")]
+    UnknownField(String),
+    /// A value of the wrong JSON type.
+    #[error("expected {expected}, found {found}")]
+    WrongType {
+        /// What the format wants here.
+        expected: &'static str,
+        /// What the file has.
+        found: &'static str,
+    },
+    /// A required field is absent.
+    #[error("missing required field `{0}`")]
+    Missing(&'static str),
+    /// A policy document breaks the grammar of its kind.
+    #[error("{0}")]
+    Policy(ParseErrorKind),
+    /// A managed policy ARN that neither the store nor the AWS managed
+    /// policy catalog holds.
+    #[error("unknown managed policy `{0}`")]
+    UnknownPolicy(String),
+    /// A group name that the account does not hold.
+    #[error("unknown group `{0}`")]
+    UnknownGroup(String),
+    /// An SCP or RCP name that `organization/scps/` or `organization/rcps/` does not hold.
+    #[error("unknown {kind} `{name}`")]
+    UnknownControlPolicy {
+        /// `SCP` or `RCP`.
+        kind: &'static str,
+        /// The name as referenced.
+        name: String,
+    },
+    /// The same thing is defined twice.
+    #[error("{0}")]
+    Duplicate(String),
+    /// A file that has no place in the store layout.
+    #[error("unexpected file: {0}")]
+    UnexpectedFile(String),
+    /// A size limit was exceeded.
+    #[error("{0}")]
+    Limit(String),
+    /// A value of the right type that is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// One fault: where it is and what it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreFault {
+    /// The file, relative to the store root with `/` separators (for
+    /// session policies: `sessionPolicies[N]`).
+    pub file: String,
+    /// Where in the file.
+    pub path: JsonPath,
+    /// What is wrong.
+    pub kind: FaultKind,
+}
+
+impl StoreFault {
+    /// A fault in `file` at `path`.
+    pub fn new(file: impl Into<String>, path: JsonPath, kind: FaultKind) -> Self {
+        Self {
+            file: file.into(),
+            path,
+            kind,
+        }
+    }
+}
+
+impl fmt::Display for StoreFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.file, self.path, self.kind)
+    }
+}
+
+/// Every fault found in a store; never empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreFaults(Vec<StoreFault>);
+
+impl StoreFaults {
+    /// Wraps a non-empty list; `None` when it is empty.
+    pub(crate) fn from_vec(mut faults: Vec<StoreFault>) -> Option<Self> {
+        if faults.is_empty() {
+            return None;
+        }
+        faults.sort_by(|a, b| (&a.file, a.path.to_string()).cmp(&(&b.file, b.path.to_string())));
+        faults.dedup();
+        Some(Self(faults))
+    }
+
+    /// The faults, by file then path.
+    pub fn faults(&self) -> &[StoreFault] {
+        &self.0
+    }
+}
+
+impl fmt::Display for StoreFaults {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.0.len();
+        write!(
+            f,
+            "the store has {count} fault{}:",
+            if count == 1 { "" } else { "s" }
+        )?;
+        for fault in &self.0 {
+            write!(f, "\n  {fault}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a store could not be loaded. Nothing of a store that fails to load
+/// is kept: loading is all or nothing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// A file or folder could not be read.
+    #[error("cannot read `{}`: {source}", path.display())]
+    Io {
+        /// What could not be read.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The files have faults: every one found is listed.
+    #[error("{0}")]
+    Invalid(StoreFaults),
+    /// The policies could not be compiled (a compiler limit).
+    #[error("cannot compile the store: {0}")]
+    Compile(#[from] CompileError),
+}
+
+impl StoreError {
+    /// The faults, for [`StoreError::Invalid`]; empty otherwise.
+    pub fn faults(&self) -> &[StoreFault] {
+        match self {
+            StoreError::Invalid(faults) => faults.faults(),
+            _ => &[],
+        }
+    }
+}
+
+/// A finding that does not stop loading.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct StoreWarning {
+    /// The file, relative to the store root (for AWS managed policies from
+    /// the built-in catalog: the policy ARN).
+    pub file: String,
+    /// Where in the file, as a JSON path (`$` for the whole file).
+    pub path: String,
+    /// What looks wrong.
+    pub message: String,
+}
+
+impl StoreWarning {
+    /// A warning about `file` at `path`.
+    pub fn new(file: impl Into<String>, path: &JsonPath, message: impl Into<String>) -> Self {
+        Self {
+            file: file.into(),
+            path: path.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for StoreWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.file, self.path, self.message)
+    }
+}
+
+/// Faults and warnings gathered while reading the files.
+#[derive(Debug, Default)]
+pub(crate) struct Diagnostics {
+    pub(crate) faults: Vec<StoreFault>,
+    pub(crate) warnings: Vec<StoreWarning>,
+}
+
+impl Diagnostics {
+    pub(crate) fn fault(&mut self, file: &str, path: &JsonPath, kind: FaultKind) {
+        self.faults.push(StoreFault::new(file, path.clone(), kind));
+    }
+
+    pub(crate) fn warn(&mut self, file: &str, path: &JsonPath, message: impl Into<String>) {
+        self.warnings.push(StoreWarning::new(file, path, message));
+    }
+}

@@ -1,0 +1,164 @@
+//! The [`Store`]: loading (from a folder or from a map of files), and what
+//! a loaded store reports about itself (revision, warnings, sizes).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use tollgate_compiler::Tables;
+
+use crate::compile::{Index, compile};
+use crate::error::{StoreError, StoreFaults, StoreWarning};
+use crate::limits::StoreLimits;
+use crate::read::read_files;
+use crate::resolve::resolve;
+use crate::revision::revision;
+
+/// One AWS account's or organization's IAM state, compiled into one
+/// [`Tables`] with a group per principal, boundary, organization level and
+/// resource policy. Immutable, `Send + Sync`; a reload builds a new store.
+#[derive(Debug)]
+pub struct Store {
+    pub(crate) tables: Tables,
+    pub(crate) index: Index,
+    revision: String,
+    warnings: Vec<StoreWarning>,
+    stats: StoreStats,
+}
+
+/// Sizes of a loaded store, for status reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Accounts: account folders and accounts of the organization tree.
+    pub accounts: usize,
+    /// IAM users and roles.
+    pub principals: usize,
+    /// Distinct policy documents loaded: inline, managed (customer and AWS),
+    /// trust, resource, SCP and RCP policies, each once.
+    pub policies: usize,
+    /// Statements compiled into the tables (a policy in several groups
+    /// counts each time).
+    pub statements: usize,
+    /// Resource-based policies, role trust policies included.
+    pub resource_policies: usize,
+    /// Groups compiled.
+    pub groups: usize,
+}
+
+impl Store {
+    /// Loads the store in folder `path` with the default limits.
+    pub fn load_dir(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        Self::load_dir_with_limits(path, &StoreLimits::default())
+    }
+
+    /// Loads the store in folder `path`: reads every file (skipping hidden
+    /// ones, whose name starts with `.`), then [`Store::from_files_with_limits`].
+    pub fn load_dir_with_limits(
+        path: impl AsRef<Path>,
+        limits: &StoreLimits,
+    ) -> Result<Store, StoreError> {
+        let files = crate::folder::read_folder(path.as_ref(), limits)?;
+        Self::from_files_with_limits(files, limits)
+    }
+
+    /// Loads a store from its files (path relative to the store root, with
+    /// `/` separators, to bytes) with the default limits.
+    pub fn from_files(files: BTreeMap<String, Vec<u8>>) -> Result<Store, StoreError> {
+        Self::from_files_with_limits(files, &StoreLimits::default())
+    }
+
+    /// Loads a store from its files. All or nothing: any fault in any file
+    /// fails the load, and the error lists every fault found.
+    pub fn from_files_with_limits(
+        files: BTreeMap<String, Vec<u8>>,
+        limits: &StoreLimits,
+    ) -> Result<Store, StoreError> {
+        let revision = revision(&files);
+        let (model, mut diag) = read_files(&files, limits);
+        drop(files);
+        let plan = resolve(model, &mut diag);
+        if let Some(faults) = StoreFaults::from_vec(diag.faults) {
+            return Err(StoreError::Invalid(faults));
+        }
+        let account_count = plan.accounts.len();
+        let principals = plan
+            .accounts
+            .values()
+            .map(|a| a.users.len() + a.roles.len())
+            .sum();
+        let roles: usize = plan.accounts.values().map(|a| a.roles.len()).sum();
+        let resource_policies = plan.resources.len() + roles;
+        let compiled = compile(plan, limits.compiler)?;
+        let table_stats = compiled.tables.stats();
+        let mut warnings = diag.warnings;
+        warnings.extend(compiled.warnings);
+        warnings.sort();
+        warnings.dedup();
+        Ok(Store {
+            tables: compiled.tables,
+            index: compiled.index,
+            revision,
+            warnings,
+            stats: StoreStats {
+                accounts: account_count,
+                principals,
+                policies: compiled.policies,
+                statements: table_stats.statements,
+                resource_policies,
+                groups: table_stats.groups,
+            },
+        })
+    }
+
+    /// The SHA-256 (lowercase hex) of every file's path and bytes: equal
+    /// for equal contents, different when any file changes.
+    pub fn revision(&self) -> &str {
+        &self.revision
+    }
+
+    /// Findings that did not stop loading, by file and path.
+    pub fn warnings(&self) -> &[StoreWarning] {
+        &self.warnings
+    }
+
+    /// Sizes.
+    pub fn stats(&self) -> StoreStats {
+        self.stats
+    }
+
+    /// The number of accounts.
+    pub fn account_count(&self) -> usize {
+        self.stats.accounts
+    }
+
+    /// The number of IAM users and roles.
+    pub fn principal_count(&self) -> usize {
+        self.stats.principals
+    }
+
+    /// The number of distinct policy documents.
+    pub fn policy_count(&self) -> usize {
+        self.stats.policies
+    }
+
+    /// The number of resource-based policies, trust policies included.
+    pub fn resource_policy_count(&self) -> usize {
+        self.stats.resource_policies
+    }
+
+    /// The compiled tables.
+    pub fn tables(&self) -> &Tables {
+        &self.tables
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn stores_are_send_and_sync() {
+        assert_send_sync::<Store>();
+    }
+}
