@@ -1,7 +1,10 @@
 //! `tollgate`: the authorization engine's command line. Each subcommand lives
 //! in its own module; this file only parses the arguments and dispatches.
 
+mod check;
+mod serve;
 mod simulate;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -18,10 +21,16 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Simulate(simulate::SimulateArgs),
+    Serve(serve::ServeArgs),
+    Validate(validate::ValidateArgs),
+    Check(check::CheckArgs),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Simulate(args) => simulate::main(&args),
+        Command::Serve(args) => serve::main(&args),
+        Command::Validate(args) => validate::main(&args),
+        Command::Check(args) => check::main(&args),
     }
 }

@@ -5,6 +5,8 @@
 //! from tables of their own (they arrive with the request).
 
 use tollgate_compiler::{GroupId, TableSet, Tables};
+use tollgate_policy::RequestContext;
+use tollgate_policy::context::EXTRA_LAYERS;
 
 /// Session policies compiled into tables of their own.
 #[derive(Debug, Clone, Copy)]
@@ -32,6 +34,13 @@ pub struct Applicable<'a> {
     pub resource_control: &'a [GroupId],
     /// The resource-based policy.
     pub resource: Option<GroupId>,
+    /// Context keys the caller of the engine knows beyond the request and the
+    /// principal's ARN (a store's principal tags, organization ids, resource
+    /// account keys); the request's own keys win over them.
+    pub extra_context: [Option<&'a RequestContext>; EXTRA_LAYERS],
+    /// The account that owns the resource when the request does not say and
+    /// the caller knows better than the ARN (a store knows bucket owners).
+    pub resource_account: Option<&'a str>,
 }
 
 impl<'a> Applicable<'a> {
@@ -49,6 +58,8 @@ impl<'a> Applicable<'a> {
             service_control: &layout.service_control,
             resource_control: &layout.resource_control,
             resource: layout.resource,
+            extra_context: [None; EXTRA_LAYERS],
+            resource_account: None,
         }
     }
 }

@@ -56,7 +56,7 @@ impl<'a> Evaluation<'a> {
                 action: &request.action,
                 resource: &request.resource,
                 principal,
-                context: request.context_view(),
+                context: request.context_view_with(applicable.extra_context),
                 has_permissions_boundary: applicable.permissions_boundary.is_some(),
             },
             action: applicable.tables.resolve_action(&request.action),
@@ -218,8 +218,14 @@ impl<'a> Evaluation<'a> {
                 && (principal.kind() == PrincipalKind::Root
                     || self.identity().is_some_and(|g| self.allows(g)))
         };
-        let same_account = principal.account().is_some()
-            && principal.account() == self.request.effective_resource_account();
+        let resource_account = match &self.request.resource_account {
+            Some(given) => Some(given.as_str()),
+            None => self
+                .applicable
+                .resource_account
+                .or_else(|| self.request.effective_resource_account()),
+        };
+        let same_account = principal.account().is_some() && principal.account() == resource_account;
         if !same_account {
             return grant.is_some() && identity_path();
         }

@@ -79,22 +79,65 @@ impl RequestContext {
     }
 }
 
-/// The context a request is evaluated in: the keys the caller gave, then the
-/// keys derived from the principal (a given key wins).
+/// Most extra context layers a view holds (see [`ContextView::layered`]).
+pub const EXTRA_LAYERS: usize = 3;
+
+/// The context a request is evaluated in: the keys the caller gave, then any
+/// extra layers (keys a policy store knows: principal tags, organization
+/// ids), then the keys derived from the principal. An earlier layer wins.
 #[derive(Debug, Clone, Copy)]
 pub struct ContextView<'a> {
     given: &'a RequestContext,
+    extra: [Option<&'a RequestContext>; EXTRA_LAYERS],
     derived: &'a RequestContext,
 }
 
 impl<'a> ContextView<'a> {
     /// A view over the caller's keys and the principal's derived keys.
     pub fn new(given: &'a RequestContext, derived: &'a RequestContext) -> Self {
-        Self { given, derived }
+        Self::layered(given, [None; EXTRA_LAYERS], derived)
     }
 
-    /// The values of `key`, from the caller's keys first.
+    /// A view with extra layers between the caller's keys and the derived ones.
+    pub fn layered(
+        given: &'a RequestContext,
+        extra: [Option<&'a RequestContext>; EXTRA_LAYERS],
+        derived: &'a RequestContext,
+    ) -> Self {
+        Self {
+            given,
+            extra,
+            derived,
+        }
+    }
+
+    /// The values of `key`, from the first layer that has it.
     pub fn get(&self, key: &str) -> Option<&'a [Box<str>]> {
-        self.given.get(key).or_else(|| self.derived.get(key))
+        self.given
+            .get(key)
+            .or_else(|| self.extra.iter().flatten().find_map(|layer| layer.get(key)))
+            .or_else(|| self.derived.get(key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn earlier_layers_win() {
+        let mut given = RequestContext::new();
+        given.insert("a", vec!["given".into()]);
+        let mut extra = RequestContext::new();
+        extra.insert("A", vec!["extra".into()]);
+        extra.insert("b", vec!["extra".into()]);
+        let mut derived = RequestContext::new();
+        derived.insert("b", vec!["derived".into()]);
+        derived.insert("c", vec!["derived".into()]);
+        let view = ContextView::layered(&given, [None, Some(&extra), None], &derived);
+        assert_eq!(view.get("a").unwrap()[0].as_ref(), "given");
+        assert_eq!(view.get("B").unwrap()[0].as_ref(), "extra");
+        assert_eq!(view.get("c").unwrap()[0].as_ref(), "derived");
+        assert!(view.get("d").is_none());
     }
 }

@@ -122,6 +122,15 @@ impl Request {
         ContextView::new(&self.context, &self.derived)
     }
 
+    /// The context with extra layers (keys a policy store knows) between the
+    /// given keys and the derived ones.
+    pub fn context_view_with<'a>(
+        &'a self,
+        extra: [Option<&'a RequestContext>; crate::context::EXTRA_LAYERS],
+    ) -> ContextView<'a> {
+        ContextView::layered(&self.context, extra, &self.derived)
+    }
+
     /// The account that owns the resource: the given one, else the ARN's
     /// account field, else (S3 buckets, `*`) the principal's account.
     pub fn effective_resource_account(&self) -> Option<&str> {

@@ -2,8 +2,46 @@
 //! hot-reloading policy store, the standard health and reflection services,
 //! and the admin listener (metrics, liveness, readiness). The `tollgate`
 //! binary only parses flags and calls [`run`]; integration tests start the
-//! same server on ephemeral ports.
+//! same server on ephemeral ports with [`Server::bind`] and [`Server::serve`].
+//!
+//! | module | does |
+//! | --- | --- |
+//! | [`config`] | [`ServeConfig`] and its layers (flags, environment, TOML) |
+//! | [`server`] | binding, serving, graceful shutdown |
+//! | [`reload`] | loading off the request path, watching, `SIGHUP`, rescans |
+//! | [`state`] | the serving snapshot and the reload history |
+//! | [`grpc`] | the gRPC services |
+//! | [`admin`] | `/metrics`, `/healthz`, `/readyz` |
+//! | [`metrics`] | metric names and the Prometheus recorder |
+//! | [`telemetry`] | logging |
 
+pub mod admin;
+pub mod config;
+mod error;
 pub mod grpc;
 pub mod metrics;
+pub mod reload;
+pub mod server;
 pub mod state;
+pub mod telemetry;
+
+use std::future::Future;
+
+pub use config::{ConfigError, ConfigLayer, ServeConfig};
+pub use error::{EXIT_CONFIG, ServeError};
+pub use reload::Reloader;
+pub use server::Server;
+
+/// Runs the server described by `config` until `shutdown` completes: sets
+/// up logging (unless a subscriber is already installed), loads the store,
+/// binds both listeners, prints `tollgate listening on grpc=ADDR admin=ADDR`
+/// to stderr, serves, and drains on shutdown.
+pub async fn run(
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
+    telemetry::init(config.log_format, config.log_level.as_deref());
+    let server = Server::bind(config).await?;
+    eprintln!("{}", server.listening_line());
+    server.serve(shutdown).await
+}

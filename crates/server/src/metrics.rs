@@ -9,7 +9,9 @@ pub const DECISION_SECONDS: &str = "tollgate_decision_duration_seconds";
 pub const RPC_SECONDS: &str = "tollgate_rpc_duration_seconds";
 /// Counter: RPCs that failed, labelled `method` and `code`.
 pub const RPC_ERRORS: &str = "tollgate_rpc_errors_total";
-/// Counter: reload attempts, labelled `outcome` = success | failure.
+/// Counter: reload attempts, labelled `outcome` = success (a new revision
+/// serves) | unchanged (the store loaded, its revision was already serving) |
+/// failure.
 pub const RELOADS: &str = "tollgate_reloads_total";
 /// Gauge: 1 for the serving revision, labelled `revision`.
 pub const REVISION: &str = "tollgate_policy_revision_info";
@@ -23,3 +25,18 @@ pub const POLICIES: &str = "tollgate_store_policies";
 pub const STATEMENTS: &str = "tollgate_store_statements";
 /// Gauge: 1 when the last reload failed (the previous revision keeps serving).
 pub const RELOAD_FAILING: &str = "tollgate_reload_failing";
+/// Histogram (seconds): time to load and compile a store, labelled `outcome`.
+pub const RELOAD_SECONDS: &str = "tollgate_reload_duration_seconds";
+
+/// Histogram buckets for every `*_duration_seconds` metric: a decision takes
+/// about a microsecond, a reload of a big store seconds.
+pub const DURATION_BUCKETS: &[f64] = &[
+    1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2,
+    5e-2, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+mod record;
+mod recorder;
+
+pub use record::{record_install, record_reload, record_serving};
+pub use recorder::{GAUGE_IDLE_TIMEOUT, MetricsError, install_recorder};

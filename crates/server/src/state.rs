@@ -77,6 +77,13 @@ impl PolicyState {
         history.last_error = Some((error, SystemTime::now()));
     }
 
+    /// Records a reload that loaded the revision already serving (a broken
+    /// file was put back as it was): the last failure no longer stands;
+    /// nothing is installed or counted.
+    pub fn record_unchanged(&self) {
+        self.lock_history().last_error = None;
+    }
+
     /// A copy of the reload history.
     pub fn history(&self) -> ReloadHistory {
         self.lock_history().clone()
@@ -85,6 +92,8 @@ impl PolicyState {
     fn lock_history(&self) -> std::sync::MutexGuard<'_, ReloadHistory> {
         // A panic while holding this lock cannot leave the history invalid:
         // every update is a plain field write.
-        self.history.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.history
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

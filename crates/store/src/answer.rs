@@ -5,7 +5,6 @@
 //! organization ids and paths, the resource account), and let the engine
 //! decide.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use tollgate_compiler::GroupId;
@@ -60,7 +59,8 @@ struct Resolved<'s> {
     principal: Option<&'s PrincipalIndex>,
     principal_account: Option<&'s AccountIndex>,
     resource: Option<GroupId>,
-    /// The resource's account when the request and its ARN do not name it.
+    /// The resource's account when the request and its ARN do not name it
+    /// and the store knows the owner (a bucket's account).
     resource_owner: Option<&'s str>,
     resource_account: Option<&'s AccountIndex>,
     reason: Option<Reason>,
@@ -72,8 +72,7 @@ impl Store {
     /// (see [`crate::compile_session_policies`]).
     pub fn decide(&self, request: &Request, session: Option<SessionTables<'_>>) -> Answer {
         let resolved = self.resolve(request);
-        let request = self.complete(request, &resolved);
-        let kind = decide_with(&self.applicable(&resolved, session), &request);
+        let kind = decide_with(&self.applicable(&resolved, session), request);
         Answer {
             kind,
             reason: resolved.reason,
@@ -87,8 +86,7 @@ impl Store {
         session: Option<SessionTables<'_>>,
     ) -> (Decision, Option<Reason>) {
         let resolved = self.resolve(request);
-        let request = self.complete(request, &resolved);
-        let decision = evaluate_with(&self.applicable(&resolved, session), &request);
+        let decision = evaluate_with(&self.applicable(&resolved, session), request);
         (decision, resolved.reason)
     }
 
@@ -109,6 +107,12 @@ impl Store {
                 .resource_account
                 .map_or(&[], |a| &a.resource_control),
             resource: resolved.resource,
+            extra_context: [
+                resolved.principal.map(|p| &p.context),
+                resolved.principal_account.map(|a| &a.principal_context),
+                resolved.resource_account.map(|a| &a.resource_context),
+            ],
+            resource_account: resolved.resource_owner,
         }
     }
 
@@ -141,6 +145,11 @@ impl Store {
             }
         }
         self.resolve_resource(&request.resource, &mut resolved);
+        let arn_names_account =
+            Arn::parse(&request.resource).is_some_and(|a| !a.account.is_empty());
+        if request.resource_account.is_some() || arn_names_account {
+            resolved.resource_owner = None;
+        }
         let account = request
             .resource_account
             .as_deref()
@@ -188,56 +197,5 @@ impl Store {
                 .and_then(|a| a.roles.get(name))
                 .and_then(|r| r.trust);
         }
-    }
-
-    /// The request with what only the store knows: the principal's tags,
-    /// organization keys, and the resource's account when only the store
-    /// knows it.
-    fn complete<'r>(&self, request: &'r Request, resolved: &Resolved<'_>) -> Cow<'r, Request> {
-        let mut request = Cow::Borrowed(request);
-        if request.resource_account.is_none()
-            && let Some(owner) = resolved.resource_owner
-            && Arn::parse(&request.resource).is_some_and(|a| a.account.is_empty())
-        {
-            request.to_mut().resource_account = Some(owner.to_owned());
-        }
-        if let Some(principal) = resolved.principal {
-            for (key, value) in &principal.tags {
-                request
-                    .to_mut()
-                    .insert_derived(&format!("aws:PrincipalTag/{key}"), vec![value.clone()]);
-            }
-        }
-        if let Some(account) = resolved.principal_account {
-            insert_org_keys(
-                &mut request,
-                account,
-                "aws:PrincipalOrgID",
-                "aws:PrincipalOrgPaths",
-            );
-        }
-        if let Some(account) = request.effective_resource_account().map(str::to_owned) {
-            request
-                .to_mut()
-                .insert_derived("aws:ResourceAccount", vec![account]);
-        }
-        if let Some(account) = resolved.resource_account {
-            insert_org_keys(
-                &mut request,
-                account,
-                "aws:ResourceOrgID",
-                "aws:ResourceOrgPaths",
-            );
-        }
-        request
-    }
-}
-
-fn insert_org_keys(request: &mut Cow<'_, Request>, account: &AccountIndex, id: &str, paths: &str) {
-    if let Some(org) = &account.org_id {
-        request.to_mut().insert_derived(id, vec![org.clone()]);
-    }
-    if let Some(path) = &account.org_path {
-        request.to_mut().insert_derived(paths, vec![path.clone()]);
     }
 }

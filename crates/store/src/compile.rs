@@ -10,7 +10,7 @@
 
 use rustc_hash::FxHashMap;
 use tollgate_compiler::{CompileWarning, CompilerConfig, GroupId, Tables, TablesBuilder};
-use tollgate_policy::NamedPolicy;
+use tollgate_policy::{NamedPolicy, RequestContext};
 
 use crate::error::{StoreError, StoreWarning};
 use crate::model::{LoadedPolicy, PolicyId};
@@ -21,7 +21,8 @@ use crate::resolve::{Plan, PrincipalPlan};
 pub(crate) struct PrincipalIndex {
     pub(crate) identity: GroupId,
     pub(crate) boundary: Option<GroupId>,
-    pub(crate) tags: Vec<(String, String)>,
+    /// `aws:PrincipalTag/<key>` for each of its tags.
+    pub(crate) context: RequestContext,
     /// Roles only: the trust policy.
     pub(crate) trust: Option<GroupId>,
 }
@@ -36,10 +37,29 @@ pub(crate) struct AccountIndex {
     pub(crate) service_control: Vec<GroupId>,
     /// RCP groups of the account's path, root first.
     pub(crate) resource_control: Vec<GroupId>,
-    /// `aws:PrincipalOrgID`/`aws:ResourceOrgID`, for organization members.
-    pub(crate) org_id: Option<String>,
-    /// `aws:PrincipalOrgPaths`/`aws:ResourceOrgPaths`, when every id is known.
-    pub(crate) org_path: Option<String>,
+    /// `aws:PrincipalOrgID` and `aws:PrincipalOrgPaths` (when every id on
+    /// the path is known), for the account's principals.
+    pub(crate) principal_context: RequestContext,
+    /// `aws:ResourceAccount`, `aws:ResourceOrgID` and `aws:ResourceOrgPaths`,
+    /// for the account's resources.
+    pub(crate) resource_context: RequestContext,
+}
+
+/// The organization keys of an account, under the principal or resource names.
+fn org_context(
+    id_key: &str,
+    paths_key: &str,
+    org_id: Option<&String>,
+    org_path: Option<&String>,
+) -> RequestContext {
+    let mut context = RequestContext::new();
+    if let Some(id) = org_id {
+        context.insert(id_key, vec![id.clone()]);
+    }
+    if let Some(path) = org_path {
+        context.insert(paths_key, vec![path.clone()]);
+    }
+    context
 }
 
 /// A resource-based policy, compiled.
@@ -103,7 +123,13 @@ impl Compiler {
         Ok(PrincipalIndex {
             identity: self.identity(&plan.identity)?,
             boundary: plan.boundary.map(|b| self.single(b)).transpose()?,
-            tags: plan.tags.clone(),
+            context: {
+                let mut context = RequestContext::new();
+                for (key, value) in &plan.tags {
+                    context.insert(&format!("aws:PrincipalTag/{key}"), vec![value.clone()]);
+                }
+                context
+            },
             trust: plan.trust.map(|t| self.group(&[t])).transpose()?,
         })
     }
@@ -161,9 +187,26 @@ pub(crate) fn compile(plan: Plan, config: CompilerConfig) -> Result<Compiled, St
                     compiled.resource_control.push(rcp);
                 }
             }
-            compiled.org_id = membership.org_id.clone();
-            compiled.org_path = membership.org_path.clone();
         }
+        let (org_id, org_path) = account
+            .membership
+            .as_ref()
+            .map_or((None, None), |m| (m.org_id.as_ref(), m.org_path.as_ref()));
+        compiled.principal_context = org_context(
+            "aws:PrincipalOrgID",
+            "aws:PrincipalOrgPaths",
+            org_id,
+            org_path,
+        );
+        compiled.resource_context = org_context(
+            "aws:ResourceOrgID",
+            "aws:ResourceOrgPaths",
+            org_id,
+            org_path,
+        );
+        compiled
+            .resource_context
+            .insert("aws:ResourceAccount", vec![id.clone()]);
         index.accounts.insert(id.clone(), compiled);
     }
     for (arn, (account, policy)) in &plan.resources {

@@ -1,0 +1,157 @@
+//! `tollgate check`: asks one question of a store, as the server's
+//! `Authorize` would answer it (the request is read by the same code).
+//!
+//! Output (stdout): the decision (`allowed`, `explicitDeny`, `implicitDeny`);
+//! with `--explain`, then `revision: REV`, one `decisive: EFFECT POLICY
+//! #INDEX [SID]` line per decisive statement, and `reason: ...` when there is
+//! one.
+//!
+//! Exit status: 0 allowed; 3 denied (explicitly or implicitly); 2 when the
+//! question or the store cannot be read.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use tollgate_policy::{DecisionKind, Effect, ParseLimits};
+use tollgate_proto::v1::{AuthorizeRequest, ContextValue, ContextValues, context_value};
+use tollgate_server::config::StoreSource;
+use tollgate_server::grpc::convert;
+
+/// Exit status when the request is allowed.
+const ALLOWED: u8 = 0;
+/// Exit status when the request is denied.
+const DENIED: u8 = 3;
+/// Exit status when the question or the store cannot be read.
+const INPUT_ERROR: u8 = 2;
+
+/// Ask one authorization question of a policy store.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Prints the decision: allowed, explicitDeny or implicitDeny. With --explain,
+also the revision, the decisive statements and the reason.
+
+Exit status: 0 allowed; 3 denied (explicitly or implicitly); 2 when the
+question or the store cannot be read.")]
+pub struct CheckArgs {
+    /// The store folder [default: the built-in example store]
+    #[arg(long, value_name = "DIR", env = "TOLLGATE_STORE")]
+    store: Option<PathBuf>,
+
+    /// Who asks: an IAM principal ARN, a service name, or `anonymous`.
+    #[arg(long, value_name = "ARN")]
+    principal: String,
+
+    /// The action, `service:Name`.
+    #[arg(long, value_name = "ACTION")]
+    action: String,
+
+    /// The resource ARN, or `*`.
+    #[arg(long, value_name = "ARN")]
+    resource: String,
+
+    /// The account that owns the resource, when its ARN does not say.
+    #[arg(long, value_name = "ID")]
+    resource_account: Option<String>,
+
+    /// A condition key and value, `KEY=VALUE`; repeat a key for a
+    /// multi-valued key (`--context aws:TagKeys=a --context aws:TagKeys=b`).
+    #[arg(long, value_name = "KEY=VALUE")]
+    context: Vec<String>,
+
+    /// Also print the revision, the decisive statements and the reason.
+    #[arg(long)]
+    explain: bool,
+}
+
+/// Runs the subcommand.
+pub fn main(args: &CheckArgs) -> ExitCode {
+    match run(args) {
+        Ok(kind) => ExitCode::from(match kind {
+            DecisionKind::Allowed => ALLOWED,
+            DecisionKind::ExplicitDeny | DecisionKind::ImplicitDeny => DENIED,
+        }),
+        Err(message) => {
+            eprintln!("tollgate check: {message}");
+            ExitCode::from(INPUT_ERROR)
+        }
+    }
+}
+
+fn run(args: &CheckArgs) -> Result<DecisionKind, String> {
+    let message = AuthorizeRequest {
+        principal: args.principal.clone(),
+        action: args.action.clone(),
+        resource: args.resource.clone(),
+        resource_account: args.resource_account.clone().unwrap_or_default(),
+        context: context(&args.context)?,
+        session_policies: Vec::new(),
+        explain: args.explain,
+    };
+    let question = convert::question(message, &ParseLimits::default()).map_err(|e| {
+        let field = e.path();
+        let flag = match field.strip_prefix("context") {
+            Some(rest) => format!("--context {rest}"),
+            None => format!("--{}", field.replace('_', "-")),
+        };
+        format!("{flag}: {}", e.message())
+    })?;
+    let source = match &args.store {
+        Some(dir) => StoreSource::Dir(dir.clone()),
+        None => StoreSource::Embedded,
+    };
+    let store = tollgate_server::reload::load(&source)
+        .map_err(|e| format!("cannot load the store `{source}`: {e}"))?;
+    if !args.explain {
+        let kind = store.decide(&question.request, None).kind;
+        println!("{kind}");
+        return Ok(kind);
+    }
+    let (decision, reason) = store.evaluate(&question.request, None);
+    println!("{}", decision.kind);
+    println!("revision: {}", store.revision());
+    for statement in &decision.decisive {
+        let effect = match statement.effect {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        };
+        let sid = statement
+            .sid
+            .as_deref()
+            .map(|sid| format!(" {sid}"))
+            .unwrap_or_default();
+        println!(
+            "decisive: {effect} {} #{}{sid}",
+            statement.policy, statement.index
+        );
+    }
+    if let Some(reason) = reason {
+        println!("reason: {reason}");
+    }
+    Ok(decision.kind)
+}
+
+/// `KEY=VALUE` pairs as the request's context; a key given several times
+/// (in any case: keys ignore case) has all its values, in order.
+fn context(pairs: &[String]) -> Result<HashMap<String, ContextValues>, String> {
+    let mut order: Vec<(String, Vec<ContextValue>)> = Vec::new();
+    for pair in pairs {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(format!("--context `{pair}`: expected KEY=VALUE"));
+        };
+        if key.is_empty() {
+            return Err(format!("--context `{pair}`: the key is empty"));
+        }
+        let value = ContextValue {
+            value: Some(context_value::Value::StringValue(value.to_owned())),
+        };
+        match order.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
+            Some((_, values)) => values.push(value),
+            None => order.push((key.to_owned(), vec![value])),
+        }
+    }
+    Ok(order
+        .into_iter()
+        .map(|(key, values)| (key, ContextValues { values }))
+        .collect())
+}

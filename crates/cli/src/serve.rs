@@ -1,0 +1,178 @@
+//! `tollgate serve`: runs the sidecar (the `tollgate-server` library) until
+//! SIGTERM or SIGINT. This file only gathers the configuration: flags, then
+//! `TOLLGATE_*` environment variables, then the TOML file, then defaults.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use tollgate_server::{ConfigError, ConfigLayer, EXIT_CONFIG, ServeConfig};
+
+/// Serve authorization decisions over gRPC from a policy store, reloading it
+/// when its files change.
+///
+/// With no flags, serves the built-in example store on 127.0.0.1:50051
+/// (admin: 127.0.0.1:9090). Each option can also be set by its `TOLLGATE_*`
+/// environment variable or by its key in the `--config` TOML file; a flag
+/// wins over the environment, which wins over the file.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+On startup, prints `tollgate listening on grpc=ADDR admin=ADDR` to stderr.
+Reloads the store on file changes, on SIGHUP, and when the periodic rescan
+finds a change; a store that does not load is rejected and the last good
+revision keeps serving. SIGTERM or SIGINT: stop accepting, finish the calls
+in flight (at most --drain-timeout-secs), exit 0.
+
+Exit status: 0 after a clean shutdown; 64 when the configuration is invalid
+or the store does not load at startup (nothing is bound); 1 on other errors.")]
+pub struct ServeArgs {
+    /// A TOML file with any of the options below, keys spelled as the flags
+    /// without `--` (`listen = "127.0.0.1:50051"`); an unknown key is an error.
+    #[arg(long, value_name = "FILE", env = "TOLLGATE_CONFIG")]
+    config: Option<PathBuf>,
+
+    /// The gRPC address, `HOST:PORT` or `unix:/path/to.sock` [default: 127.0.0.1:50051]
+    #[arg(long, value_name = "ADDR", env = "TOLLGATE_LISTEN")]
+    listen: Option<String>,
+
+    /// The Unix socket's permissions, octal; others never get access [default: 0600]
+    #[arg(long, value_name = "MODE", env = "TOLLGATE_SOCKET_MODE")]
+    socket_mode: Option<String>,
+
+    /// The admin address (`/metrics`, `/healthz`, `/readyz`) [default: 127.0.0.1:9090]
+    #[arg(long, value_name = "ADDR", env = "TOLLGATE_ADMIN_LISTEN")]
+    admin_listen: Option<String>,
+
+    /// The store folder to serve and watch [default: the built-in example]
+    #[arg(long, value_name = "DIR", env = "TOLLGATE_STORE")]
+    store: Option<PathBuf>,
+
+    /// How long the store folder must be quiet before a change is reloaded [default: 200]
+    #[arg(long, value_name = "MS", env = "TOLLGATE_RELOAD_DEBOUNCE_MS")]
+    reload_debounce_ms: Option<String>,
+
+    /// How often to look for changes the watcher missed; 0: never [default: 30]
+    #[arg(long, value_name = "SECS", env = "TOLLGATE_RESCAN_INTERVAL_SECS")]
+    rescan_interval_secs: Option<String>,
+
+    /// How long shutdown waits for calls in flight [default: 10]
+    #[arg(long, value_name = "SECS", env = "TOLLGATE_DRAIN_TIMEOUT_SECS")]
+    drain_timeout_secs: Option<String>,
+
+    /// Log lines as `text` or `json` (on stderr) [default: text]
+    #[arg(long, value_name = "FORMAT", env = "TOLLGATE_LOG_FORMAT")]
+    log_format: Option<String>,
+
+    /// Log filter such as `info` or `tollgate_server=debug,warn` [default: RUST_LOG, else info]
+    #[arg(long, value_name = "FILTER", env = "TOLLGATE_LOG_LEVEL")]
+    log_level: Option<String>,
+}
+
+impl ServeArgs {
+    /// The validated configuration: flags and environment over the file
+    /// over the defaults.
+    fn resolve(&self) -> Result<ServeConfig, ConfigError> {
+        let number = |key: &str, text: &Option<String>| {
+            text.as_deref()
+                .map(|text| ConfigLayer::number(key, text))
+                .transpose()
+        };
+        let mut faults = Vec::new();
+        let mut keep = |result: Result<Option<u64>, ConfigError>| {
+            result.unwrap_or_else(|e| {
+                faults.extend(e.faults);
+                None
+            })
+        };
+        let given = ConfigLayer {
+            listen: self.listen.clone(),
+            socket_mode: self.socket_mode.clone(),
+            admin_listen: self.admin_listen.clone(),
+            store: self.store.clone(),
+            reload_debounce_ms: keep(number("reload-debounce-ms", &self.reload_debounce_ms)),
+            rescan_interval_secs: keep(number("rescan-interval-secs", &self.rescan_interval_secs)),
+            drain_timeout_secs: keep(number("drain-timeout-secs", &self.drain_timeout_secs)),
+            log_format: self.log_format.clone(),
+            log_level: self.log_level.clone(),
+        };
+        let file = match &self.config {
+            Some(path) => ConfigLayer::from_toml_file(path).unwrap_or_else(|e| {
+                faults.extend(e.faults);
+                ConfigLayer::default()
+            }),
+            None => ConfigLayer::default(),
+        };
+        match ServeConfig::from_layer(given.over(file)) {
+            Ok(config) if faults.is_empty() => Ok(config),
+            Ok(_) => Err(ConfigError { faults }),
+            Err(e) => {
+                faults.extend(e.faults);
+                Err(ConfigError { faults })
+            }
+        }
+    }
+}
+
+/// Runs the server until SIGTERM or SIGINT.
+pub fn main(args: &ServeArgs) -> ExitCode {
+    let config = match args.resolve() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("tollgate serve: invalid configuration:");
+            for fault in &e.faults {
+                eprintln!("  {fault}");
+            }
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    match serve(config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(ServeFailure::Serve(e)) => {
+            eprintln!("tollgate serve: {e}");
+            ExitCode::from(e.exit_code())
+        }
+        Err(ServeFailure::Other(e)) => {
+            eprintln!("tollgate serve: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+enum ServeFailure {
+    Serve(tollgate_server::ServeError),
+    Other(anyhow::Error),
+}
+
+fn serve(config: ServeConfig) -> Result<(), ServeFailure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("tollgate")
+        .build()
+        .context("cannot start the async runtime")
+        .map_err(ServeFailure::Other)?;
+    runtime
+        .block_on(tollgate_server::run(config, shutdown_signal()))
+        .map_err(ServeFailure::Serve)
+}
+
+/// Completes on SIGTERM or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    Ok(()) = tokio::signal::ctrl_c() => {}
+                }
+                return;
+            }
+            Err(e) => eprintln!("tollgate serve: cannot listen for SIGTERM: {e}"),
+        }
+    }
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        eprintln!("tollgate serve: cannot listen for SIGINT: {e}; stop with SIGKILL");
+        std::future::pending::<()>().await;
+    }
+}

@@ -1,0 +1,93 @@
+//! The admin listener (HTTP/1, default `127.0.0.1:9090`), apart from the
+//! gRPC port so it can be firewalled separately:
+//!
+//! - `GET /metrics`: every `tollgate_*` metric, Prometheus text format;
+//! - `GET /healthz`: 200 while the process runs (liveness);
+//! - `GET /readyz`: 200 once a store revision is loaded, else 503 (readiness).
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::net::TcpListener;
+
+use crate::metrics;
+use crate::state::PolicyState;
+
+/// How often the recorder is kept up (histograms folded, gauges set again).
+const UPKEEP_PERIOD: Duration = Duration::from_secs(5);
+
+#[derive(Clone)]
+struct Admin {
+    state: Arc<PolicyState>,
+    metrics: PrometheusHandle,
+}
+
+/// The admin routes over `state`, rendering metrics from `metrics` (see
+/// [`crate::metrics::install_recorder`]).
+pub fn router(state: Arc<PolicyState>, metrics: PrometheusHandle) -> Router {
+    Router::new()
+        .route("/metrics", get(render_metrics))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(Admin { state, metrics })
+}
+
+/// Serves `router` on `listener` until `shutdown` completes. Meanwhile,
+/// every few seconds, folds the recorder's histogram samples into their
+/// buckets and sets the store gauges again from `state` (so the serving
+/// revision's gauges never expire, see [`metrics::GAUGE_IDLE_TIMEOUT`]).
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    state: Arc<PolicyState>,
+    handle: PrometheusHandle,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let upkeep = tokio::spawn(async move {
+        let mut interval = tokio::time::interval(UPKEEP_PERIOD);
+        loop {
+            interval.tick().await;
+            metrics::record_serving(&state);
+            handle.run_upkeep();
+        }
+    });
+    let served = axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    upkeep.abort();
+    served
+}
+
+async fn render_metrics(State(admin): State<Admin>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        admin.metrics.render(),
+    )
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn readyz(State(admin): State<Admin>) -> (StatusCode, String) {
+    match admin.state.current().as_deref() {
+        Some(snapshot) => (
+            StatusCode::OK,
+            format!("ready: revision {}\n", snapshot.store.revision()),
+        ),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: no store revision loaded\n".to_owned(),
+        ),
+    }
+}

@@ -1,0 +1,336 @@
+//! The server's configuration: [`ServeConfig`], a plain validated struct, and
+//! [`ConfigLayer`], the raw settings one source gives (command-line flags,
+//! `TOLLGATE_*` environment variables, a TOML file).
+//!
+//! Layers are merged with [`ConfigLayer::over`] (the binary stacks flag >
+//! environment > file), then [`ServeConfig::from_layer`] fills in defaults and
+//! validates everything at once, before anything is bound. Every fault is
+//! reported, each naming the setting it is about.
+//!
+//! ```
+//! use tollgate_server::config::{ConfigLayer, ServeConfig};
+//!
+//! let file = ConfigLayer::from_toml("listen = \"127.0.0.1:7000\"\nlog-format = \"json\"\n").unwrap();
+//! let flags = ConfigLayer { listen: Some("127.0.0.1:0".into()), ..ConfigLayer::default() };
+//! let config = ServeConfig::from_layer(flags.over(file)).unwrap();
+//! assert_eq!(config.listen.to_string(), "127.0.0.1:0");
+//! assert_eq!(config.admin_listen.to_string(), "127.0.0.1:9090");
+//! ```
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Where the gRPC listener listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListenAddr {
+    /// A TCP address; port 0 picks a free port.
+    Tcp(SocketAddr),
+    /// A Unix domain socket at this path (`unix:/path/to.sock`).
+    Unix(PathBuf),
+}
+
+impl fmt::Display for ListenAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ListenAddr::Tcp(addr) => write!(f, "{addr}"),
+            ListenAddr::Unix(path) => write!(f, "unix:{}", path.display()),
+        }
+    }
+}
+
+/// Which store the server answers from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreSource {
+    /// The example store built into the binary (no `--store`).
+    Embedded,
+    /// A store folder, watched for changes.
+    Dir(PathBuf),
+}
+
+impl fmt::Display for StoreSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreSource::Embedded => f.write_str("embedded example"),
+            StoreSource::Dir(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// A validated server configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeConfig {
+    /// The gRPC listener.
+    pub listen: ListenAddr,
+    /// The permissions of the Unix socket file (ignored for TCP).
+    pub socket_mode: u32,
+    /// The admin listener (`/metrics`, `/healthz`, `/readyz`).
+    pub admin_listen: SocketAddr,
+    /// The store to serve.
+    pub store: StoreSource,
+    /// How long the store folder must be quiet before a change is reloaded.
+    pub reload_debounce: Duration,
+    /// How often the folder is rescanned for changes the watcher missed;
+    /// `None` turns the rescan off.
+    pub rescan_interval: Option<Duration>,
+    /// How long shutdown waits for in-flight calls before dropping them.
+    pub drain_timeout: Duration,
+    /// Log line format.
+    pub log_format: LogFormat,
+    /// Log filter (`tracing_subscriber::EnvFilter` syntax); `None` defers to
+    /// `RUST_LOG`, then `info`.
+    pub log_level: Option<String>,
+}
+
+/// Default gRPC address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:50051";
+/// Default admin address.
+pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:9090";
+/// Default reload debounce, in milliseconds.
+pub const DEFAULT_RELOAD_DEBOUNCE_MS: u64 = 200;
+/// Default rescan interval, in seconds.
+pub const DEFAULT_RESCAN_INTERVAL_SECS: u64 = 30;
+/// Default drain timeout, in seconds.
+pub const DEFAULT_DRAIN_TIMEOUT_SECS: u64 = 10;
+/// Default Unix socket permissions.
+pub const DEFAULT_SOCKET_MODE: u32 = 0o600;
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            listen: ListenAddr::Tcp(SocketAddr::from(([127, 0, 0, 1], 50051))),
+            socket_mode: DEFAULT_SOCKET_MODE,
+            admin_listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
+            store: StoreSource::Embedded,
+            reload_debounce: Duration::from_millis(DEFAULT_RELOAD_DEBOUNCE_MS),
+            rescan_interval: Some(Duration::from_secs(DEFAULT_RESCAN_INTERVAL_SECS)),
+            drain_timeout: Duration::from_secs(DEFAULT_DRAIN_TIMEOUT_SECS),
+            log_format: LogFormat::Text,
+            log_level: None,
+        }
+    }
+}
+
+/// The raw settings of one source. Field names are the TOML keys (kebab
+/// case, as the flags); numbers from flags and the environment arrive as
+/// text and are checked by [`ConfigLayer::number`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConfigLayer {
+    /// `listen`: `HOST:PORT` or `unix:/path/to.sock`.
+    pub listen: Option<String>,
+    /// `socket-mode`: octal permissions of the Unix socket, such as `0660`.
+    pub socket_mode: Option<String>,
+    /// `admin-listen`: `HOST:PORT`.
+    pub admin_listen: Option<String>,
+    /// `store`: a store folder.
+    pub store: Option<PathBuf>,
+    /// `reload-debounce-ms`.
+    pub reload_debounce_ms: Option<u64>,
+    /// `rescan-interval-secs` (0: off).
+    pub rescan_interval_secs: Option<u64>,
+    /// `drain-timeout-secs`.
+    pub drain_timeout_secs: Option<u64>,
+    /// `log-format`: `text` or `json`.
+    pub log_format: Option<String>,
+    /// `log-level`: an `EnvFilter` directive such as `info` or `tollgate_server=debug`.
+    pub log_level: Option<String>,
+}
+
+impl ConfigLayer {
+    /// Reads a TOML configuration file; an unknown key is an error.
+    pub fn from_toml_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError::single(format!("cannot read config file `{}`: {e}", path.display()))
+        })?;
+        Self::from_toml(&text).map_err(|e| ConfigError {
+            faults: e
+                .faults
+                .into_iter()
+                .map(|fault| format!("config file `{}`: {fault}", path.display()))
+                .collect(),
+        })
+    }
+
+    /// Reads TOML text; an unknown key is an error.
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::single(e.to_string().trim_end().to_owned()))
+    }
+
+    /// Parses a whole number given as text for the setting `key`.
+    pub fn number(key: &str, text: &str) -> Result<u64, ConfigError> {
+        text.trim().parse().map_err(|_| {
+            ConfigError::single(format!("`{key}`: expected a whole number, found `{text}`"))
+        })
+    }
+
+    /// This layer with unset settings taken from `lower`.
+    pub fn over(self, lower: ConfigLayer) -> ConfigLayer {
+        ConfigLayer {
+            listen: self.listen.or(lower.listen),
+            socket_mode: self.socket_mode.or(lower.socket_mode),
+            admin_listen: self.admin_listen.or(lower.admin_listen),
+            store: self.store.or(lower.store),
+            reload_debounce_ms: self.reload_debounce_ms.or(lower.reload_debounce_ms),
+            rescan_interval_secs: self.rescan_interval_secs.or(lower.rescan_interval_secs),
+            drain_timeout_secs: self.drain_timeout_secs.or(lower.drain_timeout_secs),
+            log_format: self.log_format.or(lower.log_format),
+            log_level: self.log_level.or(lower.log_level),
+        }
+    }
+}
+
+impl ServeConfig {
+    /// Fills unset settings with defaults and checks every one; all faults
+    /// are reported together.
+    pub fn from_layer(layer: ConfigLayer) -> Result<ServeConfig, ConfigError> {
+        let mut faults = Vec::new();
+        let mut config = ServeConfig::default();
+        let mut fault = |text: String| faults.push(text);
+
+        if let Some(text) = &layer.listen {
+            match parse_listen(text) {
+                Ok(listen) => config.listen = listen,
+                Err(e) => fault(format!("`listen`: {e}")),
+            }
+        }
+        if let Some(text) = &layer.socket_mode {
+            match parse_mode(text) {
+                Ok(mode) => config.socket_mode = mode,
+                Err(e) => fault(format!("`socket-mode`: {e}")),
+            }
+        }
+        if let Some(text) = &layer.admin_listen {
+            match parse_socket_addr(text) {
+                Ok(addr) => config.admin_listen = addr,
+                Err(e) => fault(format!("`admin-listen`: {e}")),
+            }
+        }
+        if let Some(dir) = &layer.store {
+            match std::fs::metadata(dir) {
+                Ok(meta) if meta.is_dir() => config.store = StoreSource::Dir(dir.clone()),
+                Ok(_) => fault(format!("`store`: `{}` is not a folder", dir.display())),
+                Err(e) => fault(format!("`store`: cannot read `{}`: {e}", dir.display())),
+            }
+        }
+        if let Some(ms) = layer.reload_debounce_ms {
+            if ms == 0 || ms > 60_000 {
+                fault(format!(
+                    "`reload-debounce-ms`: must be between 1 and 60000, found {ms}"
+                ));
+            } else {
+                config.reload_debounce = Duration::from_millis(ms);
+            }
+        }
+        if let Some(secs) = layer.rescan_interval_secs {
+            config.rescan_interval = (secs > 0).then(|| Duration::from_secs(secs));
+        }
+        if let Some(secs) = layer.drain_timeout_secs {
+            if secs > 3600 {
+                fault(format!(
+                    "`drain-timeout-secs`: must be at most 3600, found {secs}"
+                ));
+            } else {
+                config.drain_timeout = Duration::from_secs(secs);
+            }
+        }
+        if let Some(text) = &layer.log_format {
+            match text.as_str() {
+                "text" => config.log_format = LogFormat::Text,
+                "json" => config.log_format = LogFormat::Json,
+                other => fault(format!(
+                    "`log-format`: expected `text` or `json`, found `{other}`"
+                )),
+            }
+        }
+        if let Some(level) = &layer.log_level {
+            match crate::telemetry::check_filter(level) {
+                Ok(()) => config.log_level = Some(level.clone()),
+                Err(e) => fault(format!("`log-level`: {e}")),
+            }
+        }
+        if let ListenAddr::Tcp(grpc) = config.listen
+            && grpc.port() != 0
+            && grpc == config.admin_listen
+        {
+            fault(format!(
+                "`listen` and `admin-listen` are the same address `{grpc}`"
+            ));
+        }
+        if let ListenAddr::Unix(path) = &config.listen {
+            let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+            if let Some(parent) = parent
+                && !parent.is_dir()
+            {
+                fault(format!(
+                    "`listen`: the socket's folder `{}` does not exist",
+                    parent.display()
+                ));
+            }
+        }
+
+        if faults.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError { faults })
+        }
+    }
+}
+
+fn parse_listen(text: &str) -> Result<ListenAddr, String> {
+    match text.strip_prefix("unix:") {
+        Some("") => Err("`unix:` needs a socket path".to_owned()),
+        Some(path) => Ok(ListenAddr::Unix(PathBuf::from(path))),
+        None => parse_socket_addr(text).map(ListenAddr::Tcp),
+    }
+}
+
+fn parse_socket_addr(text: &str) -> Result<SocketAddr, String> {
+    text.parse().map_err(|_| {
+        format!("expected an IP address and port such as `127.0.0.1:50051`, found `{text}`")
+    })
+}
+
+fn parse_mode(text: &str) -> Result<u32, String> {
+    let mode = u32::from_str_radix(text.trim_start_matches("0o"), 8)
+        .map_err(|_| format!("expected octal permissions such as `0660`, found `{text}`"))?;
+    if mode & 0o600 != 0o600 || mode & !0o770 != 0 {
+        return Err(format!(
+            "`{text}`: the owner needs read and write, others must have no access (such as `0600` or `0660`)"
+        ));
+    }
+    Ok(mode)
+}
+
+/// What is wrong with a configuration: every fault found, each naming its
+/// setting.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration: {}", faults.join("; "))]
+pub struct ConfigError {
+    /// One line per fault.
+    pub faults: Vec<String>,
+}
+
+impl ConfigError {
+    fn single(fault: String) -> Self {
+        Self {
+            faults: vec![fault],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

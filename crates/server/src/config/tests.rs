@@ -1,0 +1,127 @@
+use super::*;
+
+fn layer(text: &str) -> ConfigLayer {
+    match ConfigLayer::from_toml(text) {
+        Ok(layer) => layer,
+        Err(e) => unreachable!("{e}"),
+    }
+}
+
+#[test]
+fn defaults() {
+    assert_eq!(
+        ServeConfig::from_layer(ConfigLayer::default()),
+        Ok(ServeConfig::default())
+    );
+    let config = ServeConfig::default();
+    assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
+    assert_eq!(config.admin_listen.to_string(), DEFAULT_ADMIN_LISTEN);
+}
+
+#[test]
+fn every_key_reads_from_toml() -> Result<(), ConfigError> {
+    let dir = std::env::temp_dir();
+    let text = format!(
+        "listen = \"unix:{}/t.sock\"\nsocket-mode = \"0660\"\nadmin-listen = \"127.0.0.1:0\"\n\
+         store = \"{}\"\nreload-debounce-ms = 50\nrescan-interval-secs = 0\n\
+         drain-timeout-secs = 2\nlog-format = \"json\"\nlog-level = \"debug\"\n",
+        dir.display(),
+        dir.display()
+    );
+    let config = ServeConfig::from_layer(ConfigLayer::from_toml(&text)?)?;
+    assert_eq!(config.listen, ListenAddr::Unix(dir.join("t.sock")));
+    assert_eq!(config.socket_mode, 0o660);
+    assert_eq!(config.store, StoreSource::Dir(dir));
+    assert_eq!(config.reload_debounce, Duration::from_millis(50));
+    assert_eq!(config.rescan_interval, None);
+    assert_eq!(config.drain_timeout, Duration::from_secs(2));
+    assert_eq!(config.log_format, LogFormat::Json);
+    assert_eq!(config.log_level.as_deref(), Some("debug"));
+    Ok(())
+}
+
+#[test]
+fn unknown_key_is_an_error() {
+    let err = ConfigLayer::from_toml("listen = \"127.0.0.1:1\"\nlisten-addr = \"x\"\n");
+    let text = err.map(|_| ()).unwrap_err_or_default();
+    assert!(text.contains("unknown field `listen-addr`"), "{text}");
+}
+
+#[test]
+fn upper_layers_win() {
+    let file = layer("listen = \"127.0.0.1:1\"\nadmin-listen = \"127.0.0.1:2\"\n");
+    let env = ConfigLayer {
+        listen: Some("127.0.0.1:3".into()),
+        log_format: Some("json".into()),
+        ..ConfigLayer::default()
+    };
+    let flags = ConfigLayer {
+        listen: Some("127.0.0.1:4".into()),
+        ..ConfigLayer::default()
+    };
+    let merged = flags.over(env).over(file);
+    assert_eq!(merged.listen.as_deref(), Some("127.0.0.1:4"));
+    assert_eq!(merged.admin_listen.as_deref(), Some("127.0.0.1:2"));
+    assert_eq!(merged.log_format.as_deref(), Some("json"));
+}
+
+#[test]
+fn every_fault_is_reported() {
+    let bad = ConfigLayer {
+        listen: Some("localhost".into()),
+        socket_mode: Some("0666".into()),
+        admin_listen: Some("nowhere".into()),
+        store: Some(PathBuf::from("/definitely/not/here")),
+        reload_debounce_ms: Some(0),
+        drain_timeout_secs: Some(100_000),
+        log_format: Some("xml".into()),
+        log_level: Some("info,[".into()),
+        ..ConfigLayer::default()
+    };
+    let faults = ServeConfig::from_layer(bad)
+        .map(drop)
+        .unwrap_err_or_default();
+    for key in [
+        "`listen`",
+        "`socket-mode`",
+        "`admin-listen`",
+        "`store`",
+        "`reload-debounce-ms`",
+        "`drain-timeout-secs`",
+        "`log-format`",
+        "`log-level`",
+    ] {
+        assert!(faults.contains(key), "{key} missing from: {faults}");
+    }
+}
+
+#[test]
+fn same_port_twice_is_an_error() {
+    let layer = ConfigLayer {
+        listen: Some("127.0.0.1:9090".into()),
+        ..ConfigLayer::default()
+    };
+    let text = ServeConfig::from_layer(layer)
+        .map(drop)
+        .unwrap_err_or_default();
+    assert!(text.contains("same address"), "{text}");
+}
+
+#[test]
+fn numbers_from_text() {
+    assert_eq!(ConfigLayer::number("reload-debounce-ms", " 25 "), Ok(25));
+    let text = ConfigLayer::number("reload-debounce-ms", "soon")
+        .map(drop)
+        .unwrap_err_or_default();
+    assert!(text.contains("`reload-debounce-ms`"), "{text}");
+}
+
+trait ErrText {
+    fn unwrap_err_or_default(self) -> String;
+}
+
+impl ErrText for Result<(), ConfigError> {
+    fn unwrap_err_or_default(self) -> String {
+        self.err().map(|e| e.to_string()).unwrap_or_default()
+    }
+}

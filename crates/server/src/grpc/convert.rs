@@ -1,0 +1,85 @@
+//! Conversions between the wire messages of `tollgate.v1` and the domain
+//! types of `tollgate-policy`, kept at the gRPC edge so the domain never sees
+//! protobuf.
+//!
+//! Reading a request can fail; the [`ConvertError`] names the field as the
+//! proto spells it (`principal`, `context["aws:SourceIp"].values[0]`, and in a
+//! batch `requests[3].principal`) and becomes `INVALID_ARGUMENT`. Writing an
+//! answer cannot fail.
+
+mod context;
+mod request;
+mod response;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+
+pub use request::{Question, question};
+pub use response::{decision, decisive, decisive_statement};
+
+/// A request field that cannot be read: where it is and what is wrong.
+///
+/// Displays as `PATH: MESSAGE`, for example
+/// ``context["aws:SourceIp"].values[0]: empty value: set one of ...``.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConvertError {
+    path: String,
+    message: String,
+}
+
+impl ConvertError {
+    /// A fault of the field at `path`.
+    pub(crate) fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The same fault inside element `index` of the repeated field `field`:
+    /// `principal` becomes `requests[3].principal`.
+    pub fn within(self, field: &str, index: usize) -> Self {
+        Self {
+            path: format!("{field}[{index}].{}", self.path),
+            message: self.message,
+        }
+    }
+
+    /// The field, as the proto names it.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// What is wrong with it.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for ConvertError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+impl std::error::Error for ConvertError {}
+
+impl From<ConvertError> for tonic::Status {
+    fn from(error: ConvertError) -> Self {
+        tonic::Status::invalid_argument(error.to_string())
+    }
+}
+
+/// User input for a message: in backticks, cut after 100 bytes.
+pub(crate) fn quoted(text: &str) -> String {
+    const MAX: usize = 100;
+    let mut end = text.len().min(MAX);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    match text.get(..end) {
+        Some(head) if end < text.len() => format!("`{head}...`"),
+        _ => format!("`{text}`"),
+    }
+}

@@ -1,0 +1,33 @@
+//! Domain answers → wire messages: the decision enum and decisive statements.
+
+use tollgate_policy::{DecisionKind, Effect};
+use tollgate_proto::v1;
+
+/// The wire value of a decision.
+pub fn decision(kind: DecisionKind) -> v1::Decision {
+    match kind {
+        DecisionKind::Allowed => v1::Decision::Allowed,
+        DecisionKind::ExplicitDeny => v1::Decision::ExplicitDeny,
+        DecisionKind::ImplicitDeny => v1::Decision::ImplicitDeny,
+    }
+}
+
+/// One decisive statement on the wire; an index beyond `u32` (impossible
+/// within the parse limits) is written as `u32::MAX`.
+pub fn decisive_statement(statement: tollgate_policy::DecisiveStatement) -> v1::DecisiveStatement {
+    let effect = match statement.effect {
+        Effect::Allow => v1::Effect::Allow,
+        Effect::Deny => v1::Effect::Deny,
+    };
+    v1::DecisiveStatement {
+        policy: statement.policy,
+        index: u32::try_from(statement.index).unwrap_or(u32::MAX),
+        sid: statement.sid.unwrap_or_default(),
+        effect: effect.into(),
+    }
+}
+
+/// Every decisive statement on the wire, in the same order.
+pub fn decisive(statements: Vec<tollgate_policy::DecisiveStatement>) -> Vec<v1::DecisiveStatement> {
+    statements.into_iter().map(decisive_statement).collect()
+}

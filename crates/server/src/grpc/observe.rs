@@ -1,0 +1,106 @@
+//! Metrics of the gRPC edge, named in [`crate::metrics`]: decisions by
+//! result, decision latency, RPC latency by method and failed RPCs by method
+//! and status code. On success paths every label is a literal, so the
+//! `metrics` macros build static keys and recording allocates nothing;
+//! without an installed recorder every call is a no-op.
+
+use std::time::{Duration, Instant};
+
+use tollgate_policy::DecisionKind;
+use tonic::{Code, Status};
+
+use crate::metrics::{DECISION_SECONDS, DECISIONS, RPC_ERRORS, RPC_SECONDS};
+
+/// The RPCs of `tollgate.v1.Authorizer`, as the `method` label names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    Authorize,
+    AuthorizeBatch,
+    Simulate,
+    GetPolicyStatus,
+}
+
+impl Method {
+    fn name(self) -> &'static str {
+        match self {
+            Method::Authorize => "Authorize",
+            Method::AuthorizeBatch => "AuthorizeBatch",
+            Method::Simulate => "Simulate",
+            Method::GetPolicyStatus => "GetPolicyStatus",
+        }
+    }
+}
+
+/// Times one RPC from its start; [`RpcTimer::finish`] records it.
+#[derive(Debug)]
+pub(crate) struct RpcTimer {
+    method: Method,
+    start: Instant,
+}
+
+impl RpcTimer {
+    pub(crate) fn start(method: Method) -> Self {
+        Self {
+            method,
+            start: Instant::now(),
+        }
+    }
+
+    /// Records the RPC's duration and, when it failed, its status code;
+    /// returns the result unchanged.
+    pub(crate) fn finish<T>(self, result: Result<T, Status>) -> Result<T, Status> {
+        let seconds = self.start.elapsed().as_secs_f64();
+        let histogram = match self.method {
+            Method::Authorize => metrics::histogram!(RPC_SECONDS, "method" => "Authorize"),
+            Method::AuthorizeBatch => {
+                metrics::histogram!(RPC_SECONDS, "method" => "AuthorizeBatch")
+            }
+            Method::Simulate => metrics::histogram!(RPC_SECONDS, "method" => "Simulate"),
+            Method::GetPolicyStatus => {
+                metrics::histogram!(RPC_SECONDS, "method" => "GetPolicyStatus")
+            }
+        };
+        histogram.record(seconds);
+        if let Err(status) = &result {
+            let method = self.method.name();
+            metrics::counter!(RPC_ERRORS, "method" => method, "code" => code_name(status.code()))
+                .increment(1);
+            tracing::debug!(method, code = ?status.code(), message = status.message(), "rpc failed");
+        }
+        result
+    }
+}
+
+/// Counts one decision and records how long it took.
+pub(crate) fn record_decision(kind: DecisionKind, elapsed: Duration) {
+    let counter = match kind {
+        DecisionKind::Allowed => metrics::counter!(DECISIONS, "decision" => "allowed"),
+        DecisionKind::ExplicitDeny => metrics::counter!(DECISIONS, "decision" => "explicit_deny"),
+        DecisionKind::ImplicitDeny => metrics::counter!(DECISIONS, "decision" => "implicit_deny"),
+    };
+    counter.increment(1);
+    metrics::histogram!(DECISION_SECONDS).record(elapsed.as_secs_f64());
+}
+
+/// The gRPC name of a status code, as in the gRPC specification.
+fn code_name(code: Code) -> &'static str {
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "OUT_OF_RANGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
+    }
+}

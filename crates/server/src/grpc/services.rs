@@ -1,0 +1,115 @@
+//! Everything the gRPC listener serves, assembled in one place:
+//! `tollgate.v1.Authorizer`, the standard health service `grpc.health.v1`,
+//! and server reflection (`grpc.reflection.v1` and `v1alpha`, which grpcurl
+//! and older clients still use) describing tollgate's API and the health
+//! service.
+
+use std::sync::Arc;
+
+use tokio::sync::Mutex;
+use tollgate_proto::v1::authorizer_server::AuthorizerServer;
+use tonic::server::NamedService;
+use tonic::service::Routes;
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+
+use super::authorizer::AuthorizerService;
+use crate::state::PolicyState;
+
+/// The health service names whose status follows readiness: the whole
+/// server (`""`) and `tollgate.v1.Authorizer`.
+pub const HEALTH_SERVICE_NAMES: [&str; 2] = [
+    "",
+    <AuthorizerServer<AuthorizerService> as NamedService>::NAME,
+];
+
+/// The services of the gRPC listener and the handle that reports their health.
+#[derive(Debug)]
+pub struct GrpcServices {
+    /// Every service, ready for
+    /// `tonic::transport::Server::builder().add_routes(routes)`.
+    pub routes: Routes,
+    /// Sets what `grpc.health.v1.Health` reports.
+    pub health: HealthHandle,
+}
+
+/// Why the services could not be assembled: a built-in descriptor set does
+/// not decode (a build defect, not a runtime condition).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the gRPC reflection service: {0}")]
+pub struct ServicesError(#[from] tonic_reflection::server::Error);
+
+/// Assembles the services of the gRPC listener over `state`.
+///
+/// The health status of `""` and `tollgate.v1.Authorizer` starts as
+/// `SERVING` when `state` already serves a revision, else `NOT_SERVING`; call
+/// [`HealthHandle::set_ready`] (or [`HealthHandle::follow`]) when that
+/// changes, e.g. after the first successful load.
+///
+/// ```no_run
+/// # async fn run(state: std::sync::Arc<tollgate_server::state::PolicyState>, addr: std::net::SocketAddr) -> Result<(), Box<dyn std::error::Error>> {
+/// let grpc = tollgate_server::grpc::services(state.clone()).await?;
+/// let health = grpc.health.clone(); // keep; call health.follow(&state) after each reload
+/// tonic::transport::Server::builder()
+///     .add_routes(grpc.routes)
+///     .serve_with_shutdown(addr, async { /* shutdown signal */ })
+///     .await?;
+/// # Ok(()) }
+/// ```
+pub async fn services(state: Arc<PolicyState>) -> Result<GrpcServices, ServicesError> {
+    let ready = state.is_ready();
+    let (reporter, health_server) = tonic_health::server::health_reporter();
+    let health = HealthHandle {
+        reporter,
+        last: Arc::new(Mutex::new(None)),
+    };
+    health.set_ready(ready).await;
+
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(tollgate_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection_v1 = reflection().build_v1()?;
+    let reflection_v1alpha = reflection().build_v1alpha()?;
+
+    let routes = Routes::new(AuthorizerServer::new(AuthorizerService::new(state)))
+        .add_service(health_server)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha);
+    Ok(GrpcServices { routes, health })
+}
+
+/// Sets the serving status that `grpc.health.v1.Health` reports for the
+/// server and for `tollgate.v1.Authorizer`. Clones share the status.
+#[derive(Debug, Clone)]
+pub struct HealthHandle {
+    reporter: HealthReporter,
+    /// The status last set, so watchers hear only of changes.
+    last: Arc<Mutex<Option<bool>>>,
+}
+
+impl HealthHandle {
+    /// Reports `SERVING` when `ready`, else `NOT_SERVING`. Setting the
+    /// status it already has does nothing.
+    pub async fn set_ready(&self, ready: bool) {
+        let mut last = self.last.lock().await;
+        if *last == Some(ready) {
+            return;
+        }
+        let status = if ready {
+            ServingStatus::Serving
+        } else {
+            ServingStatus::NotServing
+        };
+        for name in HEALTH_SERVICE_NAMES {
+            self.reporter.set_service_status(name, status).await;
+        }
+        *last = Some(ready);
+    }
+
+    /// Reports whether `state` serves a revision.
+    pub async fn follow(&self, state: &PolicyState) {
+        self.set_ready(state.is_ready()).await;
+    }
+}

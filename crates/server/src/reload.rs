@@ -1,0 +1,282 @@
+//! Hot reload: loads and compiles a store off the request path and installs
+//! it into the [`PolicyState`] atomically; requests already running finish on
+//! the snapshot they started with.
+//!
+//! A [`Reloader`] does one reload at a time ([`Reloader::reload`]); the
+//! background task that [`Reloader::spawn`] starts calls it when the store
+//! folder changes (a debounced recursive watch), on `SIGHUP`, on
+//! [`Reloader::trigger`], and when a periodic rescan finds that the folder's
+//! fingerprint (paths, sizes, modification times) changed behind the
+//! watcher's back.
+//!
+//! A store that fails to load is rejected whole: the last good revision keeps
+//! serving, and the failure goes to the log (`warn`, the full error), to
+//! [`PolicyState::record_failure`] (so `GetPolicyStatus` shows it) and to the
+//! metrics. A store whose revision (its content hash) is already serving is
+//! not installed again.
+
+mod fingerprint;
+mod task;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use tokio::sync::{Mutex, mpsc};
+use tollgate_store::{Store, StoreError};
+use tracing::{info, warn};
+
+use self::fingerprint::Fingerprint;
+pub use self::task::{ReloadTask, WatchError};
+use crate::config::StoreSource;
+use crate::metrics;
+use crate::state::{PolicyState, Snapshot};
+
+/// What started a reload; it appears in the logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The first load.
+    Startup,
+    /// The watcher saw the folder change.
+    Watch,
+    /// `SIGHUP`.
+    Signal,
+    /// The periodic rescan found a changed fingerprint.
+    Rescan,
+    /// [`Reloader::trigger`] or a direct [`Reloader::reload`] call.
+    Trigger,
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Cause::Startup => "startup",
+            Cause::Watch => "watch",
+            Cause::Signal => "signal",
+            Cause::Rescan => "rescan",
+            Cause::Trigger => "trigger",
+        })
+    }
+}
+
+/// How one reload went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReloadOutcome {
+    /// A new revision serves.
+    Installed {
+        /// Its revision.
+        revision: String,
+    },
+    /// The store loaded, and its revision was already serving.
+    Unchanged {
+        /// That revision.
+        revision: String,
+    },
+    /// The store could not be loaded; the previous revision keeps serving.
+    Failed {
+        /// The full error, every fault with its file and JSON path.
+        error: String,
+    },
+}
+
+impl ReloadOutcome {
+    /// The `outcome` label of `tollgate_reloads_total`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ReloadOutcome::Installed { .. } => "success",
+            ReloadOutcome::Unchanged { .. } => "unchanged",
+            ReloadOutcome::Failed { .. } => "failure",
+        }
+    }
+}
+
+/// Reloads one store source into one [`PolicyState`]. Cheap to clone; the
+/// clones share the state and take turns.
+#[derive(Debug, Clone)]
+pub struct Reloader {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    state: Arc<PolicyState>,
+    source: StoreSource,
+    /// Held for a whole reload; holds the fingerprint the last attempt saw.
+    last: Mutex<Option<Fingerprint>>,
+    /// Wakes the background task, when one runs.
+    wake: mpsc::Sender<Cause>,
+    /// Taken by the background task.
+    wake_rx: std::sync::Mutex<Option<mpsc::Receiver<Cause>>>,
+}
+
+impl Reloader {
+    /// A reloader of `source` into `state`; nothing is loaded yet.
+    pub fn new(state: Arc<PolicyState>, source: StoreSource) -> Self {
+        let (wake, wake_rx) = mpsc::channel(8);
+        Self {
+            inner: Arc::new(Inner {
+                state,
+                source,
+                last: Mutex::new(None),
+                wake,
+                wake_rx: std::sync::Mutex::new(Some(wake_rx)),
+            }),
+        }
+    }
+
+    /// The state this reloader installs into.
+    pub fn state(&self) -> &Arc<PolicyState> {
+        &self.inner.state
+    }
+
+    /// The source it loads.
+    pub fn source(&self) -> &StoreSource {
+        &self.inner.source
+    }
+
+    /// Loads the store for the first time and installs it, returning its
+    /// revision; unlike a reload, a failure is returned (the server does not
+    /// start without a store).
+    pub async fn load_initial(&self) -> Result<String, LoadError> {
+        self.attempt(Cause::Startup)
+            .await
+            .map(|loaded| loaded.revision)
+    }
+
+    /// Loads the store now (waiting for a reload already running) and
+    /// installs it unless its revision already serves.
+    pub async fn reload(&self, cause: Cause) -> ReloadOutcome {
+        match self.attempt(cause).await {
+            Ok(Loaded {
+                revision,
+                installed: true,
+            }) => ReloadOutcome::Installed { revision },
+            Ok(Loaded {
+                revision,
+                installed: false,
+            }) => ReloadOutcome::Unchanged { revision },
+            Err(error) => ReloadOutcome::Failed {
+                error: error.to_string(),
+            },
+        }
+    }
+
+    /// Asks the background task for a reload and returns at once; requests
+    /// made while one is pending are merged into it. Does nothing when no
+    /// task runs.
+    pub fn trigger(&self) {
+        // A full queue already holds a pending reload.
+        let _ = self.inner.wake.try_send(Cause::Trigger);
+    }
+
+    async fn attempt(&self, cause: Cause) -> Result<Loaded, LoadError> {
+        let mut last = self.inner.last.lock().await;
+        let source = self.inner.source.clone();
+        let started = Instant::now();
+        let loaded = tokio::task::spawn_blocking(move || {
+            let fingerprint = Fingerprint::of(&source);
+            (fingerprint, load(&source))
+        })
+        .await;
+        let elapsed = started.elapsed();
+        let state = &self.inner.state;
+        let store = match loaded {
+            Ok((fingerprint, loaded)) => {
+                *last = Some(fingerprint);
+                loaded.map_err(LoadError::from)
+            }
+            Err(join) => Err(LoadError::Panicked(join.to_string())),
+        };
+        let store = match store {
+            Ok(store) => store,
+            Err(error) => {
+                let text = error.to_string();
+                warn!(%cause, error = %text, "store load failed; the previous revision keeps serving");
+                state.record_failure(text);
+                metrics::record_reload("failure", elapsed);
+                return Err(error);
+            }
+        };
+        let revision = store.revision().to_owned();
+        let previous = state.current();
+        let installed = match previous.as_deref() {
+            Some(current) if current.store.revision() == revision => {
+                state.record_unchanged();
+                info!(%cause, %revision, "store unchanged");
+                metrics::record_reload("unchanged", elapsed);
+                false
+            }
+            current => {
+                log_warnings(&revision, store.warnings());
+                let snapshot = Snapshot {
+                    store,
+                    source: self.inner.source.to_string(),
+                    loaded_at: SystemTime::now(),
+                };
+                metrics::record_install(current, &snapshot);
+                state.install(snapshot);
+                info!(
+                    %cause,
+                    %revision,
+                    source = %self.inner.source,
+                    previous = current.map(|c| c.store.revision()),
+                    elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+                    "store installed"
+                );
+                metrics::record_reload("success", elapsed);
+                true
+            }
+        };
+        // The replaced store may be big: free it off the async workers (a
+        // request still using it frees it when done).
+        let previous = arc_swap::Guard::into_inner(previous);
+        if installed && previous.is_some() {
+            tokio::task::spawn_blocking(move || drop(previous));
+        }
+        Ok(Loaded {
+            revision,
+            installed,
+        })
+    }
+}
+
+/// Logs the first [`MAX_LOGGED_WARNINGS`] warnings of a new revision and
+/// how many more there are (`tollgate validate` and `GetPolicyStatus` list
+/// them all).
+fn log_warnings(revision: &str, warnings: &[tollgate_store::StoreWarning]) {
+    for warning in warnings.iter().take(MAX_LOGGED_WARNINGS) {
+        warn!(%revision, %warning, "store warning");
+    }
+    if let Some(more) = warnings.len().checked_sub(MAX_LOGGED_WARNINGS)
+        && more > 0
+    {
+        warn!(%revision, more, "more store warnings not logged");
+    }
+}
+
+/// Warnings logged per installed revision.
+const MAX_LOGGED_WARNINGS: usize = 20;
+
+struct Loaded {
+    revision: String,
+    installed: bool,
+}
+
+/// Why a store could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The store is invalid or unreadable.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The loader panicked (a bug); the message says where.
+    #[error("the store loader failed: {0}")]
+    Panicked(String),
+}
+
+/// Loads and compiles the store of `source`; blocking.
+pub fn load(source: &StoreSource) -> Result<Store, StoreError> {
+    match source {
+        StoreSource::Embedded => Store::embedded_example(),
+        StoreSource::Dir(dir) => Store::load_dir(dir),
+    }
+}

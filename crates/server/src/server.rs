@@ -1,0 +1,217 @@
+//! The running server: [`Server::bind`] loads the first store and binds both
+//! listeners (nothing is served yet, so a failure leaves nothing behind);
+//! [`Server::serve`] serves until the shutdown future completes, then drains.
+//!
+//! Shutdown: the health service turns `NOT_SERVING`, both listeners stop
+//! accepting, and calls in flight finish (each on the snapshot it started
+//! with) for at most the drain timeout; whatever still runs then is dropped.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tonic::transport::server::TcpIncoming;
+use tracing::{info, warn};
+
+use crate::config::{ListenAddr, ServeConfig};
+use crate::error::ServeError;
+use crate::grpc::{self, GrpcServices};
+use crate::reload::{ReloadTask, Reloader};
+use crate::state::PolicyState;
+use crate::{admin, metrics};
+
+mod unix;
+
+use self::unix::UnixSocket;
+
+/// A server with its store loaded and its listeners bound.
+#[derive(Debug)]
+pub struct Server {
+    config: ServeConfig,
+    state: Arc<PolicyState>,
+    reloader: Reloader,
+    reload_task: ReloadTask,
+    grpc: GrpcServices,
+    grpc_listener: GrpcListener,
+    grpc_addr: ListenAddr,
+    admin_listener: TcpListener,
+    admin_addr: SocketAddr,
+    metrics: PrometheusHandle,
+}
+
+#[derive(Debug)]
+enum GrpcListener {
+    Tcp(TcpListener),
+    Unix(UnixSocket),
+}
+
+impl Server {
+    /// Installs the metrics recorder (once per process), loads the store,
+    /// binds the gRPC and admin listeners and starts watching the store.
+    pub async fn bind(config: ServeConfig) -> Result<Server, ServeError> {
+        let metrics = metrics::install_recorder()?;
+        let state = Arc::new(PolicyState::empty());
+        let reloader = Reloader::new(state.clone(), config.store.clone());
+        reloader.load_initial().await?;
+        let grpc = grpc::services(state.clone()).await?;
+
+        let (grpc_listener, grpc_addr) = match &config.listen {
+            ListenAddr::Tcp(addr) => {
+                let listener =
+                    TcpListener::bind(addr)
+                        .await
+                        .map_err(|source| ServeError::Bind {
+                            what: "gRPC",
+                            addr: config.listen.to_string(),
+                            source,
+                        })?;
+                let bound = listener.local_addr().map_err(|source| ServeError::Bind {
+                    what: "gRPC",
+                    addr: config.listen.to_string(),
+                    source,
+                })?;
+                (GrpcListener::Tcp(listener), ListenAddr::Tcp(bound))
+            }
+            ListenAddr::Unix(path) => {
+                let socket = UnixSocket::bind(path, config.socket_mode)?;
+                (GrpcListener::Unix(socket), config.listen.clone())
+            }
+        };
+        let admin_bind_error = |source| ServeError::Bind {
+            what: "admin",
+            addr: config.admin_listen.to_string(),
+            source,
+        };
+        let admin_listener = TcpListener::bind(config.admin_listen)
+            .await
+            .map_err(admin_bind_error)?;
+        let admin_addr = admin_listener.local_addr().map_err(admin_bind_error)?;
+        let reload_task = reloader.spawn(config.reload_debounce, config.rescan_interval)?;
+
+        Ok(Server {
+            config,
+            state,
+            reloader,
+            reload_task,
+            grpc,
+            grpc_listener,
+            grpc_addr,
+            admin_listener,
+            admin_addr,
+            metrics,
+        })
+    }
+
+    /// The bound gRPC address (the real port when the configuration said 0).
+    pub fn grpc_addr(&self) -> &ListenAddr {
+        &self.grpc_addr
+    }
+
+    /// The bound admin address.
+    pub fn admin_addr(&self) -> SocketAddr {
+        self.admin_addr
+    }
+
+    /// The serving state.
+    pub fn state(&self) -> &Arc<PolicyState> {
+        &self.state
+    }
+
+    /// The reloader, to reload or [`Reloader::trigger`] by hand.
+    pub fn reloader(&self) -> &Reloader {
+        &self.reloader
+    }
+
+    /// The line the binary prints once both listeners are bound.
+    pub fn listening_line(&self) -> String {
+        format!(
+            "tollgate listening on grpc={} admin={}",
+            self.grpc_addr, self.admin_addr
+        )
+    }
+
+    /// Serves until `shutdown` completes, then drains (see the module docs).
+    pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
+        let Server {
+            config,
+            reload_task,
+            grpc,
+            grpc_listener,
+            admin_listener,
+            metrics,
+            state,
+            ..
+        } = self;
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let stopped = move || {
+            let mut rx = stop_rx.clone();
+            async move {
+                // An error means the sender is gone: stop as well.
+                let _ = rx.wait_for(|stop| *stop).await;
+            }
+        };
+
+        let admin_router = admin::router(state.clone(), metrics.clone());
+        let mut admin_task = tokio::spawn(admin::serve(
+            admin_listener,
+            admin_router,
+            state,
+            metrics,
+            stopped(),
+        ));
+        let builder = tonic::transport::Server::builder().add_routes(grpc.routes);
+        let (mut grpc_task, _socket) = match grpc_listener {
+            GrpcListener::Tcp(listener) => {
+                let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+                let task = tokio::spawn(builder.serve_with_incoming_shutdown(incoming, stopped()));
+                (task, None)
+            }
+            GrpcListener::Unix(socket) => {
+                let (incoming, guard) = socket.into_incoming();
+                let task = tokio::spawn(builder.serve_with_incoming_shutdown(incoming, stopped()));
+                (task, Some(guard))
+            }
+        };
+
+        let early = tokio::select! {
+            () = shutdown => None,
+            result = &mut grpc_task => Some(result),
+        };
+        info!("shutting down: draining in-flight calls");
+        grpc.health.set_ready(false).await;
+        let _ = stop_tx.send(true);
+        drop(reload_task);
+
+        let grpc_result = match early {
+            Some(result) => result,
+            None => match tokio::time::timeout(config.drain_timeout, &mut grpc_task).await {
+                Ok(result) => result,
+                Err(_) => {
+                    warn!(
+                        timeout_ms =
+                            u64::try_from(config.drain_timeout.as_millis()).unwrap_or(u64::MAX),
+                        "drain timeout: dropping the calls still in flight"
+                    );
+                    grpc_task.abort();
+                    Ok(Ok(()))
+                }
+            },
+        };
+        // The admin listener has nothing long-running to wait for.
+        if tokio::time::timeout(config.drain_timeout, &mut admin_task)
+            .await
+            .is_err()
+        {
+            admin_task.abort();
+        }
+        info!("stopped");
+        match grpc_result {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(ServeError::Grpc(e)),
+            Err(join) => Err(ServeError::Task(join.to_string())),
+        }
+    }
+}

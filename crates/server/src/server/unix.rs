@@ -1,0 +1,120 @@
+//! The gRPC listener on a Unix domain socket: the socket file gets the
+//! configured permissions (0600 by default) right after it is bound, a stale
+//! socket left by a crashed run is replaced, a live one is an error, and the
+//! file is removed when the server stops (unless something else replaced it
+//! meanwhile).
+
+use std::path::{Path, PathBuf};
+
+use crate::error::ServeError;
+
+/// A bound Unix socket and the guard that removes its file.
+#[derive(Debug)]
+pub(crate) struct UnixSocket {
+    #[cfg(unix)]
+    listener: tokio::net::UnixListener,
+    guard: SocketGuard,
+}
+
+/// Removes the socket file when dropped, if it is still the one we bound.
+#[derive(Debug)]
+pub(crate) struct SocketGuard {
+    path: PathBuf,
+    /// Device and inode of the file we bound.
+    id: Option<(u64, u64)>,
+}
+
+fn bind_error(path: &Path, source: std::io::Error) -> ServeError {
+    ServeError::Bind {
+        what: "gRPC",
+        addr: format!("unix:{}", path.display()),
+        source,
+    }
+}
+
+#[cfg(unix)]
+impl UnixSocket {
+    pub(crate) fn bind(path: &Path, mode: u32) -> Result<Self, ServeError> {
+        use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+
+        if let Ok(meta) = std::fs::symlink_metadata(path) {
+            if !meta.file_type().is_socket() {
+                return Err(bind_error(
+                    path,
+                    std::io::Error::new(
+                        std::io::ErrorKind::AlreadyExists,
+                        "the path exists and is not a socket",
+                    ),
+                ));
+            }
+            if std::os::unix::net::UnixStream::connect(path).is_ok() {
+                return Err(bind_error(
+                    path,
+                    std::io::Error::new(
+                        std::io::ErrorKind::AddrInUse,
+                        "another server listens on this socket",
+                    ),
+                ));
+            }
+            std::fs::remove_file(path).map_err(|e| bind_error(path, e))?;
+        }
+        let listener = tokio::net::UnixListener::bind(path).map_err(|e| bind_error(path, e))?;
+        let guard = SocketGuard {
+            path: path.to_path_buf(),
+            id: file_id(path),
+        };
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .map_err(|e| bind_error(path, e))?;
+        Ok(Self { listener, guard })
+    }
+
+    pub(crate) fn into_incoming(self) -> (tokio_stream::wrappers::UnixListenerStream, SocketGuard) {
+        (
+            tokio_stream::wrappers::UnixListenerStream::new(self.listener),
+            self.guard,
+        )
+    }
+}
+
+#[cfg(not(unix))]
+impl UnixSocket {
+    pub(crate) fn bind(path: &Path, _mode: u32) -> Result<Self, ServeError> {
+        Err(bind_error(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "Unix sockets need a Unix system",
+            ),
+        ))
+    }
+
+    pub(crate) fn into_incoming(
+        self,
+    ) -> (
+        tokio_stream::Empty<std::io::Result<tokio::net::TcpStream>>,
+        SocketGuard,
+    ) {
+        (tokio_stream::empty(), self.guard)
+    }
+}
+
+#[cfg(unix)]
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|meta| (meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_path: &Path) -> Option<(u64, u64)> {
+    None
+}
+
+impl Drop for SocketGuard {
+    fn drop(&mut self) {
+        if self.id.is_some() && file_id(&self.path) == self.id {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}

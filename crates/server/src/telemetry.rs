@@ -1,0 +1,40 @@
+//! Logging: a `tracing` subscriber writing to stderr, as text or one JSON
+//! object per line. The filter is `--log-level` when given, else `RUST_LOG`,
+//! else `info`.
+
+use std::io::IsTerminal;
+
+use tracing::level_filters::LevelFilter;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::LogFormat;
+
+/// Checks a filter directive (`info`, `tollgate_server=debug,warn`) without
+/// installing anything.
+pub fn check_filter(directives: &str) -> Result<(), String> {
+    EnvFilter::builder()
+        .parse(directives)
+        .map(drop)
+        .map_err(|e| format!("invalid log filter `{directives}`: {e}"))
+}
+
+/// Installs the process's log subscriber. When one is already installed (a
+/// test harness, a second server in one process), that one stays and this
+/// returns `false`.
+pub fn init(format: LogFormat, level: Option<&str>) -> bool {
+    let filter = match level.map(|l| EnvFilter::builder().parse(l)) {
+        Some(Ok(filter)) => filter,
+        // The configuration was checked by `check_filter`; fall back anyway.
+        Some(Err(_)) | None => EnvFilter::builder()
+            .with_default_directive(LevelFilter::INFO.into())
+            .from_env_lossy(),
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(filter);
+    match format {
+        LogFormat::Text => builder.try_init().is_ok(),
+        LogFormat::Json => builder.json().try_init().is_ok(),
+    }
+}
