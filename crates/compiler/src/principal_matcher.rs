@@ -27,9 +27,11 @@ enum Identity<'a> {
         name: &'a str,
     },
     Account(&'a str),
-    Service(&'a str),
-    /// An identity provider ARN or web identity provider name.
-    Federated(&'a str),
+    /// A service or web identity provider name: `Service` or `Federated`
+    /// entries name it, whichever lists it.
+    BareName(&'a str),
+    /// An identity provider ARN.
+    Provider(&'a str),
 }
 
 type Chain<'a> = SmallVec<[(Identity<'a>, Strength); 3]>;
@@ -51,11 +53,11 @@ fn chain(principal: &RequestPrincipal) -> Chain<'_> {
                 chain.push((Identity::Role { account, name }, Strength::Role));
             }
         }
-        PrincipalKind::Service => {
-            chain.push((Identity::Service(principal.text()), Strength::Specific))
+        PrincipalKind::Service | PrincipalKind::WebIdentity => {
+            chain.push((Identity::BareName(principal.text()), Strength::Specific));
         }
-        PrincipalKind::IdentityProvider | PrincipalKind::WebIdentity => {
-            chain.push((Identity::Federated(principal.text()), Strength::Specific));
+        PrincipalKind::IdentityProvider => {
+            chain.push((Identity::Provider(principal.text()), Strength::Specific));
         }
     }
     if principal.is_iam_identity()
@@ -133,8 +135,12 @@ impl PrincipalMatcher {
             Identity::Account(account) => {
                 self.any_aws || self.accounts.iter().any(|a| &**a == account)
             }
-            Identity::Service(name) => self.services.iter().any(|s| &**s == name),
-            Identity::Federated(name) => self.federated.iter().any(|s| &**s == name),
+            Identity::BareName(name) => self
+                .services
+                .iter()
+                .chain(self.federated.iter())
+                .any(|s| &**s == name),
+            Identity::Provider(arn) => self.federated.iter().any(|s| &**s == arn),
         }
     }
 

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Runs tests/python/test_grpc_client.py (Python grpcio) against a real
+# `tollgate serve` of the built-in example store.
+#
+#   tests/python/run.sh [PYTEST ARGS...]
+#
+# - Python packages: a venv in target/python-venv (kept and reused), with
+#   tests/python/requirements.txt installed (again only when it changes).
+# - The server: target/release/tollgate, built first with cargo; set
+#   TOLLGATE_BIN to use another binary instead (nothing is built then).
+# - Ports: two free loopback ports picked here; the gRPC port must accept
+#   connections within 30 s.
+# The server is always stopped (SIGTERM, then SIGKILL after 10 s). Exits with
+# pytest's status; non-zero on any failure.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HERE="$ROOT/tests/python"
+VENV="$ROOT/target/python-venv"
+PYTHON=${PYTHON:-python3}
+
+say() { printf 'run.sh: %s\n' "$*" >&2; }
+
+# Python environment.
+if [ ! -x "$VENV/bin/python" ]; then
+  say "creating $VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
+STAMP="$VENV/.tollgate-requirements"
+if ! cmp -s "$HERE/requirements.txt" "$STAMP"; then
+  say "installing tests/python/requirements.txt"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$HERE/requirements.txt"
+  cp "$HERE/requirements.txt" "$STAMP"
+fi
+
+# The server binary.
+if [ -n "${TOLLGATE_BIN:-}" ]; then
+  BIN=$TOLLGATE_BIN
+else
+  say "building target/release/tollgate"
+  (cd "$ROOT" && cargo build --release --quiet -p tollgate-cli --bin tollgate)
+  BIN="$ROOT/target/release/tollgate"
+fi
+[ -x "$BIN" ] || { say "no executable at $BIN"; exit 2; }
+
+# Two distinct free loopback ports.
+read -r GRPC_PORT ADMIN_PORT < <("$VENV/bin/python" - <<'PY'
+import socket
+a, b = socket.socket(), socket.socket()
+a.bind(("127.0.0.1", 0))
+b.bind(("127.0.0.1", 0))
+print(a.getsockname()[1], b.getsockname()[1])
+a.close()
+b.close()
+PY
+)
+
+LOG=$(mktemp "${TMPDIR:-/tmp}/tollgate-serve.XXXXXX")
+SERVER_PID=
+stop_server() {
+  local status=$?
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 100); do
+      kill -0 "$SERVER_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  if [ "$status" -ne 0 ]; then
+    say "server log ($LOG):"
+    sed 's/^/  | /' "$LOG" >&2 || true
+  fi
+  rm -f "$LOG"
+  exit "$status"
+}
+trap stop_server EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# The built-in example store: no --store, and no TOLLGATE_* settings from
+# this environment.
+say "starting $BIN serve on grpc=127.0.0.1:$GRPC_PORT admin=127.0.0.1:$ADMIN_PORT"
+env -u TOLLGATE_CONFIG -u TOLLGATE_STORE -u TOLLGATE_LISTEN -u TOLLGATE_ADMIN_LISTEN \
+  "$BIN" serve --listen "127.0.0.1:$GRPC_PORT" --admin-listen "127.0.0.1:$ADMIN_PORT" \
+  >"$LOG" 2>&1 &
+SERVER_PID=$!
+
+deadline=$((SECONDS + 30))
+until (exec 3<>"/dev/tcp/127.0.0.1/$GRPC_PORT") 2>/dev/null; do
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    say "the server exited before accepting connections"
+    exit 1
+  fi
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    say "the server did not accept connections within 30 s"
+    exit 1
+  fi
+  sleep 0.1
+done
+
+status=0
+TOLLGATE_ADDR="127.0.0.1:$GRPC_PORT" "$VENV/bin/python" -m pytest -p no:cacheprovider -q "$HERE" "$@" || status=$?
+exit "$status"

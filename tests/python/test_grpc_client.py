@@ -1,0 +1,180 @@
+"""tollgate's gRPC API from a client stack nobody here wrote: Python grpcio.
+
+Stubs are generated at test time from ``proto/`` with ``python -m
+grpc_tools.protoc``; the health service uses grpcio-health-checking's stubs.
+The server is the one at ``TOLLGATE_ADDR`` (``HOST:PORT``), serving the
+built-in example store (``tollgate serve`` without ``--store``; see
+``tests/data/store/example``). ``tests/python/run.sh`` starts one and runs
+this file.
+"""
+
+import importlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+REPO = Path(__file__).resolve().parents[2]
+PROTO_ROOT = REPO / "proto"
+
+ALICE = "arn:aws:iam::111122223333:user/alice"
+PHOTO = "arn:aws:s3:::example-photos/cat.jpg"
+
+
+@pytest.fixture(scope="session")
+def pb(tmp_path_factory):
+    """The generated ``tollgate.v1`` modules: (messages, services)."""
+    out = tmp_path_factory.mktemp("stubs")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grpc_tools.protoc",
+            f"-I{PROTO_ROOT}",
+            f"--python_out={out}",
+            f"--grpc_python_out={out}",
+            "tollgate/v1/authorizer.proto",
+        ],
+        check=True,
+    )
+    sys.path.insert(0, str(out))
+    try:
+        messages = importlib.import_module("tollgate.v1.authorizer_pb2")
+        services = importlib.import_module("tollgate.v1.authorizer_pb2_grpc")
+    finally:
+        sys.path.remove(str(out))
+    return messages, services
+
+
+@pytest.fixture(scope="session")
+def channel():
+    addr = os.environ.get("TOLLGATE_ADDR")
+    if not addr:
+        pytest.fail("set TOLLGATE_ADDR to the server's HOST:PORT")
+    with grpc.insecure_channel(addr) as channel:
+        grpc.channel_ready_future(channel).result(timeout=10)
+        yield channel
+
+
+@pytest.fixture(scope="session")
+def authorizer(pb, channel):
+    _, services = pb
+    return services.AuthorizerStub(channel)
+
+
+def ask(messages, principal, action, resource, **fields):
+    return messages.AuthorizeRequest(
+        principal=principal, action=action, resource=resource, **fields
+    )
+
+
+def test_allowed(pb, authorizer):
+    messages, _ = pb
+    answer = authorizer.Authorize(ask(messages, ALICE, "s3:GetObject", PHOTO), timeout=10)
+    assert answer.decision == messages.ALLOWED
+    assert answer.revision
+    assert list(answer.decisive) == []
+    assert answer.reason == ""
+
+
+def test_explicit_deny_explained(pb, authorizer):
+    messages, _ = pb
+    request = ask(messages, ALICE, "organizations:LeaveOrganization", "*", explain=True)
+    answer = authorizer.Authorize(request, timeout=10)
+    assert answer.decision == messages.EXPLICIT_DENY
+    sids = {(d.sid, d.effect) for d in answer.decisive}
+    assert ("DenyLeaveOrganization", messages.EFFECT_DENY) in sids, answer
+
+
+def test_implicit_deny_reason(pb, authorizer):
+    messages, _ = pb
+    request = ask(
+        messages, "arn:aws:iam::111122223333:user/mallory", "s3:GetObject", PHOTO, explain=True
+    )
+    answer = authorizer.Authorize(request, timeout=10)
+    assert answer.decision == messages.IMPLICIT_DENY
+    assert list(answer.decisive) == []
+    assert answer.reason == "principal not found in the store"
+
+
+def test_context_values_of_every_type(pb, authorizer):
+    messages, _ = pb
+
+    def values(*given):
+        return messages.ContextValues(values=[messages.ContextValue(**v) for v in given])
+
+    def decide(region):
+        context = {
+            "aws:RequestedRegion": values({"string_value": region}),
+            "s3:max-keys": values({"number_value": 10}),
+            "aws:SecureTransport": values({"bool_value": True}),
+            "kms:EncryptionContext/blob": values({"binary_value": b"\x00\xffbytes"}),
+            "aws:TagKeys": values({"string_value": "a"}, {"string_value": "b"}),
+        }
+        request = ask(messages, ALICE, "s3:GetObject", PHOTO, context=context)
+        return authorizer.Authorize(request, timeout=10).decision
+
+    # The organization's SCP denies every region but two.
+    assert decide("us-east-1") == messages.ALLOWED
+    assert decide("ap-south-1") == messages.EXPLICIT_DENY
+
+
+def test_malformed_request_is_invalid_argument(pb, authorizer):
+    messages, _ = pb
+    with pytest.raises(grpc.RpcError) as caught:
+        authorizer.Authorize(ask(messages, "bob", "s3:GetObject", PHOTO), timeout=10)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert caught.value.details().startswith("principal: `bob` is not a principal")
+
+    empty = messages.ContextValues(values=[messages.ContextValue()])
+    request = ask(messages, ALICE, "s3:GetObject", PHOTO, context={"aws:SourceIp": empty})
+    with pytest.raises(grpc.RpcError) as caught:
+        authorizer.Authorize(request, timeout=10)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert caught.value.details().startswith('context["aws:SourceIp"].values[0]: empty value')
+
+
+def test_batch_answers_in_order_from_one_revision(pb, authorizer):
+    messages, _ = pb
+    requests = [
+        ask(messages, ALICE, "organizations:LeaveOrganization", "*"),
+        ask(messages, ALICE, "s3:GetObject", PHOTO),
+        ask(messages, "arn:aws:iam::111122223333:user/mallory", "s3:GetObject", PHOTO),
+        ask(messages, ALICE, "s3:GetObject", PHOTO),
+    ]
+    batch = authorizer.AuthorizeBatch(
+        messages.AuthorizeBatchRequest(requests=requests), timeout=10
+    )
+    assert [r.decision for r in batch.responses] == [
+        messages.EXPLICIT_DENY,
+        messages.ALLOWED,
+        messages.IMPLICIT_DENY,
+        messages.ALLOWED,
+    ]
+    assert batch.revision
+    assert {r.revision for r in batch.responses} == {batch.revision}
+    for request, response in zip(requests, batch.responses):
+        assert authorizer.Authorize(request, timeout=10) == response
+
+
+def test_batch_error_names_the_index(pb, authorizer):
+    messages, _ = pb
+    requests = [
+        ask(messages, ALICE, "s3:GetObject", PHOTO),
+        ask(messages, ALICE, "", PHOTO),
+    ]
+    with pytest.raises(grpc.RpcError) as caught:
+        authorizer.AuthorizeBatch(messages.AuthorizeBatchRequest(requests=requests), timeout=10)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert caught.value.details().startswith("requests[1].action: ")
+
+
+@pytest.mark.parametrize("service", ["", "tollgate.v1.Authorizer"])
+def test_health_check_serving(channel, service):
+    health = health_pb2_grpc.HealthStub(channel)
+    answer = health.Check(health_pb2.HealthCheckRequest(service=service), timeout=10)
+    assert answer.status == health_pb2.HealthCheckResponse.SERVING
