@@ -178,3 +178,23 @@ def test_health_check_serving(channel, service):
     health = health_pb2_grpc.HealthStub(channel)
     answer = health.Check(health_pb2.HealthCheckRequest(service=service), timeout=10)
     assert answer.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_readme_example_script():
+    """examples/grpc/authorize.py, as the README shows it, answers from the server."""
+    script = REPO / "examples" / "grpc" / "authorize.py"
+    result = subprocess.run(
+        [sys.executable, str(script), os.environ["TOLLGATE_ADDR"], ALICE, "s3:GetObject", PHOTO],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "decision: ALLOWED" in result.stdout
+    assert "revision: " in result.stdout
+    denied = subprocess.run(
+        [sys.executable, str(script), os.environ["TOLLGATE_ADDR"], ALICE, "s3:GetObject", PHOTO,
+         "aws:SecureTransport=false"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert denied.returncode == 3, denied.stderr
+    assert "decision: EXPLICIT_DENY" in denied.stdout
+    assert "example-photos.json" in denied.stdout
