@@ -5,6 +5,20 @@ use std::fmt;
 
 use crate::path::JsonPath;
 
+/// User input for an error message: in backticks, cut after 100 bytes so a
+/// hostile value cannot make a message huge.
+pub fn quoted(text: &str) -> String {
+    const MAX: usize = 100;
+    let mut end = text.len().min(MAX);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    match text.get(..end) {
+        Some(head) if end < text.len() => format!("`{head}...`"),
+        _ => format!("`{text}`"),
+    }
+}
+
 /// What is wrong at one place of a policy document.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -43,9 +43,9 @@ pub use document::{
     ActionClause, ActionPattern, Effect, PolicyDocument, PolicyKind, PolicyVersion, ResourceClause,
     Statement,
 };
-pub use error::{ParseError, ParseErrorKind, ParseErrors};
+pub use error::{ParseError, ParseErrorKind, ParseErrors, quoted};
 pub use identity::{PrincipalKind, PrincipalParseError, RequestPrincipal, is_service_name};
-pub use parse::ParseLimits;
+pub use parse::{ParseLimits, json_type_name};
 pub use path::{JsonPath, PathSegment};
 pub use principal::{AwsPrincipal, PrincipalClause, PrincipalSet};
 pub use question::{Decision, DecisionKind, DecisiveStatement, NamedPolicy, PolicySet, Request};

@@ -103,7 +103,8 @@ struct Parser<'l> {
     errors: Vec<ParseError>,
 }
 
-fn type_name(value: &Value) -> &'static str {
+/// The JSON type of a value, as error messages name it (`a string`, `an object` ...).
+pub fn json_type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -124,7 +125,7 @@ impl Parser<'_> {
             path,
             ParseErrorKind::WrongType {
                 expected,
-                found: type_name(found),
+                found: json_type_name(found),
             },
         );
     }
@@ -168,25 +169,34 @@ impl Parser<'_> {
         }
     }
 
+    /// Reports an empty list and a list over the length limit; false when
+    /// the list is too long to read.
+    fn check_list(&mut self, items: &[Value], path: &JsonPath) -> bool {
+        if items.is_empty() {
+            self.fail(
+                path.clone(),
+                ParseErrorKind::Invalid("list must not be empty".into()),
+            );
+        }
+        if items.len() > self.limits.max_list_len {
+            self.fail(
+                path.clone(),
+                ParseErrorKind::Limit(format!(
+                    "list of {} entries is longer than the limit of {}",
+                    items.len(),
+                    self.limits.max_list_len
+                )),
+            );
+            return false;
+        }
+        true
+    }
+
     /// A string or a non-empty list of strings.
     fn string_list<'v>(&mut self, value: &'v Value, path: &JsonPath) -> Vec<(JsonPath, &'v str)> {
         match value {
             Value::Array(items) => {
-                if items.is_empty() {
-                    self.fail(
-                        path.clone(),
-                        ParseErrorKind::Invalid("list must not be empty".into()),
-                    );
-                }
-                if items.len() > self.limits.max_list_len {
-                    self.fail(
-                        path.clone(),
-                        ParseErrorKind::Limit(format!(
-                            "list of {} entries is longer than the limit of {}",
-                            items.len(),
-                            self.limits.max_list_len
-                        )),
-                    );
+                if !self.check_list(items, path) {
                     return Vec::new();
                 }
                 let mut out = Vec::with_capacity(items.len());
@@ -602,21 +612,7 @@ impl Parser<'_> {
     ) -> Vec<Template> {
         let items: Vec<(JsonPath, &Value)> = match value {
             Value::Array(items) => {
-                if items.is_empty() {
-                    self.fail(
-                        path.clone(),
-                        ParseErrorKind::Invalid("list must not be empty".into()),
-                    );
-                }
-                if items.len() > self.limits.max_list_len {
-                    self.fail(
-                        path.clone(),
-                        ParseErrorKind::Limit(format!(
-                            "list of {} values is longer than the limit of {}",
-                            items.len(),
-                            self.limits.max_list_len
-                        )),
-                    );
+                if !self.check_list(items, path) {
                     return Vec::new();
                 }
                 items

@@ -76,30 +76,9 @@ impl Scenario {
     }
 }
 
-/// The JSON type of a value, for messages.
-pub(crate) fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+pub(crate) use tollgate_policy::json_type_name as type_name;
 
-/// User text for a message: in backticks, cut when long.
-fn quoted(text: &str) -> String {
-    const MAX: usize = 100;
-    let mut end = text.len().min(MAX);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    match text.get(..end) {
-        Some(head) if end < text.len() => format!("`{head}...`"),
-        _ => format!("`{text}`"),
-    }
-}
+use tollgate_policy::quoted;
 
 struct Reader<'l> {
     limits: &'l ParseLimits,

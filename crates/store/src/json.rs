@@ -34,17 +34,7 @@ impl<'v> Fields<'v> {
     }
 }
 
-/// The JSON type of `value`, for messages.
-pub(crate) fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+pub(crate) use tollgate_policy::json_type_name as type_name;
 
 impl<'d> Reader<'d> {
     pub(crate) fn new(file: &'d str, diag: &'d mut Diagnostics) -> Self {

@@ -71,15 +71,4 @@ impl From<ConvertError> for tonic::Status {
     }
 }
 
-/// User input for a message: in backticks, cut after 100 bytes.
-pub(crate) fn quoted(text: &str) -> String {
-    const MAX: usize = 100;
-    let mut end = text.len().min(MAX);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    match text.get(..end) {
-        Some(head) if end < text.len() => format!("`{head}...`"),
-        _ => format!("`{text}`"),
-    }
-}
+pub(crate) use tollgate_policy::quoted;
