@@ -34,6 +34,8 @@ impl Ordering {
 /// The positive comparison behind an operator, with its parsed operands.
 #[derive(Debug)]
 enum Test {
+    /// `StringEquals` whose values have no variables: plain text.
+    StringEqualsText(Vec<Box<str>>),
     StringEquals(Vec<Template>),
     StringEqualsIgnoreCase(Vec<Template>),
     StringLike(Vec<Template>),
@@ -67,6 +69,15 @@ fn ordering_of(base: BaseOperator) -> Ordering {
     }
 }
 
+/// The text of a template without wildcards or variables.
+fn literal_text(template: &Template) -> Option<Box<str>> {
+    match template.parts() {
+        [] => Some("".into()),
+        [tollgate_policy::TemplatePart::Literal(text)] => Some(text.as_str().into()),
+        _ => None,
+    }
+}
+
 impl CompiledCondition {
     /// Compiles one condition entry. Operands were validated by the parser;
     /// one that does not read here is dropped (it could never match).
@@ -80,6 +91,11 @@ impl CompiledCondition {
                     Test::StringEqualsIgnoreCase(condition.values.clone())
                 }
                 B::StringLike | B::StringNotLike => Test::StringLike(condition.values.clone()),
+                _ if !condition.values.iter().any(Template::has_variables) => {
+                    Test::StringEqualsText(
+                        condition.values.iter().filter_map(literal_text).collect(),
+                    )
+                }
                 _ => Test::StringEquals(condition.values.clone()),
             },
             OperandType::Numeric => Test::Numeric(
@@ -133,6 +149,7 @@ impl CompiledCondition {
     /// under the positive operator.
     fn matches(&self, request: &str, context: &ContextView<'_>) -> bool {
         match &self.test {
+            Test::StringEqualsText(policy) => policy.iter().any(|p| **p == *request),
             Test::StringEquals(policy) => policy.iter().any(|t| {
                 t.resolve(context)
                     .is_some_and(|p| matches_pieces(&p, request, CaseMode::Sensitive))

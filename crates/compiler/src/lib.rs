@@ -25,6 +25,7 @@
 //! assert_eq!(compiled.tables.stats().statements, 1);
 //! ```
 
+mod condition_memo;
 mod condition_program;
 mod lint;
 mod principal_matcher;
@@ -34,6 +35,7 @@ mod statement_index;
 mod table_set;
 mod vocabulary;
 
+pub use condition_memo::{ConditionId, ConditionMemo};
 pub use condition_program::CompiledCondition;
 pub use lint::CompileWarning;
 pub use principal_matcher::{PrincipalMatcher, Strength};
@@ -115,6 +117,8 @@ pub struct TablesBuilder {
     config: CompilerConfig,
     vocabulary: ActionVocabulary,
     statements: Vec<CompiledStatement>,
+    conditions: Vec<CompiledCondition>,
+    condition_ids: rustc_hash::FxHashMap<String, ConditionId>,
     labels: Vec<Box<str>>,
     groups: Vec<Group>,
     warnings: Vec<CompileWarning>,
@@ -128,6 +132,8 @@ impl TablesBuilder {
             config,
             vocabulary: ActionVocabulary::default(),
             statements: Vec::new(),
+            conditions: Vec::new(),
+            condition_ids: rustc_hash::FxHashMap::default(),
             labels: Vec::new(),
             groups: Vec::new(),
             warnings: Vec::new(),
@@ -177,10 +183,12 @@ impl TablesBuilder {
                     Effect::Allow => &mut allow,
                 };
                 builder.add(id, statement, &mut self.vocabulary);
+                let (conditions, condition_ids) = (&mut self.conditions, &mut self.condition_ids);
                 self.statements.push(CompiledStatement::compile(
                     policy_index,
                     i as u32,
                     statement,
+                    |condition| intern_condition(conditions, condition_ids, condition),
                 ));
                 count += 1;
             }
@@ -200,11 +208,35 @@ impl TablesBuilder {
         let tables = Tables {
             vocabulary: self.vocabulary,
             statements: self.statements,
+            conditions: self.conditions,
             policy_labels: self.labels,
             groups: self.groups,
         };
         (tables, self.warnings)
     }
+}
+
+/// The id of `condition`, compiling it the first time it is seen. Two
+/// conditions are the same when operator, key (without case) and values are.
+fn intern_condition(
+    conditions: &mut Vec<CompiledCondition>,
+    ids: &mut rustc_hash::FxHashMap<String, ConditionId>,
+    condition: &tollgate_policy::Condition,
+) -> ConditionId {
+    let mut key = format!(
+        "{}\u{0}{}",
+        condition.operator,
+        condition.key.to_ascii_lowercase()
+    );
+    for value in &condition.values {
+        key.push('\u{0}');
+        key.push_str(value.raw());
+    }
+    *ids.entry(key).or_insert_with(|| {
+        let id = ConditionId(conditions.len() as u32);
+        conditions.push(CompiledCondition::compile(condition));
+        id
+    })
 }
 
 impl Compiler {

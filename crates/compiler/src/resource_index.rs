@@ -4,7 +4,7 @@
 //! and the rest (`*`, `NotResource`, patterns that start with a wildcard or a
 //! variable) in a list every request visits. Small indexes stay a flat list.
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
 use rustc_hash::FxHashMap;
 
 use crate::statement::StatementId;
@@ -59,17 +59,7 @@ impl ResourceIndexBuilder {
         let prefix_index = if prefixes.is_empty() {
             None
         } else {
-            let mut ordered: Vec<(Box<str>, Vec<StatementId>)> = prefixes.into_iter().collect();
-            ordered.sort_by(|a, b| a.0.cmp(&b.0));
-            let longest = ordered.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
-            let automaton = AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .build(ordered.iter().map(|(p, _)| p.as_bytes()))?;
-            Some(PrefixIndex {
-                automaton,
-                statements: ordered.into_iter().map(|(_, s)| s).collect(),
-                longest,
-            })
+            Some(PrefixIndex::build(prefixes)?)
         };
         Ok(ResourceIndex::Indexed {
             any,
@@ -79,12 +69,67 @@ impl ResourceIndexBuilder {
     }
 }
 
+/// Statements filed under literal resource prefixes. All the prefixes that
+/// match one resource are prefixes of it, so they nest: the longest one found
+/// by an anchored search determines the rest. Each pattern therefore keeps
+/// the statements of every pattern that is a prefix of it, and a lookup is
+/// one anchored leftmost-longest search that stops at the first mismatch.
 #[derive(Debug)]
 pub(crate) struct PrefixIndex {
     automaton: AhoCorasick,
-    /// Statements per automaton pattern id.
+    /// Per automaton pattern: the statements of it and of its pattern-prefixes.
     statements: Vec<Vec<StatementId>>,
-    longest: usize,
+}
+
+impl PrefixIndex {
+    fn build(
+        prefixes: FxHashMap<Box<str>, Vec<StatementId>>,
+    ) -> Result<Self, aho_corasick::BuildError> {
+        let mut ordered: Vec<(Box<str>, Vec<StatementId>)> = prefixes.into_iter().collect();
+        ordered.sort_by(|a, b| a.0.cmp(&b.0));
+        let position: FxHashMap<&str, usize> = ordered
+            .iter()
+            .enumerate()
+            .map(|(i, (p, _))| (&**p, i))
+            .collect();
+        let statements = ordered
+            .iter()
+            .map(|(prefix, _)| {
+                let mut chain: Vec<StatementId> = prefix
+                    .char_indices()
+                    .map(|(i, _)| i)
+                    .skip(1)
+                    .chain(std::iter::once(prefix.len()))
+                    .filter_map(|end| prefix.get(..end).and_then(|p| position.get(p)))
+                    .filter_map(|i| ordered.get(*i))
+                    .flat_map(|(_, list)| list.iter().copied())
+                    .collect();
+                chain.sort_unstable();
+                chain.dedup();
+                chain
+            })
+            .collect();
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(StartKind::Anchored)
+            .build(ordered.iter().map(|(p, _)| p.as_bytes()))?;
+        Ok(Self {
+            automaton,
+            statements,
+        })
+    }
+
+    /// The statements of every prefix of `resource`.
+    fn find(&self, resource: &str) -> &[StatementId] {
+        let input = Input::new(resource).anchored(Anchored::Yes);
+        match self.automaton.try_find(input) {
+            Ok(Some(m)) => self
+                .statements
+                .get(m.pattern().as_usize())
+                .map_or(&[], Vec::as_slice),
+            _ => &[],
+        }
+    }
 }
 
 /// The statements of one action bucket, by resource.
@@ -122,20 +167,10 @@ impl ResourceIndex {
                 {
                     return true;
                 }
-                if let Some(index) = prefixes {
-                    for m in index.automaton.find_overlapping_iter(resource) {
-                        if m.end() > index.longest {
-                            break;
-                        }
-                        if m.start() != 0 {
-                            continue;
-                        }
-                        if let Some(list) = index.statements.get(m.pattern().as_usize())
-                            && list.iter().any(|s| visit(*s))
-                        {
-                            return true;
-                        }
-                    }
+                if let Some(index) = prefixes
+                    && index.find(resource).iter().any(|s| visit(*s))
+                {
+                    return true;
                 }
                 false
             }
@@ -209,6 +244,12 @@ mod tests {
         assert_eq!(collect(&index, "arn:aws:sqs:us-east-1:1:q"), vec![103]);
         // A prefix found later in the text is not a prefix.
         assert_eq!(collect(&index, "x-arn:aws:s3:::bucket-7/key"), vec![103]);
+        // Nested prefixes: the longest match brings the shorter ones.
+        assert_eq!(
+            collect(&index, "arn:aws:s3:::bucket-7/"),
+            vec![100, 101, 103]
+        );
+        assert_eq!(collect(&index, "arn:aws:s3:::bucket-77"), vec![101, 103]);
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! candidate (resource patterns, `NotAction`, principal, conditions).
 
 use tollgate_policy::glob::{CaseMode, matches_pieces, pieces_of};
-use tollgate_policy::{ContextView, Effect, RequestPrincipal, Statement, Template};
+use tollgate_policy::{ContextView, Effect, RequestPrincipal, Statement, Template, TemplatePart};
 
+use crate::condition_memo::{ConditionId, ConditionMemo};
 use crate::condition_program::CompiledCondition;
 use crate::principal_matcher::{PrincipalMatcher, Strength};
 
@@ -22,10 +23,16 @@ impl StatementId {
 
 #[derive(Debug)]
 enum ResourceCheck {
-    /// No `Resource`: the resource the policy is attached to.
-    Attached,
+    /// No `Resource`, or a `"*"` among the patterns: every resource.
+    Any,
+    /// `NotResource` with a `"*"`: no resource.
+    Nothing,
     Listed(Vec<Template>),
     NotListed(Vec<Template>),
+}
+
+fn is_star(template: &Template) -> bool {
+    matches!(template.parts(), [TemplatePart::Star])
 }
 
 /// A compiled statement.
@@ -39,7 +46,7 @@ pub struct CompiledStatement {
     not_actions: Option<Vec<Box<str>>>,
     resource: ResourceCheck,
     principal: Option<PrincipalMatcher>,
-    conditions: Vec<CompiledCondition>,
+    conditions: Box<[ConditionId]>,
 }
 
 /// Everything a statement check needs to know about the request.
@@ -59,7 +66,12 @@ pub struct RequestView<'a> {
 }
 
 impl CompiledStatement {
-    pub(crate) fn compile(policy: u32, index: u32, statement: &Statement) -> Self {
+    pub(crate) fn compile(
+        policy: u32,
+        index: u32,
+        statement: &Statement,
+        mut intern: impl FnMut(&tollgate_policy::Condition) -> ConditionId,
+    ) -> Self {
         let not_actions = statement.action.negated.then(|| {
             statement
                 .action
@@ -69,7 +81,14 @@ impl CompiledStatement {
                 .collect()
         });
         let resource = match &statement.resource {
-            None => ResourceCheck::Attached,
+            None => ResourceCheck::Any,
+            Some(clause) if clause.patterns.iter().any(is_star) => {
+                if clause.negated {
+                    ResourceCheck::Nothing
+                } else {
+                    ResourceCheck::Any
+                }
+            }
             Some(clause) if clause.negated => ResourceCheck::NotListed(clause.patterns.clone()),
             Some(clause) => ResourceCheck::Listed(clause.patterns.clone()),
         };
@@ -81,11 +100,7 @@ impl CompiledStatement {
             not_actions,
             resource,
             principal: statement.principal.as_ref().map(PrincipalMatcher::compile),
-            conditions: statement
-                .conditions
-                .iter()
-                .map(CompiledCondition::compile)
-                .collect(),
+            conditions: statement.conditions.iter().map(&mut intern).collect(),
         }
     }
 
@@ -113,7 +128,12 @@ impl CompiledStatement {
     /// the principal and the conditions. Returns how strongly the statement
     /// names the principal (`Specific` when it names none), or `None` when it
     /// does not apply.
-    pub fn applies(&self, request: &RequestView<'_>) -> Option<Strength> {
+    pub fn applies(
+        &self,
+        request: &RequestView<'_>,
+        conditions: &[CompiledCondition],
+        memo: &ConditionMemo,
+    ) -> Option<Strength> {
         if let Some(patterns) = &self.not_actions {
             let listed = patterns
                 .iter()
@@ -134,7 +154,13 @@ impl CompiledStatement {
         };
         self.conditions
             .iter()
-            .all(|c| c.holds(&request.context))
+            .all(|id| {
+                memo.get_or(*id, || {
+                    conditions
+                        .get(id.0 as usize)
+                        .is_some_and(|c| c.holds(&request.context))
+                })
+            })
             .then_some(strength)
     }
 
@@ -146,7 +172,8 @@ impl CompiledStatement {
             })
         };
         match &self.resource {
-            ResourceCheck::Attached => true,
+            ResourceCheck::Any => true,
+            ResourceCheck::Nothing => false,
             ResourceCheck::Listed(patterns) => listed(patterns),
             ResourceCheck::NotListed(patterns) => !listed(patterns),
         }

@@ -4,6 +4,8 @@
 
 use tollgate_policy::Effect;
 
+use crate::condition_memo::ConditionMemo;
+use crate::condition_program::CompiledCondition;
 use crate::principal_matcher::Strength;
 use crate::statement::{CompiledStatement, RequestView, StatementId};
 use crate::statement_index::StatementIndex;
@@ -32,18 +34,21 @@ impl Group {
         effect: Effect,
         action: &ResolvedAction,
         request: &RequestView<'_>,
+        memo: &ConditionMemo,
         mut visit: impl FnMut(StatementId, Strength) -> bool,
     ) -> bool {
         let index = match effect {
             Effect::Deny => &self.deny,
             Effect::Allow => &self.allow,
         };
-        index.candidates(action, request.resource, &mut |id| match tables
-            .statement(id)
-            .and_then(|s| s.applies(request))
-        {
-            Some(strength) => visit(id, strength),
-            None => false,
+        index.candidates(action, request.resource, &mut |id| {
+            let applies = tables
+                .statement(id)
+                .and_then(|s| s.applies(request, &tables.conditions, memo));
+            match applies {
+                Some(strength) => visit(id, strength),
+                None => false,
+            }
         })
     }
 
@@ -63,6 +68,8 @@ pub struct GroupId(pub(crate) u32);
 pub struct Tables {
     pub(crate) vocabulary: ActionVocabulary,
     pub(crate) statements: Vec<CompiledStatement>,
+    /// Distinct conditions, shared by the statements that have them.
+    pub(crate) conditions: Vec<CompiledCondition>,
     pub(crate) policy_labels: Vec<Box<str>>,
     pub(crate) groups: Vec<Group>,
 }

@@ -4,7 +4,8 @@
 //! identity policies, the permissions boundary and the session policies.
 
 use tollgate_compiler::{
-    Group, GroupId, RequestView, ResolvedAction, StatementId, Strength, TableSet, Tables,
+    ConditionMemo, Group, GroupId, RequestView, ResolvedAction, StatementId, Strength, TableSet,
+    Tables,
 };
 use tollgate_policy::{Decision, DecisionKind, DecisiveStatement, Effect, PrincipalKind, Request};
 
@@ -30,6 +31,8 @@ struct GroupRef<'a> {
     tables: &'a Tables,
     action: &'a ResolvedAction,
     group: &'a Group,
+    /// Condition results of this request, for the group's tables.
+    memo: &'a ConditionMemo,
 }
 
 /// A statement found applicable, with where it came from.
@@ -42,6 +45,8 @@ struct Evaluation<'a> {
     view: RequestView<'a>,
     action: ResolvedAction,
     session_action: Option<ResolvedAction>,
+    memo: ConditionMemo,
+    session_memo: ConditionMemo,
     /// Whether SCPs govern this principal.
     scp_applies: bool,
 }
@@ -64,6 +69,8 @@ impl<'a> Evaluation<'a> {
                 .session
                 .filter(|s| !std::ptr::eq(s.tables, applicable.tables))
                 .map(|s| s.tables.resolve_action(&request.action)),
+            memo: ConditionMemo::new(),
+            session_memo: ConditionMemo::new(),
             scp_applies: principal.is_iam_identity(),
         }
     }
@@ -74,6 +81,7 @@ impl<'a> Evaluation<'a> {
             tables: self.applicable.tables,
             action: &self.action,
             group: self.applicable.tables.group(id)?,
+            memo: &self.memo,
         })
     }
 
@@ -92,6 +100,11 @@ impl<'a> Evaluation<'a> {
             tables: session.tables,
             action: self.session_action.as_ref().unwrap_or(&self.action),
             group: session.tables.group(session.group)?,
+            memo: if self.session_action.is_some() {
+                &self.session_memo
+            } else {
+                &self.memo
+            },
         })
     }
 
@@ -139,6 +152,7 @@ impl<'a> Evaluation<'a> {
                 effect,
                 group.action,
                 &self.view,
+                group.memo,
                 |_, _| true,
             ),
             Some(found) => {
@@ -148,6 +162,7 @@ impl<'a> Evaluation<'a> {
                     effect,
                     group.action,
                     &self.view,
+                    group.memo,
                     |id, _| {
                         found.push((group.slot, id));
                         false
@@ -171,6 +186,7 @@ impl<'a> Evaluation<'a> {
             Effect::Allow,
             group.action,
             &self.view,
+            group.memo,
             |_, strength| {
                 best = best.max(Some(strength));
                 strength == Strength::Specific
