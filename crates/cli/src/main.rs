@@ -2,6 +2,7 @@
 //! in its own module; this file only parses the arguments and dispatches.
 
 mod check;
+mod publish;
 mod serve;
 mod simulate;
 mod validate;
@@ -24,6 +25,7 @@ enum Command {
     Serve(serve::ServeArgs),
     Validate(validate::ValidateArgs),
     Check(check::CheckArgs),
+    Publish(publish::PublishArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,5 +34,6 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::main(&args),
         Command::Validate(args) => validate::main(&args),
         Command::Check(args) => check::main(&args),
+        Command::Publish(args) => publish::main(&args),
     }
 }

@@ -14,7 +14,8 @@
 //!   statements that decided, labelled by where they are in the store.
 //! - [`compile_session_policies`] compiles the session policies a request
 //!   brings.
-//! - [`Store::revision`] is a content hash; [`Store::stats`] gives sizes.
+//! - [`Store::revision`] is a content hash ([`revision_of`] computes it from
+//!   the files alone); [`Store::stats`] gives sizes.
 //!
 //! ```
 //! use tollgate_policy::{DecisionKind, Request, RequestPrincipal};
@@ -48,6 +49,12 @@ pub use answer::{Answer, Reason};
 pub use catalog::aws_managed_policy_count;
 pub use error::{FaultKind, StoreError, StoreFault, StoreFaults, StoreWarning};
 pub use limits::StoreLimits;
+/// The revision of a store's files without loading them: the lowercase hex
+/// SHA-256 over every `(path, bytes)` pair in path order, each prefixed by
+/// its length. Equal to [`Store::revision`] of the store loaded from the
+/// same files, so a store published elsewhere (`tollgate-bundle`'s
+/// manifest) names the revision a sidecar serving it reports.
+pub use revision::revision as revision_of;
 pub use session::{SessionPolicy, compile_session_policies};
 pub use store::{Store, StoreStats};
 pub use tollgate_engine::SessionTables;

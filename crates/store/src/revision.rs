@@ -8,7 +8,9 @@ use sha2::{Digest, Sha256};
 /// The lowercase hex SHA-256 of the sorted `(path, bytes)` pairs. Each path
 /// and content is prefixed by its length, so no two different stores hash
 /// the same input.
-pub(crate) fn revision(files: &BTreeMap<String, Vec<u8>>) -> String {
+///
+/// Re-exported as [`crate::revision_of`].
+pub fn revision(files: &BTreeMap<String, Vec<u8>>) -> String {
     let mut hasher = Sha256::new();
     for (path, bytes) in files {
         hasher.update((path.len() as u64).to_le_bytes());

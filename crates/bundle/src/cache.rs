@@ -1,0 +1,186 @@
+//! A local copy of the last good revision, so a restarted sidecar serves
+//! at once without depending on the object store.
+//!
+//! ```text
+//! DIR/
+//! ├── CURRENT                      the name of the folder below
+//! └── r-NONCE/                     one revision, laid out as in the bucket
+//!     ├── manifest.json
+//!     ├── etag                     the manifest's ETag, when known
+//!     └── objects/sha256/<hex>
+//! ```
+//!
+//! [`write()`] builds a new revision folder under a temporary name, renames
+//! it into place, then replaces `CURRENT` by renaming a new file over it, so
+//! a crash at any point leaves the previous revision or the new one, never
+//! a mix. [`read()`] verifies every digest and the revision. Both use
+//! blocking file I/O (call them from `spawn_blocking` in async code); one
+//! writer per folder.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+
+use crate::error::BundleError;
+use crate::fetch::Fetched;
+use crate::limits::FetchOptions;
+use crate::location::{MANIFEST_NAME, OBJECTS_FOLDER};
+use crate::manifest::Manifest;
+use crate::verify::{assemble, check_object};
+
+const CURRENT: &str = "CURRENT";
+const ETAG: &str = "etag";
+const REVISION_PREFIX: &str = "r-";
+const TEMP_PREFIX: &str = ".tmp-";
+
+/// Saves `fetched` as the cached revision in `dir` (created if needed),
+/// atomically, and removes older cached revisions.
+pub fn write(dir: &Path, fetched: &Fetched) -> Result<(), BundleError> {
+    fs::create_dir_all(dir).map_err(|e| BundleError::io(dir, e))?;
+    let nonce = nonce();
+    let temp = dir.join(format!("{TEMP_PREFIX}{nonce}"));
+    let result = fill(&temp, fetched);
+    if let Err(error) = result {
+        let _ = fs::remove_dir_all(&temp);
+        return Err(error);
+    }
+    let name = format!("{REVISION_PREFIX}{nonce}");
+    let target = dir.join(&name);
+    fs::rename(&temp, &target).map_err(|e| BundleError::io(&target, e))?;
+    let pointer = dir.join(format!("{TEMP_PREFIX}{nonce}-{CURRENT}"));
+    write_synced(&pointer, name.as_bytes())?;
+    let current = dir.join(CURRENT);
+    fs::rename(&pointer, &current).map_err(|e| BundleError::io(&current, e))?;
+    sync_dir(dir);
+    remove_others(dir, &name);
+    Ok(())
+}
+
+/// The cached revision in `dir`, verified (every object's size and digest,
+/// and the revision); `None` when there is none. A cache that fails
+/// verification is an error: fetch from the object store instead.
+pub fn read(dir: &Path) -> Result<Option<Fetched>, BundleError> {
+    let current = dir.join(CURRENT);
+    let name = match fs::read_to_string(&current) {
+        Ok(name) => name,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(BundleError::io(current, e)),
+    };
+    let name = name.trim();
+    if !name.starts_with(REVISION_PREFIX) || name.contains(['/', '\\']) || name.contains("..") {
+        return Err(BundleError::io(
+            current,
+            io::Error::new(io::ErrorKind::InvalidData, "not a cached revision's name"),
+        ));
+    }
+    let folder = dir.join(name);
+    let manifest_path = folder.join(MANIFEST_NAME);
+    let bytes = fs::read(&manifest_path).map_err(|e| BundleError::io(&manifest_path, e))?;
+    let manifest = Manifest::from_json(&bytes, &FetchOptions::default())?;
+    let etag_path = folder.join(ETAG);
+    let manifest_etag = match fs::read_to_string(&etag_path) {
+        Ok(etag) => Some(etag),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(BundleError::io(etag_path, e)),
+    };
+    let mut objects = HashMap::with_capacity(manifest.objects.len());
+    for object in &manifest.objects {
+        if objects.contains_key(&object.sha256) {
+            continue;
+        }
+        let path = object_file(&folder, &object.sha256);
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(BundleError::MissingObject {
+                    path: object.path.clone(),
+                    sha256: object.sha256.clone(),
+                });
+            }
+            Err(e) => return Err(BundleError::io(path, e)),
+        };
+        check_object(object, &bytes)?;
+        objects.insert(object.sha256.clone(), Bytes::from(bytes));
+    }
+    let files = assemble(&manifest, &objects)?;
+    Ok(Some(Fetched {
+        revision: manifest.revision,
+        published_at: manifest.published_at,
+        publisher: manifest.publisher,
+        files,
+        manifest_etag,
+    }))
+}
+
+/// Writes one revision's folder.
+fn fill(folder: &Path, fetched: &Fetched) -> Result<(), BundleError> {
+    let objects = folder.join(OBJECTS_FOLDER);
+    fs::create_dir_all(&objects).map_err(|e| BundleError::io(&objects, e))?;
+    let manifest = fetched.manifest();
+    write_synced(&folder.join(MANIFEST_NAME), &manifest.to_json()?)?;
+    if let Some(etag) = &fetched.manifest_etag {
+        write_synced(&folder.join(ETAG), etag.as_bytes())?;
+    }
+    let mut written = BTreeSet::new();
+    for (object, bytes) in manifest.objects.iter().zip(fetched.files.values()) {
+        if written.insert(object.sha256.as_str()) {
+            write_synced(&object_file(folder, &object.sha256), bytes)?;
+        }
+    }
+    sync_dir(&objects);
+    sync_dir(folder);
+    Ok(())
+}
+
+fn object_file(folder: &Path, sha256: &str) -> PathBuf {
+    folder.join(OBJECTS_FOLDER).join(sha256)
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), BundleError> {
+    let mut file = fs::File::create(path).map_err(|e| BundleError::io(path, e))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| BundleError::io(path, e))
+}
+
+/// Best effort: makes renames in `dir` durable where the platform allows.
+fn sync_dir(dir: &Path) {
+    if let Ok(dir) = fs::File::open(dir) {
+        let _ = dir.sync_all();
+    }
+}
+
+/// Best effort: removes cached revisions and leftovers other than `keep`.
+fn remove_others(dir: &Path, keep: &str) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let ours = name.starts_with(REVISION_PREFIX) || name.starts_with(TEMP_PREFIX);
+        if ours && name != keep {
+            let path = entry.path();
+            let _ = if path.is_dir() {
+                fs::remove_dir_all(&path)
+            } else {
+                fs::remove_file(&path)
+            };
+        }
+    }
+}
+
+/// A name no other write in this folder uses: time, process, counter.
+fn nonce() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{nanos:x}-{:x}-{count:x}", std::process::id())
+}

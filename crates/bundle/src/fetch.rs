@@ -1,0 +1,203 @@
+//! [`Fetcher`]: polls a [`Location`] for new revisions and returns one only
+//! when all of it is present and verified.
+//!
+//! Requests per [`Fetcher::poll`] (one `object_store` call each; the cloud
+//! backends retry transient failures themselves):
+//!
+//! - unchanged: **1**, a `GET manifest.json` with `If-None-Match` on the
+//!   ETag of the last good manifest, answered `304 Not Modified`;
+//! - changed: 1 `GET manifest.json`, plus 1 `GET objects/sha256/<hex>` for
+//!   each distinct digest the last good revision does not hold (up to
+//!   eight at a time);
+//! - first poll (or after an error before any success): 1 plus one per
+//!   distinct digest.
+
+use std::collections::{BTreeMap, HashMap};
+
+use bytes::Bytes;
+use futures::{StreamExt as _, TryStreamExt as _, stream};
+
+use crate::digest::sha256_hex;
+use crate::error::BundleError;
+use crate::limits::FetchOptions;
+use crate::location::Location;
+use crate::manifest::{Manifest, ManifestObject};
+use crate::remote::{ManifestRead, read_manifest, read_object};
+use crate::verify::assemble;
+
+/// How many objects a poll downloads at once.
+const CONCURRENT_DOWNLOADS: usize = 8;
+
+/// A complete, verified revision: every file the manifest lists, each with
+/// its listed digest and size, and together giving its revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    /// [`tollgate_store::revision_of`] of `files`, which is the
+    /// [`tollgate_store::Store::revision`] of the store they load.
+    pub revision: String,
+    /// When it was published (RFC 3339), as the manifest says.
+    pub published_at: String,
+    /// Who published it, as the manifest says.
+    pub publisher: Option<String>,
+    /// The store's files, for [`tollgate_store::Store::from_files`].
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// The ETag of the `manifest.json` it came from, when the backend gives
+    /// one; the next poll sends it as `If-None-Match`.
+    pub manifest_etag: Option<String>,
+}
+
+impl Fetched {
+    /// The manifest that describes it.
+    pub fn manifest(&self) -> Manifest {
+        Manifest::of_files(
+            &self.files,
+            self.published_at.clone(),
+            self.publisher.clone(),
+        )
+    }
+}
+
+/// What a poll found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PollOutcome {
+    /// The revision is the last one returned (or resumed): the manifest's
+    /// ETag is unchanged, or it was rewritten with the same revision.
+    Unchanged,
+    /// A new revision, complete and verified.
+    Updated(Fetched),
+}
+
+/// The last good revision, kept to answer conditional reads and to avoid
+/// downloading objects again.
+#[derive(Debug)]
+struct Held {
+    revision: String,
+    etag: Option<String>,
+    objects: HashMap<String, Bytes>,
+}
+
+/// Polls one location. Keeps the objects of the last revision it returned
+/// (memory: about the size of that revision's files), so that a change
+/// downloads only new objects.
+#[derive(Debug)]
+pub struct Fetcher {
+    location: Location,
+    options: FetchOptions,
+    held: Option<Held>,
+}
+
+impl Fetcher {
+    /// A fetcher that holds no revision yet: its first poll downloads
+    /// everything.
+    pub fn new(location: Location, options: FetchOptions) -> Fetcher {
+        Fetcher {
+            location,
+            options,
+            held: None,
+        }
+    }
+
+    /// Starts from a revision already held, such as the one
+    /// [`cache::read`](crate::cache::read) returned at startup: the next
+    /// poll is conditional on its `manifest_etag` and downloads only objects
+    /// it does not have.
+    pub fn resume(&mut self, fetched: &Fetched) {
+        let objects = fetched
+            .files
+            .values()
+            .map(|bytes| (sha256_hex(bytes), Bytes::from(bytes.clone())))
+            .collect();
+        self.held = Some(Held {
+            revision: fetched.revision.clone(),
+            etag: fetched.manifest_etag.clone(),
+            objects,
+        });
+    }
+
+    /// The revision last returned or resumed.
+    pub fn revision(&self) -> Option<&str> {
+        self.held.as_ref().map(|h| h.revision.as_str())
+    }
+
+    /// Where it polls.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// Looks for a new revision (request counts: see the module docs).
+    ///
+    /// Returns [`PollOutcome::Updated`] only for a complete revision whose
+    /// objects all have their listed digests and sizes and whose files give
+    /// the manifest's revision. Any other finding is an error —
+    /// [`BundleError::NotPublished`] when there is no manifest,
+    /// [`BundleError::MissingObject`], [`BundleError::DigestMismatch`],
+    /// [`BundleError::SizeMismatch`], [`BundleError::RevisionMismatch`],
+    /// [`BundleError::Manifest`], [`BundleError::Limit`],
+    /// [`BundleError::Storage`] — and leaves the fetcher as it was: keep
+    /// serving the current revision and poll again later.
+    pub async fn poll(&mut self) -> Result<PollOutcome, BundleError> {
+        let etag = self.held.as_ref().and_then(|h| h.etag.clone());
+        let (manifest, version) = match read_manifest(&self.location, etag, &self.options).await? {
+            ManifestRead::NotModified => return Ok(PollOutcome::Unchanged),
+            ManifestRead::Missing => {
+                return Err(BundleError::NotPublished {
+                    location: self.location.to_string(),
+                });
+            }
+            ManifestRead::Found { manifest, version } => (manifest, version),
+        };
+        if let Some(held) = &mut self.held
+            && held.revision == manifest.revision
+        {
+            held.etag = version.e_tag;
+            return Ok(PollOutcome::Unchanged);
+        }
+        let objects = self.objects_of(&manifest).await?;
+        let files = assemble(&manifest, &objects)?;
+        let fetched = Fetched {
+            revision: manifest.revision,
+            published_at: manifest.published_at,
+            publisher: manifest.publisher,
+            files,
+            manifest_etag: version.e_tag,
+        };
+        self.held = Some(Held {
+            revision: fetched.revision.clone(),
+            etag: fetched.manifest_etag.clone(),
+            objects,
+        });
+        Ok(PollOutcome::Updated(fetched))
+    }
+
+    /// Every object of `manifest` by digest: held ones reused, the others
+    /// downloaded and checked.
+    async fn objects_of(&self, manifest: &Manifest) -> Result<HashMap<String, Bytes>, BundleError> {
+        let empty = HashMap::new();
+        let held = self.held.as_ref().map_or(&empty, |h| &h.objects);
+        let mut objects = HashMap::with_capacity(manifest.objects.len());
+        let mut wanted: BTreeMap<&str, &ManifestObject> = BTreeMap::new();
+        for object in &manifest.objects {
+            match held.get(&object.sha256) {
+                Some(bytes) => {
+                    objects.insert(object.sha256.clone(), bytes.clone());
+                }
+                None => {
+                    wanted.entry(&object.sha256).or_insert(object);
+                }
+            }
+        }
+        // Owned inputs and futures, so that `poll`'s future is `Send`.
+        let wanted: Vec<ManifestObject> = wanted.into_values().cloned().collect();
+        let location = self.location.clone();
+        let downloaded: Vec<(String, Bytes)> = stream::iter(wanted)
+            .map(move |object| {
+                let location = location.clone();
+                async move { read_object(&location, &object).await }
+            })
+            .buffer_unordered(CONCURRENT_DOWNLOADS)
+            .try_collect()
+            .await?;
+        objects.extend(downloaded);
+        Ok(objects)
+    }
+}

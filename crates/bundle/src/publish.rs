@@ -1,0 +1,258 @@
+//! [`publish`]: uploads a store folder as a new revision, refusing what
+//! would not load and what would silently overwrite someone else's
+//! revision.
+//!
+//! Requests per publish:
+//!
+//! - 1 `GET manifest.json` (the base revision and its ETag; absent: first
+//!   publish);
+//! - already published or dry run: nothing more;
+//! - otherwise 1 `PUT objects/sha256/<hex>` (`If-None-Match: *`) for each
+//!   distinct digest the base manifest does not list, up to eight at a
+//!   time, then 1 conditional `PUT manifest.json`: `If-Match` on the base's
+//!   ETag (GCS: its generation), or `If-None-Match: *` for a first publish;
+//! - on a conflict, 1 more `GET manifest.json` to name the winner.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use chrono::SecondsFormat;
+use futures::{StreamExt as _, TryStreamExt as _, stream};
+use object_store::{ObjectStoreExt as _, PutMode, PutOptions, PutPayload, UpdateVersion};
+
+use crate::diff::Diff;
+use crate::error::BundleError;
+use crate::folder::read_folder;
+use crate::limits::FetchOptions;
+use crate::location::Location;
+use crate::manifest::{Manifest, check_publisher};
+use crate::remote::{ManifestRead, read_manifest, write_object};
+
+/// How many objects a publish uploads at once.
+const CONCURRENT_UPLOADS: usize = 8;
+
+/// How to publish.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublishOptions {
+    /// Read, check and compare, but write nothing.
+    pub dry_run: bool,
+    /// Who publishes, recorded in the manifest (at most 256 characters, no
+    /// control characters).
+    pub publisher: Option<String>,
+    /// The bounds the revision must keep: those of the sidecars that will
+    /// fetch it.
+    pub limits: FetchOptions,
+}
+
+/// What a publish did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublishOutcome {
+    /// The new revision's manifest was written.
+    Published,
+    /// The location already serves this revision; nothing was written.
+    AlreadyPublished,
+    /// A dry run; nothing was written.
+    DryRun,
+}
+
+/// The report of a publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishReport {
+    /// What happened.
+    pub outcome: PublishOutcome,
+    /// The folder's revision ([`tollgate_store::revision_of`]).
+    pub revision: String,
+    /// The revision published before (the base), if any.
+    pub previous_revision: Option<String>,
+    /// The files added, removed and changed relative to the base.
+    pub diff: Diff,
+    /// The number of files in the revision.
+    pub files: usize,
+    /// Objects written. For a dry run: the objects the base does not list,
+    /// which a real run would write unless already present.
+    pub uploaded: usize,
+    /// The store's warnings (`FILE: JSON-PATH: message`); they do not stop
+    /// a publish.
+    pub warnings: Vec<String>,
+    /// The ETag of the manifest now published, when known.
+    pub manifest_etag: Option<String>,
+}
+
+/// Publishes the store folder `dir` to `location` as a new revision.
+///
+/// 1. Reads the folder (as `Store::load_dir` does) and loads and compiles it
+///    with [`tollgate_store::Store::from_files`], off the async threads:
+///    a store that does not load is refused with [`BundleError::Invalid`],
+///    listing every fault, before any request.
+/// 2. Reads the current manifest and its ETag: the base.
+/// 3. Same revision as the base: [`PublishOutcome::AlreadyPublished`].
+///    Dry run: [`PublishOutcome::DryRun`] with the diff and the count of
+///    objects to upload.
+/// 4. Uploads the objects the base does not list (`PutMode::Create`; one
+///    that exists already is fine: it has the same content), then writes
+///    `manifest.json` last, conditionally on the base (`PutMode::Update`
+///    with its ETag and version, or `PutMode::Create` when there was none).
+///    If another revision was published meanwhile, nothing is overwritten
+///    and the result is [`BundleError::Conflict`] naming it; if it is this
+///    very revision, [`PublishOutcome::AlreadyPublished`].
+///
+/// On `file://` locations, whose backend has no conditional overwrite, the
+/// manifest's ETag is compared just before an atomic replace: a conflict in
+/// between (a few microseconds) goes unnoticed.
+pub async fn publish(
+    dir: &Path,
+    location: &Location,
+    options: &PublishOptions,
+) -> Result<PublishReport, BundleError> {
+    if let Some(publisher) = &options.publisher {
+        check_publisher(publisher)?;
+    }
+    let (files, warnings) = load(dir.to_owned(), options.limits).await?;
+    let published_at = chrono::Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+    let manifest = Manifest::of_files(&files, published_at, options.publisher.clone());
+    manifest.validate(&options.limits)?;
+    let base = match read_manifest(location, None, &options.limits).await? {
+        ManifestRead::Found { manifest, version } => Some((manifest, version)),
+        ManifestRead::Missing | ManifestRead::NotModified => None,
+    };
+    let mut report = PublishReport {
+        outcome: PublishOutcome::DryRun,
+        revision: manifest.revision.clone(),
+        previous_revision: base.as_ref().map(|(m, _)| m.revision.clone()),
+        diff: Diff::between(base.as_ref().map(|(m, _)| m), &manifest),
+        files: files.len(),
+        uploaded: 0,
+        warnings,
+        manifest_etag: base.as_ref().and_then(|(_, v)| v.e_tag.clone()),
+    };
+    if report.previous_revision.as_deref() == Some(manifest.revision.as_str()) {
+        report.outcome = PublishOutcome::AlreadyPublished;
+        return Ok(report);
+    }
+    let listed: HashSet<&str> = base
+        .iter()
+        .flat_map(|(m, _)| m.objects.iter().map(|o| o.sha256.as_str()))
+        .collect();
+    // Owned inputs and futures, so that `publish`'s future is `Send`.
+    let mut missing: BTreeMap<String, Bytes> = BTreeMap::new();
+    for (object, bytes) in manifest.objects.iter().zip(files.into_values()) {
+        if !listed.contains(object.sha256.as_str()) {
+            missing
+                .entry(object.sha256.clone())
+                .or_insert_with(|| Bytes::from(bytes));
+        }
+    }
+    if options.dry_run {
+        report.uploaded = missing.len();
+        return Ok(report);
+    }
+    let upload_location = location.clone();
+    let written: Vec<bool> = stream::iter(missing)
+        .map(move |(sha256, bytes)| {
+            let location = upload_location.clone();
+            async move { write_object(&location, &sha256, bytes).await }
+        })
+        .buffer_unordered(CONCURRENT_UPLOADS)
+        .try_collect()
+        .await?;
+    report.uploaded = written.into_iter().filter(|w| *w).count();
+    let version = base.map(|(_, version)| version);
+    match write_manifest(location, &manifest, version).await? {
+        Written::Ours(e_tag) => {
+            report.outcome = PublishOutcome::Published;
+            report.manifest_etag = e_tag;
+            Ok(report)
+        }
+        Written::Theirs => {
+            let (theirs, version) = match read_manifest(location, None, &options.limits).await {
+                Ok(ManifestRead::Found { manifest, version }) => {
+                    (Some(manifest.revision), version.e_tag)
+                }
+                _ => (None, None),
+            };
+            if theirs.as_deref() == Some(manifest.revision.as_str()) {
+                report.outcome = PublishOutcome::AlreadyPublished;
+                report.manifest_etag = version;
+                return Ok(report);
+            }
+            Err(BundleError::Conflict { revision: theirs })
+        }
+    }
+}
+
+/// Reads and loads the folder on a blocking thread; the files and the
+/// store's warnings.
+async fn load(
+    dir: PathBuf,
+    limits: FetchOptions,
+) -> Result<(BTreeMap<String, Vec<u8>>, Vec<String>), BundleError> {
+    let task_dir = dir.clone();
+    let task = tokio::task::spawn_blocking(move || {
+        let files = read_folder(&task_dir, &limits)?;
+        let store =
+            tollgate_store::Store::from_files(files.clone()).map_err(BundleError::Invalid)?;
+        let warnings = store.warnings().iter().map(ToString::to_string).collect();
+        Ok((files, warnings))
+    });
+    task.await
+        .map_err(|e| BundleError::io(dir, std::io::Error::other(e)))?
+}
+
+/// Whose manifest a conditional write left in place.
+enum Written {
+    /// Ours, with its ETag.
+    Ours(Option<String>),
+    /// Someone else's: the base changed.
+    Theirs,
+}
+
+/// Writes `manifest.json` if it is still `base` (`None`: still absent).
+async fn write_manifest(
+    location: &Location,
+    manifest: &Manifest,
+    base: Option<UpdateVersion>,
+) -> Result<Written, BundleError> {
+    let path = location.manifest_path();
+    let store = location.store();
+    let bytes = Bytes::from(manifest.to_json()?);
+    let mode = match &base {
+        Some(version) => PutMode::Update(version.clone()),
+        None => PutMode::Create,
+    };
+    let result = store
+        .put_opts(
+            &path,
+            PutPayload::from(bytes.clone()),
+            PutOptions::from(mode),
+        )
+        .await;
+    match result {
+        Ok(put) => Ok(Written::Ours(put.e_tag)),
+        Err(
+            object_store::Error::Precondition { .. } | object_store::Error::AlreadyExists { .. },
+        ) => Ok(Written::Theirs),
+        Err(object_store::Error::NotImplemented { .. }) if base.is_some() => {
+            // No conditional overwrite (the local file system): compare the
+            // ETag, then replace atomically.
+            let current = match store.head(&path).await {
+                Ok(meta) => meta.e_tag,
+                Err(object_store::Error::NotFound { .. }) => return Ok(Written::Theirs),
+                Err(e) => return Err(BundleError::storage("read", &path, e)),
+            };
+            if current != base.and_then(|v| v.e_tag) {
+                return Ok(Written::Theirs);
+            }
+            let put = store
+                .put_opts(
+                    &path,
+                    PutPayload::from(bytes),
+                    PutOptions::from(PutMode::Overwrite),
+                )
+                .await
+                .map_err(|e| BundleError::storage("write", &path, e))?;
+            Ok(Written::Ours(put.e_tag))
+        }
+        Err(e) => Err(BundleError::storage("write", &path, e)),
+    }
+}

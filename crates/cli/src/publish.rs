@@ -1,0 +1,177 @@
+//! `tollgate publish DIR URL`: checks a store folder as the sidecar would
+//! load it, then publishes it to object storage as a new revision
+//! (`tollgate-bundle`).
+//!
+//! Output (stdout): `warning: ...` lines for the store's warnings, one
+//! `added: PATH`, `removed: PATH` or `changed: PATH` line per file that
+//! differs from the published revision, then one summary line:
+//! `published: revision REV (previous PREV|none); N added, N removed, N
+//! changed; N objects uploaded`, `already published: revision REV` or
+//! `dry run: revision REV (previous PREV|none); N added, N removed, N
+//! changed; N objects to upload; nothing written`. A store that does not load
+//! gives `error: FILE: JSON-PATH: MESSAGE` lines and `refused: ...`.
+//!
+//! Exit status: 0 published (or nothing to do); 1 refused: the store does
+//! not load; 4 conflict: another revision was published since it was read;
+//! 2 usage, storage or I/O errors.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use tollgate_bundle::{
+    BundleError, Location, LocationOptions, PublishOptions, PublishOutcome, PublishReport,
+};
+
+/// Exit status when another revision was published meanwhile.
+const EXIT_CONFLICT: u8 = 4;
+/// Exit status for usage, storage and I/O errors.
+const EXIT_ERROR: u8 = 2;
+
+/// Publish a policy store folder to object storage (S3, S3-compatible,
+/// GCS, Azure, or a local folder) as a new revision that sidecars fetch.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+URL: s3://BUCKET/PREFIX, gs://BUCKET/PREFIX, az://CONTAINER/PREFIX (or
+azure://), file:///ABSOLUTE/PATH. Credentials come from the environment:
+AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION;
+GOOGLE_SERVICE_ACCOUNT, GOOGLE_APPLICATION_CREDENTIALS; AZURE_STORAGE_ACCOUNT_NAME,
+AZURE_STORAGE_ACCOUNT_KEY ...
+
+The folder is loaded and compiled first; a store that does not load is not
+published. Objects are uploaded under PREFIX/objects/sha256/, then
+PREFIX/manifest.json is written last, only if it is still the one read at
+the start: two publishes from the same base cannot overwrite each other.
+
+Prints the store's warnings, the files added, removed and changed since the
+published revision, and a summary with the revision and the number of
+objects uploaded.
+
+Exit status: 0 published, or already published, or dry run; 1 refused: the
+store does not load; 4 conflict: the store changed since it was read (fetch,
+review and publish again); 2 usage, storage or I/O errors.")]
+pub struct PublishArgs {
+    /// The store folder.
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+
+    /// Where to publish: s3://, gs://, az://, azure:// or file:// URL.
+    #[arg(value_name = "URL")]
+    url: String,
+
+    /// The endpoint of an S3-compatible server (path-style requests; http://
+    /// allows plain HTTP) or of an Azure emulator.
+    #[arg(long, value_name = "URL", env = "TOLLGATE_STORE_ENDPOINT")]
+    store_endpoint: Option<String>,
+
+    /// Check and compare, but write nothing.
+    #[arg(long)]
+    dry_run: bool,
+
+    /// Who publishes, recorded in the manifest.
+    #[arg(long, value_name = "NAME", env = "TOLLGATE_PUBLISHER")]
+    publisher: Option<String>,
+}
+
+/// Runs the subcommand on the process's stdout.
+pub fn main(args: &PublishArgs) -> ExitCode {
+    let options = LocationOptions {
+        endpoint: args.store_endpoint.clone(),
+        ..LocationOptions::default()
+    };
+    let location = match Location::parse(&args.url, &options) {
+        Ok(location) => location,
+        Err(e) => return fail(&e, EXIT_ERROR),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("tollgate publish: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let options = PublishOptions {
+        dry_run: args.dry_run,
+        publisher: args.publisher.clone(),
+        ..PublishOptions::default()
+    };
+    let result = runtime.block_on(tollgate_bundle::publish(&args.dir, &location, &options));
+    let mut out = io::stdout().lock();
+    let (written, code) = match &result {
+        Ok(report) => (write_report(&mut out, report), ExitCode::SUCCESS),
+        Err(BundleError::Invalid(error)) => {
+            let faults = error.faults();
+            let written = faults
+                .iter()
+                .try_for_each(|fault| writeln!(out, "error: {fault}"))
+                .and_then(|()| match faults.len() {
+                    0 => writeln!(out, "refused: {error}; nothing was published"),
+                    n => writeln!(
+                        out,
+                        "refused: the store does not load ({n} error{}); nothing was published",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                });
+            (written, ExitCode::FAILURE)
+        }
+        Err(e @ BundleError::Conflict { .. }) => return fail(e, EXIT_CONFLICT),
+        Err(e) => return fail(e, EXIT_ERROR),
+    };
+    match written.and_then(|()| out.flush()) {
+        Ok(()) => code,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => code,
+        Err(e) => {
+            eprintln!("tollgate publish: cannot write the report: {e}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn fail(error: &BundleError, code: u8) -> ExitCode {
+    eprintln!("tollgate publish: {error}");
+    ExitCode::from(code)
+}
+
+fn write_report(out: &mut impl Write, report: &PublishReport) -> io::Result<()> {
+    for warning in &report.warnings {
+        writeln!(out, "warning: {warning}")?;
+    }
+    let diff = &report.diff;
+    for (kind, paths) in [
+        ("added", &diff.added),
+        ("removed", &diff.removed),
+        ("changed", &diff.changed),
+    ] {
+        for path in paths {
+            writeln!(out, "{kind}: {path}")?;
+        }
+    }
+    let previous = report.previous_revision.as_deref().unwrap_or("none");
+    let counts = format!(
+        "{} added, {} removed, {} changed",
+        diff.added.len(),
+        diff.removed.len(),
+        diff.changed.len()
+    );
+    let objects = |n: usize| format!("{n} object{}", if n == 1 { "" } else { "s" });
+    match report.outcome {
+        PublishOutcome::Published => writeln!(
+            out,
+            "published: revision {} (previous {previous}); {counts}; {} uploaded",
+            report.revision,
+            objects(report.uploaded)
+        ),
+        PublishOutcome::AlreadyPublished => {
+            writeln!(out, "already published: revision {}", report.revision)
+        }
+        PublishOutcome::DryRun => writeln!(
+            out,
+            "dry run: revision {} (previous {previous}); {counts}; {} to upload; nothing written",
+            report.revision,
+            objects(report.uploaded)
+        ),
+    }
+}
