@@ -11,7 +11,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed={}", root.display());
     let descriptors = protox::compile(["tollgate/v1/authorizer.proto"], [&root])?;
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
-    std::fs::write(out.join("tollgate_v1_descriptor.bin"), descriptors.encode_to_vec())?;
+    std::fs::write(
+        out.join("tollgate_v1_descriptor.bin"),
+        descriptors.encode_to_vec(),
+    )?;
     tonic_prost_build::configure().compile_fds(descriptors)?;
     Ok(())
 }

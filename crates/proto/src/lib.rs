@@ -11,4 +11,5 @@ pub mod v1 {
 }
 
 /// The encoded `FileDescriptorSet` of `tollgate.v1`, for server reflection.
-pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("tollgate_v1_descriptor");
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    tonic::include_file_descriptor_set!("tollgate_v1_descriptor");
