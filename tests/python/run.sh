@@ -4,7 +4,7 @@
 #
 #   tests/python/run.sh [PYTEST ARGS...]
 #
-# - Python packages: a venv in target/python-venv (kept and reused), with
+# - Python packages: a venv in target/python-venv (tests/python/venv.sh), with
 #   tests/python/requirements.txt installed (again only when it changes).
 # - The server: target/release/tollgate, built first with cargo; set
 #   TOLLGATE_BIN to use another binary instead (nothing is built then).
@@ -16,22 +16,11 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HERE="$ROOT/tests/python"
-VENV="$ROOT/target/python-venv"
-PYTHON=${PYTHON:-python3}
 
 say() { printf 'run.sh: %s\n' "$*" >&2; }
 
-# Python environment.
-if [ ! -x "$VENV/bin/python" ]; then
-  say "creating $VENV"
-  "$PYTHON" -m venv "$VENV"
-fi
-STAMP="$VENV/.tollgate-requirements"
-if ! cmp -s "$HERE/requirements.txt" "$STAMP"; then
-  say "installing tests/python/requirements.txt"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$HERE/requirements.txt"
-  cp "$HERE/requirements.txt" "$STAMP"
-fi
+# Python environment (created once, reused).
+VENV=$("$HERE/venv.sh")
 
 # The server binary.
 if [ -n "${TOLLGATE_BIN:-}" ]; then

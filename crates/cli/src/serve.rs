@@ -20,8 +20,11 @@ use tollgate_server::{ConfigError, ConfigLayer, EXIT_CONFIG, ServeConfig};
 On startup, prints `tollgate listening on grpc=ADDR admin=ADDR` to stderr.
 Reloads the store on file changes, on SIGHUP, and when the periodic rescan
 finds a change; a store that does not load is rejected and the last good
-revision keeps serving. SIGTERM or SIGINT: stop accepting, finish the calls
-in flight (at most --drain-timeout-secs), exit 0.
+revision keeps serving. A store in object storage is polled instead (backing
+off while storage fails); when it cannot be fetched at start-up, the server
+serves the --cache-dir revision, or starts not ready until a poll loads one.
+SIGTERM or SIGINT: stop accepting, finish the calls in flight (at most
+--drain-timeout-secs), exit 0.
 
 Exit status: 0 after a clean shutdown; 64 when the configuration is invalid
 or the store does not load at startup (nothing is bound); 1 on other errors.")]
@@ -43,9 +46,30 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR", env = "TOLLGATE_ADMIN_LISTEN")]
     admin_listen: Option<String>,
 
-    /// The store folder to serve and watch [default: the built-in example]
-    #[arg(long, value_name = "DIR", env = "TOLLGATE_STORE")]
+    /// The store folder to serve and watch, or the URL of a store published
+    /// with `tollgate publish` to poll: s3://BUCKET/PREFIX, gs://, az://,
+    /// file:///PATH [default: the built-in example]
+    #[arg(long, value_name = "DIR|URL", env = "TOLLGATE_STORE")]
     store: Option<PathBuf>,
+
+    /// An S3-compatible server to use for an s3:// store instead of AWS
+    /// (credentials: the usual AWS environment chain)
+    #[arg(long, value_name = "URL", env = "TOLLGATE_STORE_ENDPOINT")]
+    store_endpoint: Option<String>,
+
+    /// How often to poll a store in object storage; an unchanged store costs
+    /// one conditional request per poll [default: 10]
+    #[arg(long, value_name = "SECS", env = "TOLLGATE_POLL_INTERVAL_SECS")]
+    poll_interval_secs: Option<String>,
+
+    /// Spread each poll delay by up to this fraction either way, 0 to 1 [default: 0.2]
+    #[arg(long, value_name = "FRACTION", env = "TOLLGATE_POLL_JITTER")]
+    poll_jitter: Option<String>,
+
+    /// Keep the last loaded revision of a store in object storage here, and
+    /// serve it at start-up when storage cannot be reached [default: none]
+    #[arg(long, value_name = "DIR", env = "TOLLGATE_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
 
     /// How long the store folder must be quiet before a change is reloaded [default: 200]
     #[arg(long, value_name = "MS", env = "TOLLGATE_RELOAD_DEBOUNCE_MS")]
@@ -78,6 +102,7 @@ impl ServeArgs {
                 .transpose()
         };
         let mut faults = Vec::new();
+        let mut jitter_faults = Vec::new();
         let mut keep = |result: Result<Option<u64>, ConfigError>| {
             result.unwrap_or_else(|e| {
                 faults.extend(e.faults);
@@ -89,12 +114,25 @@ impl ServeArgs {
             socket_mode: self.socket_mode.clone(),
             admin_listen: self.admin_listen.clone(),
             store: self.store.clone(),
+            store_endpoint: self.store_endpoint.clone(),
+            poll_interval_secs: keep(number("poll-interval-secs", &self.poll_interval_secs)),
+            poll_jitter: self
+                .poll_jitter
+                .as_deref()
+                .map(|text| ConfigLayer::fraction("poll-jitter", text))
+                .transpose()
+                .unwrap_or_else(|e| {
+                    jitter_faults = e.faults;
+                    None
+                }),
+            cache_dir: self.cache_dir.clone(),
             reload_debounce_ms: keep(number("reload-debounce-ms", &self.reload_debounce_ms)),
             rescan_interval_secs: keep(number("rescan-interval-secs", &self.rescan_interval_secs)),
             drain_timeout_secs: keep(number("drain-timeout-secs", &self.drain_timeout_secs)),
             log_format: self.log_format.clone(),
             log_level: self.log_level.clone(),
         };
+        faults.extend(jitter_faults);
         let file = match &self.config {
             Some(path) => ConfigLayer::from_toml_file(path).unwrap_or_else(|e| {
                 faults.extend(e.faults);

@@ -17,6 +17,7 @@
 //! assert_eq!(config.admin_listen.to_string(), "127.0.0.1:9090");
 //! ```
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -49,6 +50,40 @@ pub enum StoreSource {
     Embedded,
     /// A store folder, watched for changes.
     Dir(PathBuf),
+    /// A store published to object storage (`tollgate publish`), polled.
+    Bucket(BucketSource),
+}
+
+/// A store published to object storage: where, and how to reach it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketSource {
+    /// `s3://bucket/prefix`, `gs://...`, `az://...` or `file:///path`.
+    pub url: String,
+    /// An S3-compatible server to use instead of AWS (`--store-endpoint`).
+    pub endpoint: Option<String>,
+    /// Further backend settings by `object_store` configuration key
+    /// (`aws_region`, `aws_access_key_id` ...), over those of the
+    /// environment. Not settable by flags or files (credentials belong in the
+    /// environment); for embedding and tests.
+    pub options: BTreeMap<String, String>,
+}
+
+impl BucketSource {
+    /// The bundle location to fetch from. Plain `http://` endpoints are
+    /// allowed (a local S3-compatible server); credentials come from the
+    /// usual environment chain of each provider.
+    pub fn location(&self) -> Result<tollgate_bundle::Location, tollgate_bundle::BundleError> {
+        let options = tollgate_bundle::LocationOptions {
+            endpoint: self.endpoint.clone(),
+            allow_http: self
+                .endpoint
+                .as_deref()
+                .is_some_and(|endpoint| endpoint.starts_with("http://")),
+            extra: self.options.clone(),
+            ..tollgate_bundle::LocationOptions::default()
+        };
+        tollgate_bundle::Location::parse(&self.url, &options)
+    }
 }
 
 impl fmt::Display for StoreSource {
@@ -56,6 +91,30 @@ impl fmt::Display for StoreSource {
         match self {
             StoreSource::Embedded => f.write_str("embedded example"),
             StoreSource::Dir(path) => write!(f, "{}", path.display()),
+            StoreSource::Bucket(bucket) => f.write_str(&bucket.url),
+        }
+    }
+}
+
+/// How an object-storage store is polled (ignored for folders).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PollSettings {
+    /// The time between two polls when all goes well.
+    pub interval: Duration,
+    /// Each delay is spread by up to this fraction either way (0 to 1), so
+    /// that many sidecars do not poll in step.
+    pub jitter: f64,
+    /// Where the last loaded revision is kept, to serve from at start-up
+    /// when storage is unreachable.
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl Default for PollSettings {
+    fn default() -> Self {
+        Self {
+            interval: Duration::from_secs(DEFAULT_POLL_INTERVAL_SECS),
+            jitter: DEFAULT_POLL_JITTER,
+            cache_dir: None,
         }
     }
 }
@@ -71,7 +130,7 @@ pub enum LogFormat {
 }
 
 /// A validated server configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServeConfig {
     /// The gRPC listener.
     pub listen: ListenAddr,
@@ -86,6 +145,8 @@ pub struct ServeConfig {
     /// How often the folder is rescanned for changes the watcher missed;
     /// `None` turns the rescan off.
     pub rescan_interval: Option<Duration>,
+    /// How an object-storage store is polled.
+    pub poll: PollSettings,
     /// How long shutdown waits for in-flight calls before dropping them.
     pub drain_timeout: Duration,
     /// Log line format.
@@ -103,6 +164,10 @@ pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:9090";
 pub const DEFAULT_RELOAD_DEBOUNCE_MS: u64 = 200;
 /// Default rescan interval, in seconds.
 pub const DEFAULT_RESCAN_INTERVAL_SECS: u64 = 30;
+/// Default poll interval of an object-storage store, in seconds.
+pub const DEFAULT_POLL_INTERVAL_SECS: u64 = 10;
+/// Default poll jitter (a fraction of the delay, either way).
+pub const DEFAULT_POLL_JITTER: f64 = 0.2;
 /// Default drain timeout, in seconds.
 pub const DEFAULT_DRAIN_TIMEOUT_SECS: u64 = 10;
 /// Default Unix socket permissions.
@@ -117,6 +182,7 @@ impl Default for ServeConfig {
             store: StoreSource::Embedded,
             reload_debounce: Duration::from_millis(DEFAULT_RELOAD_DEBOUNCE_MS),
             rescan_interval: Some(Duration::from_secs(DEFAULT_RESCAN_INTERVAL_SECS)),
+            poll: PollSettings::default(),
             drain_timeout: Duration::from_secs(DEFAULT_DRAIN_TIMEOUT_SECS),
             log_format: LogFormat::Text,
             log_level: None,
@@ -127,7 +193,7 @@ impl Default for ServeConfig {
 /// The raw settings of one source. Field names are the TOML keys (kebab
 /// case, as the flags); numbers from flags and the environment arrive as
 /// text and are checked by [`ConfigLayer::number`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ConfigLayer {
     /// `listen`: `HOST:PORT` or `unix:/path/to.sock`.
@@ -136,8 +202,18 @@ pub struct ConfigLayer {
     pub socket_mode: Option<String>,
     /// `admin-listen`: `HOST:PORT`.
     pub admin_listen: Option<String>,
-    /// `store`: a store folder.
+    /// `store`: a store folder, or the URL of a store published to object
+    /// storage (`s3://bucket/prefix`, `gs://`, `az://`, `file://`).
     pub store: Option<PathBuf>,
+    /// `store-endpoint`: an S3-compatible server's URL, for an `s3://` store.
+    pub store_endpoint: Option<String>,
+    /// `poll-interval-secs`: the time between polls of an object-storage store.
+    pub poll_interval_secs: Option<u64>,
+    /// `poll-jitter`: the fraction (0 to 1) by which each poll delay is spread.
+    pub poll_jitter: Option<f64>,
+    /// `cache-dir`: where the last loaded revision of an object-storage store
+    /// is kept, to start from when storage is unreachable.
+    pub cache_dir: Option<PathBuf>,
     /// `reload-debounce-ms`.
     pub reload_debounce_ms: Option<u64>,
     /// `rescan-interval-secs` (0: off).
@@ -177,6 +253,15 @@ impl ConfigLayer {
         })
     }
 
+    /// Parses a fraction such as `0.2` given as text for the setting `key`.
+    pub fn fraction(key: &str, text: &str) -> Result<f64, ConfigError> {
+        text.trim().parse().map_err(|_| {
+            ConfigError::single(format!(
+                "`{key}`: expected a number such as `0.2`, found `{text}`"
+            ))
+        })
+    }
+
     /// This layer with unset settings taken from `lower`.
     pub fn over(self, lower: ConfigLayer) -> ConfigLayer {
         ConfigLayer {
@@ -184,6 +269,10 @@ impl ConfigLayer {
             socket_mode: self.socket_mode.or(lower.socket_mode),
             admin_listen: self.admin_listen.or(lower.admin_listen),
             store: self.store.or(lower.store),
+            store_endpoint: self.store_endpoint.or(lower.store_endpoint),
+            poll_interval_secs: self.poll_interval_secs.or(lower.poll_interval_secs),
+            poll_jitter: self.poll_jitter.or(lower.poll_jitter),
+            cache_dir: self.cache_dir.or(lower.cache_dir),
             reload_debounce_ms: self.reload_debounce_ms.or(lower.reload_debounce_ms),
             rescan_interval_secs: self.rescan_interval_secs.or(lower.rescan_interval_secs),
             drain_timeout_secs: self.drain_timeout_secs.or(lower.drain_timeout_secs),
@@ -219,11 +308,67 @@ impl ServeConfig {
                 Err(e) => fault(format!("`admin-listen`: {e}")),
             }
         }
-        if let Some(dir) = &layer.store {
-            match std::fs::metadata(dir) {
+        match (&layer.store, store_url(layer.store.as_deref())) {
+            (_, Some(url)) => {
+                let bucket = BucketSource {
+                    url: url.to_owned(),
+                    endpoint: layer.store_endpoint.clone(),
+                    options: BTreeMap::new(),
+                };
+                match bucket.location() {
+                    Ok(_) => config.store = StoreSource::Bucket(bucket),
+                    Err(e) => fault(format!("`store`: {e}")),
+                }
+            }
+            (Some(dir), None) => match std::fs::metadata(dir) {
                 Ok(meta) if meta.is_dir() => config.store = StoreSource::Dir(dir.clone()),
                 Ok(_) => fault(format!("`store`: `{}` is not a folder", dir.display())),
                 Err(e) => fault(format!("`store`: cannot read `{}`: {e}", dir.display())),
+            },
+            (None, None) => {}
+        }
+        if layer.store_endpoint.is_some() && store_url(layer.store.as_deref()).is_none() {
+            fault(
+                "`store-endpoint`: only for a `store` in object storage (`s3://bucket/prefix`)"
+                    .to_owned(),
+            );
+        }
+        if let Some(secs) = layer.poll_interval_secs {
+            if secs == 0 || secs > 86_400 {
+                fault(format!(
+                    "`poll-interval-secs`: must be between 1 and 86400, found {secs}"
+                ));
+            } else {
+                config.poll.interval = Duration::from_secs(secs);
+            }
+        }
+        if let Some(jitter) = layer.poll_jitter {
+            if (0.0..=1.0).contains(&jitter) {
+                config.poll.jitter = jitter;
+            } else {
+                fault(format!(
+                    "`poll-jitter`: must be a fraction between 0 and 1, found {jitter}"
+                ));
+            }
+        }
+        if let Some(dir) = &layer.cache_dir {
+            if store_url(layer.store.as_deref()).is_none() {
+                fault(
+                    "`cache-dir`: only for a `store` in object storage (`s3://bucket/prefix`)"
+                        .to_owned(),
+                );
+            } else {
+                match std::fs::metadata(dir) {
+                    Ok(meta) if !meta.is_dir() => {
+                        fault(format!("`cache-dir`: `{}` is not a folder", dir.display()));
+                    }
+                    Ok(_) => config.poll.cache_dir = Some(dir.clone()),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        // Made by the first cache write.
+                        config.poll.cache_dir = Some(dir.clone());
+                    }
+                    Err(e) => fault(format!("`cache-dir`: cannot read `{}`: {e}", dir.display())),
+                }
             }
         }
         if let Some(ms) = layer.reload_debounce_ms {
@@ -288,6 +433,17 @@ impl ServeConfig {
             Err(ConfigError { faults })
         }
     }
+}
+
+/// The `store` setting as a URL (`SCHEME://...`), when it is one rather than
+/// a folder.
+fn store_url(store: Option<&Path>) -> Option<&str> {
+    let text = store?.to_str()?;
+    let (scheme, _) = text.split_once("://")?;
+    let mut chars = scheme.chars();
+    let starts_with_letter = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+    (starts_with_letter && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+        .then_some(text)
 }
 
 fn parse_listen(text: &str) -> Result<ListenAddr, String> {

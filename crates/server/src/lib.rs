@@ -8,7 +8,7 @@
 //! | --- | --- |
 //! | [`config`] | [`ServeConfig`] and its layers (flags, environment, TOML) |
 //! | [`server`] | binding, serving, graceful shutdown |
-//! | [`reload`] | loading off the request path, watching, `SIGHUP`, rescans |
+//! | [`reload`] | loading off the request path, watching, `SIGHUP`, rescans; polling object storage |
 //! | [`state`] | the serving snapshot and the reload history |
 //! | [`grpc`] | the gRPC services |
 //! | [`admin`] | `/metrics`, `/healthz`, `/readyz` |

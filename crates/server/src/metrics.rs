@@ -23,10 +23,31 @@ pub const PRINCIPALS: &str = "tollgate_store_principals";
 pub const POLICIES: &str = "tollgate_store_policies";
 /// Gauge: statements in the serving store.
 pub const STATEMENTS: &str = "tollgate_store_statements";
-/// Gauge: 1 when the last reload failed (the previous revision keeps serving).
+/// Gauge: 1 when the last reload failed, or an error of polling a store in
+/// object storage stands (the previous revision keeps serving).
 pub const RELOAD_FAILING: &str = "tollgate_reload_failing";
 /// Histogram (seconds): time to load and compile a store, labelled `outcome`.
 pub const RELOAD_SECONDS: &str = "tollgate_reload_duration_seconds";
+
+/// Counter: polls of a store in object storage, labelled `outcome` =
+/// unchanged (nothing new was published; one conditional request) | updated
+/// (a new revision was fetched and loaded) | failed (storage unreachable,
+/// access refused, a revision with missing or altered objects, or one that
+/// does not load).
+pub const POLLS: &str = "tollgate_store_polls_total";
+/// Histogram (seconds): time of one poll, fetching and loading included,
+/// labelled `outcome`.
+pub const POLL_SECONDS: &str = "tollgate_store_poll_duration_seconds";
+/// Gauge: seconds since the last successful poll of a store in object
+/// storage (since start-up when none has succeeded yet); kept up every few
+/// seconds by the admin listener, so an alert on it catches a stalled
+/// reloader.
+pub const SINCE_LAST_POLL: &str = "tollgate_store_seconds_since_last_successful_poll";
+/// Gauge: failed polls in a row (0 once a poll succeeds).
+pub const POLL_FAILURES: &str = "tollgate_store_consecutive_poll_failures";
+/// Gauge: Unix time the serving revision was published (a store in object
+/// storage).
+pub const PUBLISHED_AT: &str = "tollgate_policy_published_timestamp_seconds";
 
 /// Histogram buckets for every `*_duration_seconds` metric: a decision takes
 /// about a microsecond, a reload of a big store seconds.
@@ -38,5 +59,5 @@ pub const DURATION_BUCKETS: &[f64] = &[
 mod record;
 mod recorder;
 
-pub use record::{record_install, record_reload, record_serving};
+pub use record::{record_install, record_poll, record_reload, record_serving};
 pub use recorder::{GAUGE_IDLE_TIMEOUT, MetricsError, install_recorder};

@@ -14,7 +14,19 @@
 //! [`PolicyState::record_failure`] (so `GetPolicyStatus` shows it) and to the
 //! metrics. A store whose revision (its content hash) is already serving is
 //! not installed again.
+//!
+//! A store in object storage ([`StoreSource::Bucket`], published with
+//! `tollgate publish`) is polled instead of watched: every poll interval
+//! (with jitter), on `SIGHUP` and on [`Reloader::trigger`]. An unchanged
+//! store costs one conditional request per poll. Failed polls keep the
+//! serving revision and back off ([`poll_delay`]); a revision with missing
+//! or altered objects is refused by the fetcher and counts as a failed
+//! poll. Each loaded revision is written to the cache folder, when one is
+//! set; at start-up, a store that cannot be fetched serves from there
+//! ("cache of URL"), else the server starts not ready
+//! ([`Reloader::load_initial`]).
 
+mod bucket;
 mod fingerprint;
 mod task;
 
@@ -26,9 +38,11 @@ use tokio::sync::{Mutex, mpsc};
 use tollgate_store::{Store, StoreError};
 use tracing::{info, warn};
 
+use self::bucket::Poller;
+pub use self::bucket::{poll_delay, poll_time_limit};
 use self::fingerprint::Fingerprint;
 pub use self::task::{ReloadTask, WatchError};
-use crate::config::StoreSource;
+use crate::config::{PollSettings, StoreSource};
 use crate::metrics;
 use crate::state::{PolicyState, Snapshot};
 
@@ -45,6 +59,8 @@ pub enum Cause {
     Rescan,
     /// [`Reloader::trigger`] or a direct [`Reloader::reload`] call.
     Trigger,
+    /// The periodic poll of a store in object storage.
+    Poll,
 }
 
 impl fmt::Display for Cause {
@@ -55,6 +71,7 @@ impl fmt::Display for Cause {
             Cause::Signal => "signal",
             Cause::Rescan => "rescan",
             Cause::Trigger => "trigger",
+            Cause::Poll => "poll",
         })
     }
 }
@@ -103,6 +120,10 @@ struct Inner {
     source: StoreSource,
     /// Held for a whole reload; holds the fingerprint the last attempt saw.
     last: Mutex<Option<Fingerprint>>,
+    /// How a store in object storage is polled; `None` for other sources.
+    poll_settings: Option<PollSettings>,
+    /// The fetcher of a store in object storage, held for a whole poll.
+    poller: Option<Mutex<Poller>>,
     /// Wakes the background task, when one runs.
     wake: mpsc::Sender<Cause>,
     /// Taken by the background task.
@@ -110,14 +131,33 @@ struct Inner {
 }
 
 impl Reloader {
-    /// A reloader of `source` into `state`; nothing is loaded yet.
+    /// A reloader of `source` into `state`; nothing is loaded yet. A store
+    /// in object storage is polled with the default [`PollSettings`].
     pub fn new(state: Arc<PolicyState>, source: StoreSource) -> Self {
+        Self::with_poll(state, source, PollSettings::default())
+    }
+
+    /// A reloader of `source` into `state`, polled as `poll` says when it
+    /// is a store in object storage; nothing is loaded yet.
+    pub fn with_poll(state: Arc<PolicyState>, source: StoreSource, poll: PollSettings) -> Self {
         let (wake, wake_rx) = mpsc::channel(8);
+        let (poll_settings, poller) = match &source {
+            StoreSource::Bucket(bucket) => {
+                state.start_polling(&bucket.url);
+                (
+                    Some(poll.clone()),
+                    Some(Mutex::new(Poller::new(bucket.clone(), poll))),
+                )
+            }
+            StoreSource::Embedded | StoreSource::Dir(_) => (None, None),
+        };
         Self {
             inner: Arc::new(Inner {
                 state,
                 source,
                 last: Mutex::new(None),
+                poll_settings,
+                poller,
                 wake,
                 wake_rx: std::sync::Mutex::new(Some(wake_rx)),
             }),
@@ -134,10 +174,21 @@ impl Reloader {
         &self.inner.source
     }
 
+    /// True for a store in object storage (polled, and a server may start
+    /// before its first revision loads).
+    pub fn polls(&self) -> bool {
+        self.inner.poller.is_some()
+    }
+
     /// Loads the store for the first time and installs it, returning its
     /// revision; unlike a reload, a failure is returned (the server does not
-    /// start without a store).
+    /// start without a store folder that loads). For a store in object
+    /// storage that cannot be fetched, the revision in the cache folder (when
+    /// one is set) serves instead, and a failure means nothing serves yet.
     pub async fn load_initial(&self) -> Result<String, LoadError> {
+        if self.polls() {
+            return self.load_initial_bucket().await;
+        }
         self.attempt(Cause::Startup)
             .await
             .map(|loaded| loaded.revision)
@@ -170,6 +221,9 @@ impl Reloader {
     }
 
     async fn attempt(&self, cause: Cause) -> Result<Loaded, LoadError> {
+        if self.polls() {
+            return self.poll_bucket(cause).await;
+        }
         let mut last = self.inner.last.lock().await;
         let source = self.inner.source.clone();
         let started = Instant::now();
@@ -271,6 +325,13 @@ pub enum LoadError {
     /// The loader panicked (a bug); the message says where.
     #[error("the store loader failed: {0}")]
     Panicked(String),
+    /// The store could not be fetched from object storage, or the fetched
+    /// revision was refused; the message names the URL.
+    #[error("{0}")]
+    Fetch(String),
+    /// The cache folder holds no revision that loads.
+    #[error("cache: {0}")]
+    Cache(String),
 }
 
 /// Loads and compiles the store of `source`; blocking.
@@ -278,5 +339,12 @@ pub fn load(source: &StoreSource) -> Result<Store, StoreError> {
     match source {
         StoreSource::Embedded => Store::embedded_example(),
         StoreSource::Dir(dir) => Store::load_dir(dir),
+        StoreSource::Bucket(bucket) => Err(StoreError::Io {
+            path: bucket.url.clone().into(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "a store in object storage is fetched by polling (tollgate serve), not read as a folder",
+            ),
+        }),
     }
 }

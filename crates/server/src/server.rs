@@ -2,6 +2,11 @@
 //! listeners (nothing is served yet, so a failure leaves nothing behind);
 //! [`Server::serve`] serves until the shutdown future completes, then drains.
 //!
+//! A store in object storage that cannot be fetched at start-up (and has no
+//! cached revision) does not stop the server: it binds and serves, not ready
+//! (`/readyz` 503, health `NOT_SERVING`, `Authorize` `UNAVAILABLE`), until a
+//! poll loads the first revision; health turns `SERVING` then.
+//!
 //! Shutdown: the health service turns `NOT_SERVING`, both listeners stop
 //! accepting, and calls in flight finish (each on the snapshot it started
 //! with) for at most the drain timeout; whatever still runs then is dropped.
@@ -54,8 +59,17 @@ impl Server {
     pub async fn bind(config: ServeConfig) -> Result<Server, ServeError> {
         let metrics = metrics::install_recorder()?;
         let state = Arc::new(PolicyState::empty());
-        let reloader = Reloader::new(state.clone(), config.store.clone());
-        reloader.load_initial().await?;
+        let reloader =
+            Reloader::with_poll(state.clone(), config.store.clone(), config.poll.clone());
+        match reloader.load_initial().await {
+            Ok(_) => {}
+            Err(error) if reloader.polls() => warn!(
+                store = %config.store,
+                %error,
+                "no policy revision at start-up: serving, not ready until a poll loads one"
+            ),
+            Err(error) => return Err(error.into()),
+        }
         let grpc = grpc::services(state.clone()).await?;
 
         let (grpc_listener, grpc_addr) = match &config.listen {
@@ -154,6 +168,7 @@ impl Server {
             }
         };
 
+        let state_for_health = state.clone();
         let admin_router = admin::router(state.clone(), metrics.clone());
         let mut admin_task = tokio::spawn(admin::serve(
             admin_listener,
@@ -176,11 +191,24 @@ impl Server {
             }
         };
 
+        // Health turns SERVING when the first revision loads (at once when
+        // one already serves).
+        let mut ready = state_for_health.watch_ready();
+        let health = grpc.health.clone();
+        let follow_ready = tokio::spawn(async move {
+            if ready.wait_for(|ready| *ready).await.is_ok() {
+                health.set_ready(true).await;
+            }
+        });
+
         let early = tokio::select! {
             () = shutdown => None,
             result = &mut grpc_task => Some(result),
         };
         info!("shutting down: draining in-flight calls");
+        follow_ready.abort();
+        // Once it has stopped, it cannot report SERVING after this.
+        let _ = follow_ready.await;
         grpc.health.set_ready(false).await;
         let _ = stop_tx.send(true);
         drop(reload_task);

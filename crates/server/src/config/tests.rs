@@ -116,6 +116,83 @@ fn numbers_from_text() {
     assert!(text.contains("`reload-debounce-ms`"), "{text}");
 }
 
+#[test]
+fn object_storage_keys_read_from_toml() -> Result<(), ConfigError> {
+    let cache = std::env::temp_dir().join("tollgate-config-test-cache");
+    let text = format!(
+        "store = \"s3://policies/prod\"\nstore-endpoint = \"http://127.0.0.1:9000\"\n\
+         poll-interval-secs = 3\npoll-jitter = 0.5\ncache-dir = \"{}\"\n",
+        cache.display()
+    );
+    let config = ServeConfig::from_layer(ConfigLayer::from_toml(&text)?)?;
+    assert_eq!(
+        config.store,
+        StoreSource::Bucket(BucketSource {
+            url: "s3://policies/prod".to_owned(),
+            endpoint: Some("http://127.0.0.1:9000".to_owned()),
+            options: BTreeMap::new(),
+        })
+    );
+    assert_eq!(config.store.to_string(), "s3://policies/prod");
+    assert_eq!(config.poll.interval, Duration::from_secs(3));
+    assert_eq!(config.poll.jitter, 0.5);
+    assert_eq!(config.poll.cache_dir, Some(cache));
+    // Whole numbers are fractions too.
+    let config = ServeConfig::from_layer(layer("store = \"gs://policies\"\npoll-jitter = 0\n"))?;
+    assert_eq!(config.poll.jitter, 0.0);
+    assert_eq!(
+        config.poll,
+        PollSettings {
+            jitter: 0.0,
+            ..PollSettings::default()
+        }
+    );
+    Ok(())
+}
+
+#[test]
+fn object_storage_defaults() {
+    let poll = ServeConfig::default().poll;
+    assert_eq!(
+        poll.interval,
+        Duration::from_secs(DEFAULT_POLL_INTERVAL_SECS)
+    );
+    assert_eq!(poll.jitter, DEFAULT_POLL_JITTER);
+    assert_eq!(poll.cache_dir, None);
+}
+
+#[test]
+fn object_storage_faults_are_reported() {
+    let not_a_url = layer("store-endpoint = \"http://127.0.0.1:9000\"\ncache-dir = \"/tmp/c\"\n");
+    let faults = ServeConfig::from_layer(not_a_url)
+        .map(drop)
+        .unwrap_err_or_default();
+    assert!(faults.contains("`store-endpoint`: only for"), "{faults}");
+    assert!(faults.contains("`cache-dir`: only for"), "{faults}");
+
+    let bad = layer("store = \"ftp://policies/prod\"\npoll-interval-secs = 0\npoll-jitter = 1.5\n");
+    let faults = ServeConfig::from_layer(bad)
+        .map(drop)
+        .unwrap_err_or_default();
+    for key in [
+        "`store`: invalid location",
+        "`poll-interval-secs`",
+        "`poll-jitter`",
+    ] {
+        assert!(faults.contains(key), "{key} missing from: {faults}");
+    }
+    assert!(faults.contains("unsupported scheme `ftp`"), "{faults}");
+}
+
+#[test]
+fn fractions_from_text() {
+    assert_eq!(ConfigLayer::fraction("poll-jitter", " 0.25 "), Ok(0.25));
+    let text = ConfigLayer::fraction("poll-jitter", "a bit")
+        .map(drop)
+        .unwrap_err_or_default();
+    assert!(text.contains("`poll-jitter`"), "{text}");
+}
+
 trait ErrText {
     fn unwrap_err_or_default(self) -> String;
 }

@@ -1,6 +1,8 @@
 //! `GetPolicyStatus`: the serving revision, its store's size and warnings,
-//! and how reloads have gone. Before the first revision loads, the revision
-//! fields are empty and the reload history still tells why loading fails.
+//! and how reloads have gone; for a store in object storage, when the
+//! revision was published and how polling goes. Before the first revision
+//! loads, the revision fields are empty, `ready` is false, and the reload
+//! and poll history still tell why loading fails.
 
 use tollgate_proto::v1::PolicyStatus;
 
@@ -8,28 +10,43 @@ use crate::state::{PolicyState, ReloadHistory};
 
 /// The status of `state` now.
 pub(crate) fn policy_status(state: &PolicyState) -> PolicyStatus {
+    let history = state.history();
     let ReloadHistory {
         last_error,
         succeeded,
         failed,
-    } = state.history();
+        poll,
+        ..
+    } = &history;
     let (last_reload_error, last_reload_error_at) = match last_error {
-        Some((error, at)) => (error, Some(at.into())),
+        Some((error, at)) => (error.clone(), Some((*at).into())),
         None => (String::new(), None),
     };
     let mut status = PolicyStatus {
         last_reload_error,
         last_reload_error_at,
-        reloads_succeeded: succeeded,
-        reloads_failed: failed,
+        reloads_succeeded: *succeeded,
+        reloads_failed: *failed,
         ..PolicyStatus::default()
     };
+    if let Some(poll) = poll {
+        status.store_url = poll.url.clone();
+        status.last_poll_at = poll.last_at.map(Into::into);
+        status.last_successful_poll_at = poll.last_success_at.map(Into::into);
+        if let Some((error, at)) = &poll.last_error {
+            status.last_poll_error = error.clone();
+            status.last_poll_error_at = Some((*at).into());
+        }
+        status.consecutive_poll_failures = poll.consecutive_failures;
+    }
     let current = state.current();
     if let Some(snapshot) = current.as_ref() {
         let store = &snapshot.store;
         let stats = store.stats();
+        status.ready = true;
         status.revision = store.revision().to_owned();
         status.loaded_at = Some(snapshot.loaded_at.into());
+        status.published_at = history.published_at(store.revision()).map(Into::into);
         status.source = snapshot.source.clone();
         status.accounts = count(stats.accounts);
         status.principals = count(stats.principals);

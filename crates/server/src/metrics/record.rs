@@ -1,14 +1,15 @@
 //! Updates the reload and store metrics; the gRPC service records the
 //! decision and RPC metrics itself.
 
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use metrics::{counter, gauge, histogram};
 
 use super::{
-    LOADED_AT, POLICIES, PRINCIPALS, RELOAD_FAILING, RELOAD_SECONDS, RELOADS, REVISION, STATEMENTS,
+    LOADED_AT, POLICIES, POLL_FAILURES, POLL_SECONDS, POLLS, PRINCIPALS, PUBLISHED_AT,
+    RELOAD_FAILING, RELOAD_SECONDS, RELOADS, REVISION, SINCE_LAST_POLL, STATEMENTS,
 };
-use crate::state::{PolicyState, Snapshot};
+use crate::state::{PolicyState, PollRecord, Snapshot};
 
 /// Records that `snapshot` now serves in place of `previous`: the previous
 /// revision's info series drops to 0 at once (and expires later), the new
@@ -26,11 +27,46 @@ pub fn record_install(previous: Option<&Snapshot>, snapshot: &Snapshot) {
 /// went; the admin listener calls it every few seconds so that the gauges
 /// of the serving revision never expire.
 pub fn record_serving(state: &PolicyState) {
+    let history = state.history();
     if let Some(snapshot) = state.current().as_deref() {
         record_snapshot(snapshot);
+        if let Some(published_at) = history.published_at(snapshot.store.revision()) {
+            gauge!(PUBLISHED_AT).set(unix_seconds(published_at));
+        }
     }
-    let failing = state.history().last_error.is_some();
+    let failing = history.last_error.is_some()
+        || history
+            .poll
+            .as_ref()
+            .is_some_and(|poll| poll.last_error.is_some());
     gauge!(RELOAD_FAILING).set(if failing { 1.0 } else { 0.0 });
+    if let Some(poll) = &history.poll {
+        let since = poll.last_success_at.unwrap_or(poll.since);
+        let age = SystemTime::now()
+            .duration_since(since)
+            .unwrap_or_default()
+            .as_secs_f64();
+        gauge!(SINCE_LAST_POLL).set(age);
+        gauge!(POLL_FAILURES).set(poll.consecutive_failures as f64);
+    }
+}
+
+/// Records one poll of a store in object storage: its outcome, how long it
+/// took, and the failures in a row it leaves.
+pub fn record_poll(record: &PollRecord, elapsed: Duration, consecutive_failures: u64) {
+    let outcome = record.label();
+    counter!(POLLS, "outcome" => outcome).increment(1);
+    histogram!(POLL_SECONDS, "outcome" => outcome).record(elapsed.as_secs_f64());
+    gauge!(POLL_FAILURES).set(consecutive_failures as f64);
+    if !matches!(record, PollRecord::Failed { .. }) {
+        gauge!(SINCE_LAST_POLL).set(0.0);
+    }
+}
+
+fn unix_seconds(at: SystemTime) -> f64 {
+    at.duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs_f64()
 }
 
 fn record_snapshot(snapshot: &Snapshot) {

@@ -1,7 +1,10 @@
 //! The background task that decides when to reload: debounced folder
-//! events, `SIGHUP`, [`Reloader::trigger`], and the periodic rescan.
+//! events, `SIGHUP`, [`Reloader::trigger`], and the periodic rescan; for a
+//! store in object storage, the poll timer (its delay from
+//! [`Reloader::next_poll_delay`], set again after every poll).
 
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::time::Duration;
 
 use notify_debouncer_full::notify::event::{AccessKind, AccessMode};
@@ -9,7 +12,7 @@ use notify_debouncer_full::notify::{self, EventKind, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use tokio::time::{Instant, Interval, MissedTickBehavior};
+use tokio::time::{Instant, Interval, MissedTickBehavior, Sleep};
 use tracing::{debug, warn};
 
 use super::fingerprint::Fingerprint;
@@ -81,13 +84,17 @@ impl Reloader {
                 watcher.watch(dir, RecursiveMode::Recursive)?;
                 (Some((watcher, dir.clone())), rescan)
             }
-            StoreSource::Embedded => (None, None),
+            StoreSource::Embedded | StoreSource::Bucket(_) => (None, None),
         };
         let hangup = hangup_signal()?;
-        let handle = tokio::spawn(
-            self.clone()
-                .run(watcher, wake_rx, hangup, rescan.map(interval)),
-        );
+        let poll = self
+            .next_poll_delay()
+            .map(|delay| Box::pin(tokio::time::sleep(delay)));
+        let handle =
+            tokio::spawn(
+                self.clone()
+                    .run(watcher, wake_rx, hangup, rescan.map(interval), poll),
+            );
         Ok(ReloadTask { handle })
     }
 
@@ -97,11 +104,13 @@ impl Reloader {
         mut wake: mpsc::Receiver<Cause>,
         mut hangup: Hangup,
         mut rescan: Option<Interval>,
+        mut poll: Option<Pin<Box<Sleep>>>,
     ) {
         loop {
             let cause = tokio::select! {
                 Some(cause) = wake.recv() => cause,
                 Some(()) = hangup.recv() => Cause::Signal,
+                () = sleep(&mut poll) => Cause::Poll,
                 () = tick(&mut rescan) => {
                     if !self.fingerprint_changed().await {
                         continue;
@@ -118,6 +127,9 @@ impl Reloader {
             // Requests that arrived meanwhile are served by this reload.
             while wake.try_recv().is_ok() {}
             self.reload(cause).await;
+            if let (Some(timer), Some(delay)) = (&mut poll, self.next_poll_delay()) {
+                timer.as_mut().reset(Instant::now() + delay);
+            }
         }
     }
 
@@ -172,6 +184,13 @@ fn interval(period: Duration) -> Interval {
     let mut interval = tokio::time::interval_at(Instant::now() + period, period);
     interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
     interval
+}
+
+async fn sleep(timer: &mut Option<Pin<Box<Sleep>>>) {
+    match timer {
+        Some(timer) => timer.as_mut().await,
+        None => std::future::pending().await,
+    }
 }
 
 async fn tick(rescan: &mut Option<Interval>) {
