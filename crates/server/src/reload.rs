@@ -32,11 +32,11 @@ mod task;
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{Mutex, mpsc};
 use tollgate_store::{Store, StoreError};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use self::bucket::Poller;
 pub use self::bucket::{poll_delay, poll_time_limit};
@@ -251,12 +251,30 @@ impl Reloader {
                 return Err(error);
             }
         };
+        let source = self.inner.source.to_string();
+        Ok(self.install_store(store, &source, None, cause, elapsed))
+    }
+
+    /// Serves `store`, loaded from `source` (published at `published_at` for
+    /// a store in object storage), unless that revision already serves from
+    /// there: logs it, records it in the state and the metrics, and frees
+    /// the replaced store off the async workers (a request still using it
+    /// frees it when done). The one install path of folders and buckets.
+    fn install_store(
+        &self,
+        store: Store,
+        source: &str,
+        published_at: Option<SystemTime>,
+        cause: Cause,
+        elapsed: Duration,
+    ) -> Loaded {
+        let state = &self.inner.state;
         let revision = store.revision().to_owned();
         let previous = state.current();
         let installed = match previous.as_deref() {
-            Some(current) if current.store.revision() == revision => {
+            Some(current) if current.store.revision() == revision && current.source == source => {
                 state.record_unchanged();
-                info!(%cause, %revision, "store unchanged");
+                debug!(%cause, %revision, "store unchanged");
                 metrics::record_reload("unchanged", elapsed);
                 false
             }
@@ -264,16 +282,17 @@ impl Reloader {
                 log_warnings(&revision, store.warnings());
                 let snapshot = Snapshot {
                     store,
-                    source: self.inner.source.to_string(),
+                    source: source.to_owned(),
                     loaded_at: SystemTime::now(),
                 };
                 metrics::record_install(current, &snapshot);
-                state.install(snapshot);
+                state.install_published(snapshot, published_at);
                 info!(
                     %cause,
                     %revision,
-                    source = %self.inner.source,
+                    %source,
                     previous = current.map(|c| c.store.revision()),
+                    previous_source = current.map(|c| c.source.as_str()),
                     elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
                     "store installed"
                 );
@@ -281,16 +300,14 @@ impl Reloader {
                 true
             }
         };
-        // The replaced store may be big: free it off the async workers (a
-        // request still using it frees it when done).
         let previous = arc_swap::Guard::into_inner(previous);
         if installed && previous.is_some() {
             tokio::task::spawn_blocking(move || drop(previous));
         }
-        Ok(Loaded {
+        Loaded {
             revision,
             installed,
-        })
+        }
     }
 }
 

@@ -23,10 +23,10 @@ use tollgate_bundle::{FetchOptions, Fetched, Fetcher, PollOutcome};
 use tollgate_store::Store;
 use tracing::{debug, info, warn};
 
-use super::{Cause, LoadError, Loaded, Reloader, log_warnings};
+use super::{Cause, LoadError, Loaded, Reloader};
 use crate::config::{BucketSource, PollSettings};
 use crate::metrics;
-use crate::state::{PollRecord, Snapshot};
+use crate::state::PollRecord;
 
 /// The longest a poll may take (fetching a large store included) before it
 /// counts as failed; the object store client's own retries stop there.
@@ -373,6 +373,7 @@ impl Reloader {
     ) -> Result<Loaded, LoadError> {
         let state = &self.inner.state;
         let published_at = published_time(&fetched.published_at);
+        let (fetched_publisher, fetched_published_at) = (fetched.publisher, fetched.published_at);
         let store = match compile(fetched.files).await? {
             Ok(store) => store,
             Err(error) => {
@@ -382,47 +383,10 @@ impl Reloader {
                 return Err(error);
             }
         };
-        let revision = store.revision().to_owned();
-        let previous = state.current();
-        let installed = match previous.as_deref() {
-            Some(current) if current.store.revision() == revision && current.source == source => {
-                state.record_unchanged();
-                debug!(%cause, %revision, "store re-published unchanged");
-                metrics::record_reload("unchanged", started.elapsed());
-                false
-            }
-            current => {
-                log_warnings(&revision, store.warnings());
-                let snapshot = Snapshot {
-                    store,
-                    source: source.to_owned(),
-                    loaded_at: SystemTime::now(),
-                };
-                metrics::record_install(current, &snapshot);
-                state.install_published(snapshot, published_at);
-                info!(
-                    %cause,
-                    %revision,
-                    %source,
-                    published_at = %fetched.published_at,
-                    publisher = fetched.publisher.as_deref().unwrap_or(""),
-                    previous = current.map(|c| c.store.revision()),
-                    previous_source = current.map(|c| c.source.as_str()),
-                    elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-                    "store installed"
-                );
-                metrics::record_reload("success", started.elapsed());
-                true
-            }
-        };
-        let previous = arc_swap::Guard::into_inner(previous);
-        if installed && previous.is_some() {
-            tokio::task::spawn_blocking(move || drop(previous));
+        if let Some(publisher) = &fetched_publisher {
+            debug!(%publisher, published_at = %fetched_published_at, "revision fetched");
         }
-        Ok(Loaded {
-            revision,
-            installed,
-        })
+        Ok(self.install_store(store, source, published_at, cause, started.elapsed()))
     }
 }
 
