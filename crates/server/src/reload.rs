@@ -36,7 +36,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{Mutex, mpsc};
 use tollgate_store::{Store, StoreError};
-use tracing::{debug, info, warn};
+use tracing::{info, warn};
 
 use self::bucket::Poller;
 pub use self::bucket::{poll_delay, poll_time_limit};
@@ -274,7 +274,7 @@ impl Reloader {
         let installed = match previous.as_deref() {
             Some(current) if current.store.revision() == revision && current.source == source => {
                 state.record_unchanged();
-                debug!(%cause, %revision, "store unchanged");
+                info!(%cause, %revision, "store unchanged");
                 metrics::record_reload("unchanged", elapsed);
                 false
             }
