@@ -119,6 +119,9 @@ pub struct TablesBuilder {
     statements: Vec<CompiledStatement>,
     conditions: Vec<CompiledCondition>,
     condition_ids: rustc_hash::FxHashMap<String, ConditionId>,
+    /// Labels of the policies linted so far: a policy placed in several
+    /// groups is linted once.
+    linted: rustc_hash::FxHashSet<String>,
     labels: Vec<Box<str>>,
     groups: Vec<Group>,
     warnings: Vec<CompileWarning>,
@@ -134,6 +137,7 @@ impl TablesBuilder {
             statements: Vec::new(),
             conditions: Vec::new(),
             condition_ids: rustc_hash::FxHashMap::default(),
+            linted: rustc_hash::FxHashSet::default(),
             labels: Vec::new(),
             groups: Vec::new(),
             warnings: Vec::new(),
@@ -151,7 +155,9 @@ impl TablesBuilder {
         let mut allow = StatementIndexBuilder::default();
         let mut count = 0;
         for policy in policies {
-            lint::lint(policy, &mut self.warnings);
+            if self.linted.insert(policy.label.clone()) {
+                lint::lint(policy, &mut self.warnings);
+            }
             let policy_index = self.labels.len() as u32;
             self.labels.push(policy.label.as_str().into());
             for (i, statement) in policy.document.statements.iter().enumerate() {
@@ -309,5 +315,20 @@ mod tests {
     #[test]
     fn tables_are_send_and_sync() {
         assert_send_sync::<TableSet>();
+    }
+
+    #[test]
+    fn a_policy_in_several_groups_is_linted_once() {
+        let document = tollgate_policy::PolicyDocument::parse(
+            r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3*:Get", "Resource": "*"}}"#,
+            tollgate_policy::PolicyKind::Identity,
+        )
+        .unwrap();
+        let policy = NamedPolicy::new("shared", document);
+        let mut builder = TablesBuilder::new(CompilerConfig::default());
+        builder.add_group([&policy]).unwrap();
+        builder.add_group([&policy]).unwrap();
+        let (_, warnings) = builder.finish();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
     }
 }

@@ -170,9 +170,12 @@ impl Store {
         let Some(arn) = Arn::parse(resource) else {
             return;
         };
+        // An object's bucket ARN is the object ARN up to the key's `/`: a
+        // slice of the request, no allocation.
         let bucket = match (arn.service, arn.resource.split_once('/')) {
-            ("s3", Some((bucket, _))) if arn.account.is_empty() => {
-                Some(format!("arn:{}:s3:::{bucket}", arn.partition))
+            ("s3", Some((bucket, _))) if arn.account.is_empty() && arn.region.is_empty() => {
+                let end = resource.len() - arn.resource.len() + bucket.len();
+                resource.get(..end)
             }
             _ => None,
         };
@@ -180,7 +183,7 @@ impl Store {
             .index
             .resources
             .get(resource)
-            .or_else(|| bucket.and_then(|b| self.index.resources.get(&b)));
+            .or_else(|| bucket.and_then(|b| self.index.resources.get(b)));
         if let Some(found) = found {
             resolved.resource = Some(found.group);
             resolved.resource_owner = Some(&found.account);

@@ -256,6 +256,5 @@ fn translate(
         })
         .collect();
     warnings.sort();
-    warnings.dedup();
     warnings
 }
