@@ -28,8 +28,12 @@ import os
 import pkgutil
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 import tomllib
 from pathlib import Path
 
@@ -381,7 +385,12 @@ def test_store_from_the_configmap_loads_in_tollgate(tmp_path):
     project_configmap(mount_dir, configmap["data"], items)
     result = run_tollgate("validate", str(root / store_path.lstrip("/")))
     assert result.returncode == 0, f"tollgate validate of the projected store failed:\n{result.stdout}\n{result.stderr}"
-    assert "warning" not in (result.stdout + result.stderr).lower(), result.stdout + result.stderr
+    assert " 0 warnings;" in result.stdout, result.stdout + result.stderr
+    # The same files as base/store/, so the same revision.
+    source = run_tollgate("validate", str(BASE / "store"))
+    assert source.returncode == 0, source.stdout + source.stderr
+    revision = re.compile(r"revision ([0-9a-f]{64})")
+    assert revision.search(result.stdout).group(1) == revision.search(source.stdout).group(1)
 
     # The same check fails on a broken store: a role attaching a policy the
     # store does not have.
@@ -393,6 +402,79 @@ def test_store_from_the_configmap_loads_in_tollgate(tmp_path):
     project_configmap(broken_root, broken, items)
     result = run_tollgate("validate", str(tmp_path / "broken" / store_path.lstrip("/")))
     assert result.returncode != 0 and "photos-reed" in result.stdout + result.stderr
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(port, path):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+    except OSError:
+        return None, ""
+
+
+def wait_for(condition, seconds, what):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{what} within {seconds} s")
+
+
+def test_configmap_update_reaches_a_running_tollgate(tmp_path):
+    """`tollgate serve` on the projected store picks up a ConfigMap update as
+    the kubelet makes it: new files in a new timestamped folder, `..data`
+    swapped by rename, the old folder removed."""
+    docs = rendered(BASE)
+    deployment = one(docs, "Deployment")
+    volume = next(v for v in deployment["spec"]["template"]["spec"]["volumes"] if v["name"] == "policies")
+    configmap = next(d for d in by_kind(docs, "ConfigMap") if d["metadata"]["name"] == volume["configMap"]["name"])
+    items = {item["key"]: item["path"] for item in volume["configMap"]["items"]}
+    mount = tmp_path / "policies"
+    mount.mkdir()
+    project_configmap(mount, configmap["data"], items)
+
+    admin = free_port()
+    log = open(tmp_path / "serve.log", "w")
+    server = subprocess.Popen(
+        [tollgate_bin(), "serve", "--store", str(mount / "store"), "--listen", "127.0.0.1:0", "--admin-listen", f"127.0.0.1:{admin}"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={k: v for k, v in os.environ.items() if not k.startswith("TOLLGATE_")},
+    )
+    try:
+        wait_for(lambda: http_get(admin, "/readyz")[0] == 200, 30, "tollgate was not ready")
+        before = http_get(admin, "/readyz")[1]
+
+        data = dict(configmap["data"])
+        data["policies.photos-read.json"] = data["policies.photos-read.json"].replace('"ReadPhotos"', '"ReadPhotosUpdated"')
+        update = mount / "..2026_01_01_00_00_01.000000002"
+        old = (mount / "..data").resolve()
+        for key, path in items.items():
+            (update / path).parent.mkdir(parents=True, exist_ok=True)
+            (update / path).write_text(data[key])
+        (mount / "..data_tmp").symlink_to(update.name)
+        os.rename(mount / "..data_tmp", mount / "..data")
+        shutil.rmtree(old)
+
+        wait_for(lambda: http_get(admin, "/readyz")[1] not in ("", before), 30, "the update was not loaded")
+        assert http_get(admin, "/readyz")[0] == 200
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
 
 
 def test_mesh_config_fits_the_store():
