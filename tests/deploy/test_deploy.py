@@ -22,7 +22,6 @@ Run by tests/run with TOLLGATE_BIN set to the release binary.
 """
 
 import copy
-import fnmatch
 import importlib
 import os
 import pkgutil
