@@ -1,7 +1,9 @@
 //! Reading a store folder from disk into the map of files that
 //! [`crate::Store::from_files`] takes. Hidden files and folders (name
 //! starting with `.`) are skipped; the file count and sizes are checked
-//! before anything too big is read.
+//! before anything too big is read. Symbolic links are followed, so a
+//! Kubernetes ConfigMap volume (top-level links into a hidden `..data`
+//! folder) reads as the folder it presents; a link loop is an error.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -51,6 +53,7 @@ pub(crate) fn read_folder(
     let mut total = 0usize;
     let limit = |message: String| FaultKind::Limit(message);
     let walk = WalkDir::new(root)
+        .follow_links(true)
         .min_depth(1)
         .sort_by_file_name()
         .into_iter()

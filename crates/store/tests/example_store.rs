@@ -105,3 +105,42 @@ fn the_documented_answers_hold() {
         }
     }
 }
+
+/// A Kubernetes ConfigMap volume presents its keys as top-level symbolic
+/// links into a hidden, atomically swapped `..data` folder; the store reads
+/// it as the folder it presents.
+#[cfg(unix)]
+#[test]
+fn a_configmap_style_folder_of_symbolic_links_loads() {
+    use std::os::unix::fs::symlink;
+
+    let volume = tempfile::tempdir().unwrap();
+    let data = volume.path().join("..2026_11_22_13_00_00.1");
+    copy_tree(std::path::Path::new(FOLDER), &data);
+    symlink("..2026_11_22_13_00_00.1", volume.path().join("..data")).unwrap();
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let name = entry.unwrap().file_name();
+        symlink(
+            std::path::Path::new("..data").join(&name),
+            volume.path().join(&name),
+        )
+        .unwrap();
+    }
+    let linked = Store::load_dir(volume.path()).unwrap();
+    let folder = Store::load_dir(FOLDER).unwrap();
+    assert_eq!(linked.revision(), folder.revision());
+}
+
+#[cfg(unix)]
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
