@@ -306,6 +306,15 @@ async fn unmapped_routes_deny_by_default_and_allow_when_configured() {
     server.join().await.unwrap();
 }
 
+/// Method, path, headers, peer, and a part of the expected reason.
+type UnmappableCase = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    Option<&'static str>,
+    &'static str,
+);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_and_unmappable_requests_are_denied() {
     let server = Running::start(config_with(Some(mapping(None)))).await;
@@ -331,7 +340,7 @@ async fn malformed_and_unmappable_requests_are_denied() {
         "{body}"
     );
 
-    let cases: &[(&str, &str, &[(&str, &str)], Option<&str>, &str)] = &[
+    let cases: &[UnmappableCase] = &[
         (
             "GET",
             "/photos/1",
