@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs tests/python/test_grpc_client.py (Python grpcio) against a real
-# `tollgate serve` of the built-in example store.
+# `tollgate serve` of the built-in example store, and test_ext_authz.py
+# (Envoy's ext_authz Check), which starts its own server (TOLLGATE_BIN).
 #
 #   tests/python/run.sh [PYTEST ARGS...]
 #
@@ -90,5 +91,5 @@ until (exec 3<>"/dev/tcp/127.0.0.1/$GRPC_PORT") 2>/dev/null; do
 done
 
 status=0
-TOLLGATE_ADDR="127.0.0.1:$GRPC_PORT" "$VENV/bin/python" -m pytest -p no:cacheprovider -q "$HERE" "$@" || status=$?
+TOLLGATE_ADDR="127.0.0.1:$GRPC_PORT" TOLLGATE_BIN="$BIN" "$VENV/bin/python" -m pytest -p no:cacheprovider -q "$HERE" "$@" || status=$?
 exit "$status"

@@ -2,6 +2,7 @@
 //! in its own module; this file only parses the arguments and dispatches.
 
 mod check;
+mod mesh;
 mod publish;
 mod serve;
 mod simulate;
@@ -22,10 +23,11 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Simulate(simulate::SimulateArgs),
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     Validate(validate::ValidateArgs),
     Check(check::CheckArgs),
     Publish(publish::PublishArgs),
+    Mesh(mesh::MeshArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,5 +37,6 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::main(&args),
         Command::Check(args) => check::main(&args),
         Command::Publish(args) => publish::main(&args),
+        Command::Mesh(args) => mesh::main(&args),
     }
 }

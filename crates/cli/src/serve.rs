@@ -90,6 +90,17 @@ pub struct ServeArgs {
     /// Log filter such as `info` or `tollgate_server=debug,warn` [default: RUST_LOG, else info]
     #[arg(long, value_name = "FILTER", env = "TOLLGATE_LOG_LEVEL")]
     log_level: Option<String>,
+
+    /// The mesh mapping file (HTTP request -> IAM request) for Envoy's
+    /// ext_authz Check, checked at start-up; see `tollgate mesh check`
+    /// [default: none: every Check is denied]
+    #[arg(long, value_name = "FILE", env = "TOLLGATE_MESH_CONFIG")]
+    mesh_config: Option<PathBuf>,
+
+    /// Also serve Envoy's ext_authz Check (and health) alone on this
+    /// address, `HOST:PORT` [default: none; Check is served on --listen]
+    #[arg(long, value_name = "ADDR", env = "TOLLGATE_EXT_AUTHZ_LISTEN")]
+    ext_authz_listen: Option<String>,
 }
 
 impl ServeArgs {
@@ -131,6 +142,8 @@ impl ServeArgs {
             drain_timeout_secs: keep(number("drain-timeout-secs", &self.drain_timeout_secs)),
             log_format: self.log_format.clone(),
             log_level: self.log_level.clone(),
+            mesh_config: self.mesh_config.clone(),
+            ext_authz_listen: self.ext_authz_listen.clone(),
         };
         faults.extend(jitter_faults);
         let file = match &self.config {

@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+use tollgate_mesh::MeshConfig;
 
 /// Where the gRPC listener listens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +155,20 @@ pub struct ServeConfig {
     /// Log filter (`tracing_subscriber::EnvFilter` syntax); `None` defers to
     /// `RUST_LOG`, then `info`.
     pub log_level: Option<String>,
+    /// The mesh mapping `Check` answers through; `None`: every `Check` is
+    /// denied (see `docs/mesh.md`).
+    pub mesh: Option<MeshMapping>,
+    /// A separate listener serving only Envoy's `Authorization` and health.
+    pub ext_authz_listen: Option<SocketAddr>,
+}
+
+/// A mesh mapping file, loaded and validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeshMapping {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The mapping.
+    pub config: std::sync::Arc<MeshConfig>,
 }
 
 /// Default gRPC address.
@@ -186,6 +201,8 @@ impl Default for ServeConfig {
             drain_timeout: Duration::from_secs(DEFAULT_DRAIN_TIMEOUT_SECS),
             log_format: LogFormat::Text,
             log_level: None,
+            mesh: None,
+            ext_authz_listen: None,
         }
     }
 }
@@ -224,6 +241,12 @@ pub struct ConfigLayer {
     pub log_format: Option<String>,
     /// `log-level`: an `EnvFilter` directive such as `info` or `tollgate_server=debug`.
     pub log_level: Option<String>,
+    /// `mesh-config`: the mesh mapping file (HTTP request → IAM request) for
+    /// Envoy's ext_authz `Check`.
+    pub mesh_config: Option<PathBuf>,
+    /// `ext-authz-listen`: `HOST:PORT` of a separate listener serving only
+    /// `Check` and health.
+    pub ext_authz_listen: Option<String>,
 }
 
 impl ConfigLayer {
@@ -278,6 +301,8 @@ impl ConfigLayer {
             drain_timeout_secs: self.drain_timeout_secs.or(lower.drain_timeout_secs),
             log_format: self.log_format.or(lower.log_format),
             log_level: self.log_level.or(lower.log_level),
+            mesh_config: self.mesh_config.or(lower.mesh_config),
+            ext_authz_listen: self.ext_authz_listen.or(lower.ext_authz_listen),
         }
     }
 }
@@ -405,6 +430,33 @@ impl ServeConfig {
             match crate::telemetry::check_filter(level) {
                 Ok(()) => config.log_level = Some(level.clone()),
                 Err(e) => fault(format!("`log-level`: {e}")),
+            }
+        }
+        if let Some(path) = &layer.mesh_config {
+            match MeshConfig::load(path) {
+                Ok(mesh) => {
+                    config.mesh = Some(MeshMapping {
+                        path: path.clone(),
+                        config: std::sync::Arc::new(mesh),
+                    });
+                }
+                Err(e) => {
+                    for f in e.faults {
+                        fault(format!("`mesh-config` `{}`: {f}", path.display()));
+                    }
+                }
+            }
+        }
+        if let Some(text) = &layer.ext_authz_listen {
+            match parse_socket_addr(text) {
+                Ok(addr) if addr.port() != 0 && addr == config.admin_listen => fault(format!(
+                    "`ext-authz-listen` and `admin-listen` are the same address `{addr}`"
+                )),
+                Ok(addr) if addr.port() != 0 && config.listen == ListenAddr::Tcp(addr) => fault(
+                    format!("`ext-authz-listen` and `listen` are the same address `{addr}`"),
+                ),
+                Ok(addr) => config.ext_authz_listen = Some(addr),
+                Err(e) => fault(format!("`ext-authz-listen`: {e}")),
             }
         }
         if let ListenAddr::Tcp(grpc) = config.listen

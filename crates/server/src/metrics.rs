@@ -49,6 +49,15 @@ pub const POLL_FAILURES: &str = "tollgate_store_consecutive_poll_failures";
 /// storage).
 pub const PUBLISHED_AT: &str = "tollgate_policy_published_timestamp_seconds";
 
+/// Counter: Envoy ext_authz checks, labelled `outcome` = allowed |
+/// explicit_deny | implicit_deny | unmapped_denied | unmapped_allowed |
+/// unmappable (the request could not be mapped) | malformed (no HTTP
+/// attributes) | not_ready (no revision loaded; 503) | not_configured (no
+/// mesh mapping).
+pub const EXT_AUTHZ_CHECKS: &str = "tollgate_ext_authz_checks_total";
+/// Histogram (seconds): time to answer one ext_authz check, mapping included.
+pub const EXT_AUTHZ_CHECK_SECONDS: &str = "tollgate_ext_authz_check_duration_seconds";
+
 /// Histogram buckets for every `*_duration_seconds` metric: a decision takes
 /// about a microsecond, a reload of a big store seconds.
 pub const DURATION_BUCKETS: &[f64] = &[

@@ -7,7 +7,10 @@
 //! (`/readyz` 503, health `NOT_SERVING`, `Authorize` `UNAVAILABLE`), until a
 //! poll loads the first revision; health turns `SERVING` then.
 //!
-//! Shutdown: the health service turns `NOT_SERVING`, both listeners stop
+//! With `ext-authz-listen`, a third listener serves Envoy's `Authorization`
+//! and health only (the main gRPC listener serves `Authorization` as well).
+//!
+//! Shutdown: the health service turns `NOT_SERVING`, the listeners stop
 //! accepting, and calls in flight finish (each on the snapshot it started
 //! with) for at most the drain timeout; whatever still runs then is dropped.
 
@@ -44,6 +47,7 @@ pub struct Server {
     grpc_addr: ListenAddr,
     admin_listener: TcpListener,
     admin_addr: SocketAddr,
+    ext_authz_listener: Option<(TcpListener, SocketAddr)>,
     metrics: PrometheusHandle,
 }
 
@@ -70,7 +74,18 @@ impl Server {
             ),
             Err(error) => return Err(error.into()),
         }
-        let grpc = grpc::services(state.clone()).await?;
+        let mesh = config.mesh.as_ref().map(|mesh| mesh.config.clone());
+        match &config.mesh {
+            Some(mesh) => info!(
+                mesh_config = %mesh.path.display(),
+                routes = mesh.config.routes().len(),
+                "ext_authz: mesh mapping loaded"
+            ),
+            None => warn!(
+                "ext_authz: no mesh mapping (--mesh-config): every Envoy Check is denied (403)"
+            ),
+        }
+        let grpc = grpc::services_with_mesh(state.clone(), mesh).await?;
 
         let (grpc_listener, grpc_addr) = match &config.listen {
             ListenAddr::Tcp(addr) => {
@@ -103,6 +118,19 @@ impl Server {
             .await
             .map_err(admin_bind_error)?;
         let admin_addr = admin_listener.local_addr().map_err(admin_bind_error)?;
+        let ext_authz_listener = match config.ext_authz_listen {
+            None => None,
+            Some(addr) => {
+                let error = |source| ServeError::Bind {
+                    what: "ext_authz",
+                    addr: addr.to_string(),
+                    source,
+                };
+                let listener = TcpListener::bind(addr).await.map_err(error)?;
+                let bound = listener.local_addr().map_err(error)?;
+                Some((listener, bound))
+            }
+        };
         let reload_task = reloader.spawn(config.reload_debounce, config.rescan_interval)?;
 
         Ok(Server {
@@ -115,8 +143,14 @@ impl Server {
             grpc_addr,
             admin_listener,
             admin_addr,
+            ext_authz_listener,
             metrics,
         })
+    }
+
+    /// The bound address of the separate ext_authz listener, if configured.
+    pub fn ext_authz_addr(&self) -> Option<SocketAddr> {
+        self.ext_authz_listener.as_ref().map(|(_, addr)| *addr)
     }
 
     /// The bound gRPC address (the real port when the configuration said 0).
@@ -139,12 +173,17 @@ impl Server {
         &self.reloader
     }
 
-    /// The line the binary prints once both listeners are bound.
+    /// The line the binary prints once the listeners are bound
+    /// (`ext_authz=ADDR` is added when that listener is configured).
     pub fn listening_line(&self) -> String {
-        format!(
+        let mut line = format!(
             "tollgate listening on grpc={} admin={}",
             self.grpc_addr, self.admin_addr
-        )
+        );
+        if let Some(addr) = self.ext_authz_addr() {
+            line.push_str(&format!(" ext_authz={addr}"));
+        }
+        line
     }
 
     /// Serves until `shutdown` completes, then drains (see the module docs).
@@ -155,6 +194,7 @@ impl Server {
             grpc,
             grpc_listener,
             admin_listener,
+            ext_authz_listener,
             metrics,
             state,
             ..
@@ -177,6 +217,14 @@ impl Server {
             metrics,
             stopped(),
         ));
+        let mut ext_authz_task = ext_authz_listener.map(|(listener, _)| {
+            let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+            tokio::spawn(
+                tonic::transport::Server::builder()
+                    .add_routes(grpc.ext_authz_routes.clone())
+                    .serve_with_incoming_shutdown(incoming, stopped()),
+            )
+        });
         let builder = tonic::transport::Server::builder().add_routes(grpc.routes);
         let (mut grpc_task, _socket) = match grpc_listener {
             GrpcListener::Tcp(listener) => {
@@ -228,6 +276,13 @@ impl Server {
                 }
             },
         };
+        if let Some(task) = &mut ext_authz_task
+            && tokio::time::timeout(config.drain_timeout, &mut *task)
+                .await
+                .is_err()
+        {
+            task.abort();
+        }
         // The admin listener has nothing long-running to wait for.
         if tokio::time::timeout(config.drain_timeout, &mut admin_task)
             .await

@@ -11,6 +11,7 @@
 //! | --- | --- |
 //! | [`convert`] | wire ↔ domain, with errors naming the field |
 //! | `authorizer` | the four RPCs, one snapshot load each |
+//! | [`ext_authz`] | Envoy's `Authorization/Check` through the mesh mapping |
 //! | `decide` | one question against a snapshot: fast or explained |
 //! | `session` | a request's session policies, compiled for it |
 //! | `simulate` | one scenario of the simulate contract |
@@ -21,6 +22,7 @@
 mod authorizer;
 pub mod convert;
 mod decide;
+pub mod ext_authz;
 mod observe;
 mod services;
 mod session;
@@ -28,4 +30,7 @@ mod simulate;
 mod status;
 
 pub use authorizer::{AuthorizerService, INLINE_BATCH, NOT_LOADED};
-pub use services::{GrpcServices, HEALTH_SERVICE_NAMES, HealthHandle, ServicesError, services};
+pub use ext_authz::ExtAuthzService;
+pub use services::{
+    GrpcServices, HEALTH_SERVICE_NAMES, HealthHandle, ServicesError, services, services_with_mesh,
+};

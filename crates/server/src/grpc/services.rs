@@ -1,12 +1,17 @@
 //! Everything the gRPC listener serves, assembled in one place:
-//! `tollgate.v1.Authorizer`, the standard health service `grpc.health.v1`,
-//! and server reflection (`grpc.reflection.v1` and `v1alpha`, which grpcurl
-//! and older clients still use) describing tollgate's API and the health
-//! service.
+//! `tollgate.v1.Authorizer`, Envoy's `envoy.service.auth.v3.Authorization`
+//! (ext_authz), the standard health service `grpc.health.v1`, and server
+//! reflection (`grpc.reflection.v1` and `v1alpha`, which grpcurl and older
+//! clients still use) describing tollgate's API and the health service.
+//! (`envoy-types` ships no encoded descriptor set, so reflection does not
+//! describe the Envoy service.) The routes of the optional separate
+//! ext_authz listener, Check and health only, are built here too.
 
 use std::sync::Arc;
 
+use envoy_types::pb::envoy::service::auth::v3::authorization_server::AuthorizationServer;
 use tokio::sync::Mutex;
+use tollgate_mesh::MeshConfig;
 use tollgate_proto::v1::authorizer_server::AuthorizerServer;
 use tonic::server::NamedService;
 use tonic::service::Routes;
@@ -14,13 +19,16 @@ use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
 use super::authorizer::AuthorizerService;
+use super::ext_authz::ExtAuthzService;
 use crate::state::PolicyState;
 
 /// The health service names whose status follows readiness: the whole
-/// server (`""`) and `tollgate.v1.Authorizer`.
-pub const HEALTH_SERVICE_NAMES: [&str; 2] = [
+/// server (`""`), `tollgate.v1.Authorizer` and
+/// `envoy.service.auth.v3.Authorization`.
+pub const HEALTH_SERVICE_NAMES: [&str; 3] = [
     "",
     <AuthorizerServer<AuthorizerService> as NamedService>::NAME,
+    <AuthorizationServer<ExtAuthzService> as NamedService>::NAME,
 ];
 
 /// The services of the gRPC listener and the handle that reports their health.
@@ -29,6 +37,9 @@ pub struct GrpcServices {
     /// Every service, ready for
     /// `tonic::transport::Server::builder().add_routes(routes)`.
     pub routes: Routes,
+    /// Envoy's `Authorization` and health only, for a separate ext_authz
+    /// listener.
+    pub ext_authz_routes: Routes,
     /// Sets what `grpc.health.v1.Health` reports.
     pub health: HealthHandle,
 }
@@ -57,6 +68,16 @@ pub struct ServicesError(#[from] tonic_reflection::server::Error);
 /// # Ok(()) }
 /// ```
 pub async fn services(state: Arc<PolicyState>) -> Result<GrpcServices, ServicesError> {
+    services_with_mesh(state, None).await
+}
+
+/// [`services`], with `Check` answering through the mesh mapping `mesh`
+/// (without one, `Check` denies every request: see
+/// [`ext_authz::NOT_CONFIGURED`](super::ext_authz::NOT_CONFIGURED)).
+pub async fn services_with_mesh(
+    state: Arc<PolicyState>,
+    mesh: Option<Arc<MeshConfig>>,
+) -> Result<GrpcServices, ServicesError> {
     let ready = state.is_ready();
     let (reporter, health_server) = tonic_health::server::health_reporter();
     let health = HealthHandle {
@@ -73,15 +94,22 @@ pub async fn services(state: Arc<PolicyState>) -> Result<GrpcServices, ServicesE
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
+    let ext_authz = AuthorizationServer::new(ExtAuthzService::new(state.clone(), mesh));
+    let ext_authz_routes = Routes::new(ext_authz.clone()).add_service(health_server.clone());
     let routes = Routes::new(AuthorizerServer::new(AuthorizerService::new(state)))
+        .add_service(ext_authz)
         .add_service(health_server)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
-    Ok(GrpcServices { routes, health })
+    Ok(GrpcServices {
+        routes,
+        ext_authz_routes,
+        health,
+    })
 }
 
 /// Sets the serving status that `grpc.health.v1.Health` reports for the
-/// server and for `tollgate.v1.Authorizer`. Clones share the status.
+/// server and each service of [`HEALTH_SERVICE_NAMES`]. Clones share the status.
 #[derive(Debug, Clone)]
 pub struct HealthHandle {
     reporter: HealthReporter,

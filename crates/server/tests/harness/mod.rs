@@ -84,6 +84,8 @@ pub fn test_config(store: &Path) -> ServeConfig {
 pub struct Running {
     pub grpc: SocketAddr,
     pub admin: SocketAddr,
+    /// The separate ext_authz listener, when configured.
+    pub ext_authz: Option<SocketAddr>,
     pub state: Arc<PolicyState>,
     pub reloader: Reloader,
     stop: Option<oneshot::Sender<()>>,
@@ -98,6 +100,7 @@ impl Running {
             panic!("a TCP listener was configured");
         };
         let admin = server.admin_addr();
+        let ext_authz = server.ext_authz_addr();
         let state = server.state().clone();
         let reloader = server.reloader().clone();
         let (stop, stopped) = oneshot::channel();
@@ -107,6 +110,7 @@ impl Running {
         Running {
             grpc,
             admin,
+            ext_authz,
             state,
             reloader,
             stop: Some(stop),
