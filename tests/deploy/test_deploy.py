@@ -495,14 +495,19 @@ def test_mesh_config_fits_the_store():
         assert f"system:serviceaccount:photos:{role.stem}" in role.read_text()
 
 
-def test_mesh_config_passes_tollgate_when_it_can_check_it():
-    """`tollgate validate --mesh-config` checks the mapping file with the real
-    parser, once the binary has that option."""
-    help_text = run_tollgate("validate", "--help").stdout
-    if "--mesh-config" not in help_text:
-        pytest.skip("this tollgate has no `validate --mesh-config` yet")
-    result = run_tollgate("validate", "--mesh-config", str(BASE / "mesh.toml"), str(BASE / "store"))
+def test_mesh_config_passes_tollgate_mesh_check():
+    """`tollgate mesh check` reads the mapping file with the real parser and
+    maps a sample request the way the sidecar will."""
+    result = run_tollgate("mesh", "check", str(BASE / "mesh.toml"))
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "ok:" in result.stdout, result.stdout
+    result = run_tollgate(
+        "mesh", "check", str(BASE / "mesh.toml"),
+        "--request", "GET /photos/42",
+        "--peer", "spiffe://cluster.local/ns/photos/sa/frontend",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "photos:GetPhoto" in result.stdout, result.stdout
 
 
 def test_object_storage_overlay_reads_the_bucket():
