@@ -171,7 +171,10 @@ mod tests {
         assert!(meets(Some(&None), None));
         assert!(meets(None, Some(Verdict::Allowed)));
         assert!(meets(Some(&Some(Verdict::Allowed)), Some(Verdict::Allowed)));
-        assert!(!meets(Some(&Some(Verdict::Allowed)), Some(Verdict::ImplicitDeny)));
+        assert!(!meets(
+            Some(&Some(Verdict::Allowed)),
+            Some(Verdict::ImplicitDeny)
+        ));
         assert!(!meets(Some(&Some(Verdict::Allowed)), None));
         assert_eq!(verdict_of(99), None);
     }

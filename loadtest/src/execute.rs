@@ -60,7 +60,12 @@ pub async fn connect(target: &str, connections: usize) -> Result<Vec<Channel>, L
         .initial_connection_window_size(Some(16 << 20));
     let mut channels = Vec::with_capacity(connections);
     for _ in 0..connections {
-        channels.push(endpoint.connect().await.map_err(|e| fail(format!("{e:?}")))?);
+        channels.push(
+            endpoint
+                .connect()
+                .await
+                .map_err(|e| fail(format!("{e:?}")))?,
+        );
     }
     Ok(channels)
 }

@@ -74,7 +74,10 @@ impl Payloads {
 
     /// `AuthorizeBatch` calls of `batch_size` requests each.
     pub fn authorize_batch(lines: &[AuthorizeLine], batch_size: usize) -> Self {
-        let batches = lines.len().div_ceil(batch_size.max(1)).clamp(1, MAX_BATCHES);
+        let batches = lines
+            .len()
+            .div_ceil(batch_size.max(1))
+            .clamp(1, MAX_BATCHES);
         let calls = (0..batches)
             .map(|k| {
                 let picked: Vec<&AuthorizeLine> = (0..batch_size)
@@ -219,7 +222,10 @@ mod tests {
         let lines = check_lines(None).unwrap();
         let request = check_request(&lines[0]);
         let attributes = request.attributes.unwrap();
-        assert_eq!(attributes.source.unwrap().principal, lines[0].source_principal);
+        assert_eq!(
+            attributes.source.unwrap().principal,
+            lines[0].source_principal
+        );
         let http = attributes.request.unwrap().http.unwrap();
         assert_eq!(http.method, "GET");
         assert_eq!(http.headers[":path"], lines[0].path);

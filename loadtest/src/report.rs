@@ -201,10 +201,15 @@ impl Report {
             ),
             (
                 "offered rate",
-                self.offered_rate
-                    .map_or_else(|| "max (closed loop)".to_owned(), |r| format!("{r:.0} calls/s")),
+                self.offered_rate.map_or_else(
+                    || "max (closed loop)".to_owned(),
+                    |r| format!("{r:.0} calls/s"),
+                ),
             ),
-            ("achieved rate", format!("{:.0} calls/s", self.achieved_rate)),
+            (
+                "achieved rate",
+                format!("{:.0} calls/s", self.achieved_rate),
+            ),
             ("decisions", format!("{:.0} /s", self.decisions_per_s)),
             (
                 "sent / ok / errors",
@@ -238,7 +243,11 @@ impl Report {
                 format!("{:.1} / {:.1}", lag.p99, lag.max),
             ));
         }
-        let width = rows.iter().map(|(name, _)| name.chars().count()).max().unwrap_or(0);
+        let width = rows
+            .iter()
+            .map(|(name, _)| name.chars().count())
+            .max()
+            .unwrap_or(0);
         let mut table = String::new();
         for (name, value) in rows {
             let _ = writeln!(table, "{name:<width$}  {value}");

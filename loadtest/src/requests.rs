@@ -165,7 +165,10 @@ pub fn authorize_lines(file: Option<&Path>) -> Result<Vec<AuthorizeLine>, LoadEr
 pub fn check_lines(file: Option<&Path>) -> Result<Vec<CheckLine>, LoadError> {
     match file {
         Some(path) => read_file(path),
-        None => parse_lines(EXAMPLE_CHECKS, &PathBuf::from("<built-in example-check.jsonl>")),
+        None => parse_lines(
+            EXAMPLE_CHECKS,
+            &PathBuf::from("<built-in example-check.jsonl>"),
+        ),
     }
 }
 

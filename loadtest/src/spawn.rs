@@ -43,7 +43,11 @@ impl ServerProcess {
                 "--admin-listen",
                 "127.0.0.1:0",
             ])
-            .args(store.map(|s| vec!["--store".into(), s.as_os_str().to_owned()]).unwrap_or_default())
+            .args(
+                store
+                    .map(|s| vec!["--store".into(), s.as_os_str().to_owned()])
+                    .unwrap_or_default(),
+            )
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -121,7 +125,13 @@ mod tests {
 
     #[test]
     fn a_missing_program_is_a_clear_error() {
-        let error = ServerProcess::start(Path::new("/nonexistent/tollgate"), None, &[]).unwrap_err();
-        assert!(error.to_string().starts_with("cannot start the server `/nonexistent/tollgate`"), "{error}");
+        let error =
+            ServerProcess::start(Path::new("/nonexistent/tollgate"), None, &[]).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("cannot start the server `/nonexistent/tollgate`"),
+            "{error}"
+        );
     }
 }

@@ -64,7 +64,8 @@ impl Recorder {
     /// Records one finished call that took `latency`.
     pub fn record(&mut self, latency: Duration, outcome: Result<Answer, Status>) {
         let nanos = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
-        self.latency.saturating_record(nanos.clamp(1, MAX_LATENCY_NANOS));
+        self.latency
+            .saturating_record(nanos.clamp(1, MAX_LATENCY_NANOS));
         match outcome {
             Ok(answer) => {
                 self.ok += 1;

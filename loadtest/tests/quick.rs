@@ -52,7 +52,10 @@ struct Envoyish {
 
 #[tonic::async_trait]
 impl Authorization for Envoyish {
-    async fn check(&self, request: Request<CheckRequest>) -> Result<Response<CheckResponse>, Status> {
+    async fn check(
+        &self,
+        request: Request<CheckRequest>,
+    ) -> Result<Response<CheckResponse>, Status> {
         tokio::time::sleep(self.delay).await;
         let request = request.into_inner();
         let attributes = request.attributes.unwrap_or_default();
@@ -105,7 +108,15 @@ async fn authorize_open_loop_answers_every_call_as_expected() {
     let (target, _stop) = tollgate(StoreSource::Embedded).await;
     let report = load(
         &target,
-        &["--rate", "300", "--duration", "1s", "--connections", "3", "--check-expect"],
+        &[
+            "--rate",
+            "300",
+            "--duration",
+            "1s",
+            "--connections",
+            "3",
+            "--check-expect",
+        ],
     )
     .await;
     assert!(report.is_clean(), "{}", report.to_table());
@@ -114,7 +125,11 @@ async fn authorize_open_loop_answers_every_call_as_expected() {
     assert_eq!(report.ok, 300);
     assert_eq!(report.decisions, 300);
     assert_eq!(report.revisions_seen, 1);
-    assert!(report.achieved_rate > 200.0 && report.achieved_rate <= 301.0, "{}", report.to_table());
+    assert!(
+        report.achieved_rate > 200.0 && report.achieved_rate <= 301.0,
+        "{}",
+        report.to_table()
+    );
     let latency = report.latency_us;
     assert_eq!(latency.count, 300);
     assert!(latency.p50 > 0.0 && latency.p50 <= latency.p99 && latency.p99 <= latency.max);
@@ -127,7 +142,14 @@ async fn authorize_batch_counts_each_decision() {
     let report = load(
         &target,
         &[
-            "--call", "authorize-batch", "--batch-size", "25", "--rate", "100", "--duration", "1s",
+            "--call",
+            "authorize-batch",
+            "--batch-size",
+            "25",
+            "--rate",
+            "100",
+            "--duration",
+            "1s",
             "--check-expect",
         ],
     )
@@ -143,7 +165,17 @@ async fn closed_loop_finds_throughput() {
     let (target, _stop) = tollgate(StoreSource::Embedded).await;
     let report = load(
         &target,
-        &["--rate", "max", "--concurrency", "4", "--connections", "2", "--duration", "500ms", "--check-expect"],
+        &[
+            "--rate",
+            "max",
+            "--concurrency",
+            "4",
+            "--connections",
+            "2",
+            "--duration",
+            "500ms",
+            "--check-expect",
+        ],
     )
     .await;
     assert!(report.is_clean(), "{}", report.to_table());
@@ -169,12 +201,25 @@ async fn wrong_expectations_and_failed_calls_are_counted() {
     );
     let report = load(
         &target,
-        &["--rate", "100", "--duration", "500ms", "--check-expect", "--requests", requests.to_str().unwrap()],
+        &[
+            "--rate",
+            "100",
+            "--duration",
+            "500ms",
+            "--check-expect",
+            "--requests",
+            requests.to_str().unwrap(),
+        ],
     )
     .await;
     assert_eq!(report.sent, 50);
     assert_eq!(report.mismatches, 25, "{}", report.to_table());
-    assert_eq!(report.errors_by_code.get("INVALID_ARGUMENT"), Some(&25), "{}", report.to_table());
+    assert_eq!(
+        report.errors_by_code.get("INVALID_ARGUMENT"),
+        Some(&25),
+        "{}",
+        report.to_table()
+    );
     assert!(!report.is_clean());
 }
 
@@ -195,7 +240,17 @@ async fn check_sends_envoy_requests() {
     let path = requests.to_str().unwrap();
     let report = load(
         &target,
-        &["--call", "check", "--rate", "200", "--duration", "1s", "--check-expect", "--requests", path],
+        &[
+            "--call",
+            "check",
+            "--rate",
+            "200",
+            "--duration",
+            "1s",
+            "--check-expect",
+            "--requests",
+            path,
+        ],
     )
     .await;
     assert!(report.is_clean(), "{}", report.to_table());
@@ -203,7 +258,11 @@ async fn check_sends_envoy_requests() {
     assert_eq!(report.ok, 200);
 
     // The built-in sample has no expectations; the server checks its shape.
-    let report = load(&target, &["--call", "check", "--rate", "100", "--duration", "500ms"]).await;
+    let report = load(
+        &target,
+        &["--call", "check", "--rate", "100", "--duration", "500ms"],
+    )
+    .await;
     assert!(report.is_clean(), "{}", report.to_table());
 
     // Expectations the server does not meet are counted.
@@ -214,7 +273,17 @@ async fn check_sends_envoy_requests() {
     );
     let report = load(
         &target,
-        &["--call", "check", "--rate", "100", "--duration", "500ms", "--check-expect", "--requests", wrong.to_str().unwrap()],
+        &[
+            "--call",
+            "check",
+            "--rate",
+            "100",
+            "--duration",
+            "500ms",
+            "--check-expect",
+            "--requests",
+            wrong.to_str().unwrap(),
+        ],
     )
     .await;
     assert_eq!(report.mismatches, 50, "{}", report.to_table());
@@ -227,7 +296,16 @@ async fn a_slow_server_costs_drops_and_latency_not_rate() {
     let (target, _stop) = envoyish(Duration::from_millis(50)).await;
     let report = load(
         &target,
-        &["--call", "check", "--rate", "100", "--duration", "1s", "--max-in-flight", "1"],
+        &[
+            "--call",
+            "check",
+            "--rate",
+            "100",
+            "--duration",
+            "1s",
+            "--max-in-flight",
+            "1",
+        ],
     )
     .await;
     assert_eq!(report.sent + report.dropped, 100);
@@ -258,7 +336,17 @@ async fn store_swaps_during_a_run_are_seen() {
     let store = dir.path().to_str().unwrap();
     let report = load(
         &target,
-        &["--rate", "200", "--duration", "1500ms", "--check-expect", "--swap-store", store, "--swaps", "3"],
+        &[
+            "--rate",
+            "200",
+            "--duration",
+            "1500ms",
+            "--check-expect",
+            "--swap-store",
+            store,
+            "--swaps",
+            "3",
+        ],
     )
     .await;
     assert!(report.is_clean(), "{}", report.to_table());
