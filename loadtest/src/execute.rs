@@ -8,6 +8,7 @@ use tonic::transport::{Channel, Endpoint};
 
 use crate::args::{Args, CallKind, Rate};
 use crate::codec::grpc_frame;
+use crate::cpu::cpu_seconds;
 use crate::error::LoadError;
 use crate::payload::Payloads;
 use crate::report::{Report, Settings};
@@ -127,7 +128,18 @@ pub async fn execute(args: &Args) -> Result<Report, LoadError> {
         file: args.swap_file.clone(),
         swaps: args.swaps,
     });
-    let measured = run(Plan { swap, ..plan }).await?;
+    let server_pid = server.as_ref().map(ServerProcess::id);
+    let cpu_before = (
+        server_pid.and_then(|pid| cpu_seconds(Some(pid))),
+        cpu_seconds(None),
+    );
+    let mut measured = run(Plan { swap, ..plan }).await?;
+    let used = |before: Option<f64>, after: Option<f64>| Some(after? - before?);
+    measured.server_cpu = used(
+        cpu_before.0,
+        server_pid.and_then(|pid| cpu_seconds(Some(pid))),
+    );
+    measured.client_cpu = used(cpu_before.1, cpu_seconds(None));
     drop(server);
     let settings = Settings {
         call: args.call.name(),

@@ -13,6 +13,7 @@
 //! | [`requests`] | request files (JSON lines) and the built-in sample |
 //! | [`payload`] | requests encoded once, ahead of the run, and their expectations |
 //! | [`codec`] | the gRPC codec sending pre-encoded messages |
+//! | [`cpu`] | CPU time used by the server and the generator |
 //! | [`call`] | one call on one connection and what its answer says |
 //! | [`schedule`] | the open-loop arrival times |
 //! | [`stats`] | per-task recorders merged at the end |
@@ -25,6 +26,7 @@
 pub mod args;
 pub mod call;
 pub mod codec;
+pub mod cpu;
 mod error;
 pub mod execute;
 pub mod payload;

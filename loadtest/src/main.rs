@@ -3,6 +3,7 @@
 //! JSON file. Exits 1 when the run could not happen, 0 otherwise (errors
 //! and drops are figures in the report, not failures of the tool).
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -38,9 +39,11 @@ fn run() -> anyhow::Result<()> {
         std::fs::write(path, report.to_json() + "\n")
             .with_context(|| format!("cannot write the report to `{}`", path.display()))?;
     }
-    match args.output {
-        Output::Table => print!("{}", report.to_table()),
-        Output::Json => println!("{}", report.to_json()),
-    }
-    Ok(())
+    let text = match args.output {
+        Output::Table => report.to_table(),
+        Output::Json => report.to_json() + "\n",
+    };
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .context("cannot print the report")
 }

@@ -93,6 +93,12 @@ pub struct Report {
     /// Latency of answered calls, from when each was due (open loop) or
     /// sent (closed loop).
     pub latency_us: Latency,
+    /// CPU seconds the spawned server used during the run (`--spawn-server` on Linux).
+    pub server_cpu_s: Option<f64>,
+    /// Server CPU per decision, in microseconds.
+    pub server_cpu_us_per_decision: Option<f64>,
+    /// CPU seconds the load generator used during the run (Linux).
+    pub client_cpu_s: Option<f64>,
     /// Open loop: how late the generator sent calls after their due time
     /// (its own health: should stay well below the latencies).
     pub send_lag_us: Option<Latency>,
@@ -115,6 +121,10 @@ pub struct Measured {
     pub send_lag: Option<Histogram<u64>>,
     /// Store rewrites made.
     pub swaps: usize,
+    /// CPU seconds the server used, when known.
+    pub server_cpu: Option<f64>,
+    /// CPU seconds the generator used, when known.
+    pub client_cpu: Option<f64>,
 }
 
 /// The run's settings, for [`Report::new`].
@@ -168,6 +178,12 @@ impl Report {
             revisions_seen: recorder.revisions.len(),
             swaps: measured.swaps,
             latency_us: Latency::of(&recorder.latency),
+            server_cpu_s: measured.server_cpu,
+            server_cpu_us_per_decision: measured
+                .server_cpu
+                .filter(|_| recorder.decisions > 0)
+                .map(|cpu| cpu * 1e6 / recorder.decisions as f64),
+            client_cpu_s: measured.client_cpu,
             send_lag_us: measured.send_lag.as_ref().map(Latency::of),
         }
     }
@@ -237,6 +253,15 @@ impl Report {
             "latency p99 / p99.9 / max (µs)",
             format!("{:.1} / {:.1} / {:.1}", l.p99, l.p99_9, l.max),
         ));
+        if let (Some(cpu), Some(per)) = (self.server_cpu_s, self.server_cpu_us_per_decision) {
+            rows.push((
+                "server CPU",
+                format!("{cpu:.2} s ({per:.2} µs per decision)"),
+            ));
+        }
+        if let Some(cpu) = self.client_cpu_s {
+            rows.push(("generator CPU", format!("{cpu:.2} s")));
+        }
         if let Some(lag) = &self.send_lag_us {
             rows.push((
                 "send lag p99 / max (µs)",
@@ -283,6 +308,8 @@ mod tests {
             elapsed: Duration::from_secs(2),
             send_lag: None,
             swaps: 0,
+            server_cpu: Some(0.5),
+            client_cpu: None,
         };
         let settings = Settings {
             call: "authorize-batch",
@@ -317,6 +344,8 @@ mod tests {
         assert!((999.0..=1001.0).contains(&max), "{max}");
         assert_eq!(json["latency_us"]["count"], 6);
         assert!(json["send_lag_us"].is_null());
+        assert_eq!(json["server_cpu_us_per_decision"], 10_000.0);
+        assert!(json["client_cpu_s"].is_null());
         assert!(!report.is_clean());
     }
 

@@ -152,6 +152,8 @@ async fn open_loop(
         elapsed,
         send_lag: Some(send_lag),
         swaps: 0,
+        server_cpu: None,
+        client_cpu: None,
     }
 }
 
@@ -255,6 +257,8 @@ async fn closed_loop(plan: &Plan, concurrency: usize, counters: &Arc<Counters>) 
         elapsed: start.elapsed(),
         send_lag: None,
         swaps: 0,
+        server_cpu: None,
+        client_cpu: None,
     }
 }
 
