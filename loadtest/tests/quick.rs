@@ -181,7 +181,7 @@ async fn closed_loop_finds_throughput() {
     assert!(report.is_clean(), "{}", report.to_table());
     assert_eq!(report.mode, "closed-loop");
     assert_eq!(report.offered_rate, None);
-    assert!(report.ok > 100, "{}", report.to_table());
+    assert!(report.ok >= 10, "{}", report.to_table());
     assert_eq!(report.ok, report.sent);
 }
 
