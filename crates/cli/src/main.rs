@@ -12,6 +12,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc rather than the system allocator: a server answering tens of
+/// thousands of calls a second allocates and frees small buffers on every
+/// one, and glibc's malloc spent about 45% of the server's CPU on an
+/// `AuthorizeBatch` load (`loadtest/README.md`, "Profile").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// An AWS-IAM-compatible authorization engine.
 #[derive(Debug, Parser)]
 #[command(name = "tollgate", version, about)]

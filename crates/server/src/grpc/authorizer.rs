@@ -8,10 +8,14 @@
 //! `INVALID_ARGUMENT` naming the field. Nothing is logged per request above
 //! debug level.
 //!
-//! Single requests and small batches are decided on the async worker (a
-//! decision takes microseconds); batches of more than [`INLINE_BATCH`]
-//! requests and `Simulate` (which compiles a whole scenario) run on the
-//! blocking pool, so they do not stall other calls.
+//! Requests are decided on the async worker (a decision takes
+//! microseconds). A batch is read and decided in chunks of
+//! [`INLINE_BATCH`] requests with a cooperative yield between chunks, so a
+//! large batch does not stall other calls on its worker; it does not move
+//! to the blocking pool, which under a batch-heavy load grew to hundreds of
+//! threads (each with its own allocator heap) and spent most of the
+//! server's CPU faulting in fresh pages (`loadtest/README.md`, "Profile").
+//! `Simulate` (which compiles a whole scenario) runs on the blocking pool.
 
 use std::sync::Arc;
 
@@ -27,7 +31,7 @@ use super::observe::{Method, RpcTimer};
 use super::{simulate, status};
 use crate::state::{PolicyState, Snapshot};
 
-/// The largest batch decided on the async worker itself.
+/// Requests of a batch read or decided between two cooperative yields.
 pub const INLINE_BATCH: usize = 64;
 
 /// The message of `UNAVAILABLE` before the first revision has loaded.
@@ -52,21 +56,29 @@ impl AuthorizerService {
         Ok(prepared.answer(serving(current.as_ref())?))
     }
 
-    fn decide_batch(
+    async fn decide_batch(
         state: &PolicyState,
         message: AuthorizeBatchRequest,
     ) -> Result<AuthorizeBatchResponse, Status> {
         // Every request is read before any is decided: a malformed one fails
         // the batch before anything is counted.
-        let prepared = message
-            .requests
-            .into_iter()
-            .enumerate()
-            .map(|(i, request)| Prepared::read(request).map_err(|e| e.within("requests", i)))
-            .collect::<Result<Vec<_>, _>>()?;
-        let current = state.current();
+        let mut prepared = Vec::with_capacity(message.requests.len());
+        for (i, request) in message.requests.into_iter().enumerate() {
+            if i > 0 && i % INLINE_BATCH == 0 {
+                tokio::task::yield_now().await;
+            }
+            prepared.push(Prepared::read(request).map_err(|e| e.within("requests", i))?);
+        }
+        // One snapshot for the whole batch, held across the yields.
+        let current: Option<Arc<Snapshot>> = Option::clone(&state.current());
         let snapshot = serving(current.as_ref())?;
-        let responses = prepared.iter().map(|p| p.answer(snapshot)).collect();
+        let mut responses = Vec::with_capacity(prepared.len());
+        for (i, request) in prepared.iter().enumerate() {
+            if i > 0 && i % INLINE_BATCH == 0 {
+                tokio::task::yield_now().await;
+            }
+            responses.push(request.answer(snapshot));
+        }
         Ok(AuthorizeBatchResponse {
             revision: snapshot.store.revision().to_owned(),
             responses,
@@ -97,15 +109,7 @@ impl Authorizer for AuthorizerService {
         request: Request<AuthorizeBatchRequest>,
     ) -> Result<Response<AuthorizeBatchResponse>, Status> {
         let timer = RpcTimer::start(Method::AuthorizeBatch);
-        let message = request.into_inner();
-        let result = if message.requests.len() <= INLINE_BATCH {
-            Self::decide_batch(&self.state, message)
-        } else {
-            let state = self.state.clone();
-            tokio::task::spawn_blocking(move || Self::decide_batch(&state, message))
-                .await
-                .unwrap_or_else(|e| Err(Status::internal(format!("the batch failed: {e}"))))
-        };
+        let result = Self::decide_batch(&self.state, request.into_inner()).await;
         timer.finish(result).map(Response::new)
     }
 
