@@ -1,11 +1,13 @@
 //! `tollgate`: the authorization engine's command line. Each subcommand lives
 //! in its own module; this file only parses the arguments and dispatches.
 
+mod bench;
 mod check;
 mod publish;
 mod serve;
 mod simulate;
 mod validate;
+mod workload;
 
 use std::process::ExitCode;
 
@@ -26,6 +28,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     Check(check::CheckArgs),
     Publish(publish::PublishArgs),
+    Workload(workload::WorkloadArgs),
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,5 +39,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::main(&args),
         Command::Check(args) => check::main(&args),
         Command::Publish(args) => publish::main(&args),
+        Command::Workload(args) => workload::main(&args),
+        Command::Bench(args) => bench::main(&args),
     }
 }
