@@ -50,6 +50,10 @@ pub struct BenchArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Also list the N requests slowest to decide (each timed 5 times, the
+    /// fastest of the 5 kept), on stderr.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    slowest: usize,
 }
 
 /// Runs the subcommand.
@@ -171,6 +175,27 @@ fn run(args: &BenchArgs) -> Result<bool> {
         writeln!(out, "{}", to_json(&report))?;
     } else {
         write_table(&mut out, &report)?;
+    }
+    if args.slowest > 0 {
+        let mut times: Vec<(u128, usize)> = requests
+            .iter()
+            .enumerate()
+            .map(|(i, (request, _))| {
+                let best = (0..5)
+                    .map(|_| {
+                        let t = Instant::now();
+                        black_box(store.decide(black_box(request), None));
+                        t.elapsed().as_nanos()
+                    })
+                    .min()
+                    .unwrap_or_default();
+                (best, i)
+            })
+            .collect();
+        times.sort_unstable_by(|a, b| b.cmp(a));
+        for (ns, i) in times.iter().take(args.slowest) {
+            eprintln!("slow: {ns} ns: request {}: {}", i + 1, lines[*i].to_json_line());
+        }
     }
     for line in report.wrong.iter().take(20) {
         eprintln!("tollgate bench: {line}");
