@@ -194,7 +194,11 @@ fn run(args: &BenchArgs) -> Result<bool> {
             .collect();
         times.sort_unstable_by(|a, b| b.cmp(a));
         for (ns, i) in times.iter().take(args.slowest) {
-            eprintln!("slow: {ns} ns: request {}: {}", i + 1, lines[*i].to_json_line());
+            eprintln!(
+                "slow: {ns} ns: request {}: {}",
+                i + 1,
+                lines[*i].to_json_line()
+            );
         }
     }
     for line in report.wrong.iter().take(20) {
