@@ -49,6 +49,8 @@ fn both_engines_decide_alike_on_a_small_set() {
 }
 
 #[test]
-fn both_engines_decide_alike_on_2000_questions_over_1000_statements() {
-    agree(1_000, 20_250_601, 2_000);
+fn both_engines_decide_alike_on_2000_questions_over_200_statements() {
+    // Cedar evaluates every policy per question: 1,000 statements would
+    // take ~15 s here; `cedar_compare` measures that size.
+    agree(200, 20_250_601, 2_000);
 }

@@ -54,6 +54,10 @@ pub struct BenchArgs {
     /// fastest of the 5 kept), on stderr.
     #[arg(long, value_name = "N", default_value_t = 0)]
     slowest: usize,
+    /// Also write the latency distribution as CSV (`quantile,ns`), for a
+    /// CDF plot.
+    #[arg(long, value_name = "FILE")]
+    distribution: Option<PathBuf>,
 }
 
 /// Runs the subcommand.
@@ -175,6 +179,18 @@ fn run(args: &BenchArgs) -> Result<bool> {
         writeln!(out, "{}", to_json(&report))?;
     } else {
         write_table(&mut out, &report)?;
+    }
+    if let Some(path) = &args.distribution {
+        let mut csv = String::from("quantile,ns\n");
+        for step in report.histogram.iter_quantiles(4) {
+            csv.push_str(&format!(
+                "{:.6},{}\n",
+                step.quantile_iterated_to(),
+                step.value_iterated_to()
+            ));
+        }
+        std::fs::write(path, csv)
+            .with_context(|| format!("--distribution: writing {}", path.display()))?;
     }
     if args.slowest > 0 {
         let mut times: Vec<(u128, usize)> = requests
