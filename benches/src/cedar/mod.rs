@@ -160,7 +160,7 @@ impl Comparison {
         let cedar_policies = CedarPolicySet::from_str(&cedar_text).map_err(cedar_err)?;
 
         // Questions: half from kept statements, half random and probes.
-        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xcedA);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xceda);
         let random = random_requests(&config, seed, count)?;
         let mut requests = Vec::with_capacity(count);
         for (i, base) in random.into_iter().enumerate() {

@@ -142,7 +142,7 @@ fn run(args: &BenchArgs) -> Result<bool> {
             let ns = t.elapsed().as_nanos() as u64;
             histogram.saturating_record(ns.max(1));
             timed += 1;
-            if timed % 1024 == 0 && begin.elapsed() >= budget {
+            if timed.is_multiple_of(1024) && begin.elapsed() >= budget {
                 break 'outer;
             }
         }

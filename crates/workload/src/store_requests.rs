@@ -139,7 +139,7 @@ impl Drawer<'_> {
     }
 
     /// An action and resource that one statement of `document` covers.
-    fn from_statement(&mut self, document: usize) -> Option<(String, String)> {
+    fn instantiate_statement(&mut self, document: usize) -> Option<(String, String)> {
         let statements = self.workload.documents[document]
             .get("Statement")?
             .as_array()?;
@@ -218,10 +218,10 @@ impl Drawer<'_> {
                 return None;
             }
             let d = docs[self.rng.gen_range(0..docs.len())];
-            self.from_statement(d)?
+            self.instantiate_statement(d)?
         } else if roll < 0.85 && !w.resource_policies.is_empty() {
             let (_, _, d) = &w.resource_policies[self.rng.gen_range(0..w.resource_policies.len())];
-            self.from_statement(*d)?
+            self.instantiate_statement(*d)?
         } else {
             let s = &SERVICES[self.rng.gen_range(0..SERVICES.len())];
             let action = format!(
