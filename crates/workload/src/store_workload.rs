@@ -554,8 +554,8 @@ impl StoreWorkload {
                     )
                 }
             };
-            // Buckets are global: a repeated name would be a second policy.
-            let arn = if service == "s3" && round > 0 {
+            // One ARN has one policy: names repeat after `space` policies.
+            let arn = if round > 0 {
                 format!("{arn}-r{round}")
             } else {
                 arn

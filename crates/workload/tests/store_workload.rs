@@ -183,3 +183,23 @@ fn the_same_seed_gives_the_same_files() {
     assert_eq!(a.files, b.files);
     assert_ne!(a.files, c.files);
 }
+
+#[test]
+fn more_resource_policies_than_names_stay_distinct() {
+    // `huge` has 25,000 resource policies over 5,000 names per shape.
+    let shape = StoreShape {
+        resource_policies: 12_000,
+        ..StoreShape::enterprise().scaled_down(200)
+    };
+    let workload = StoreWorkload::generate(&shape, 5);
+    let mut arns: Vec<&str> = workload
+        .resource_policies
+        .iter()
+        .map(|r| r.0.as_str())
+        .collect();
+    arns.sort_unstable();
+    arns.dedup();
+    assert_eq!(arns.len(), 12_000);
+    let store = Store::from_files(workload.files).unwrap();
+    assert_eq!(store.resource_policy_count(), 12_000 + shape.roles);
+}
