@@ -3,6 +3,9 @@
 //! the requests with the answer each must get. See `README.md` for the
 //! figures.
 
+pub mod cedar;
+pub mod latency;
+
 use std::fmt::Display;
 
 use tollgate_compiler::TableSet;

@@ -1,12 +1,14 @@
 //! `tollgate`: the authorization engine's command line. Each subcommand lives
 //! in its own module; this file only parses the arguments and dispatches.
 
+mod bench;
 mod check;
 mod mesh;
 mod publish;
 mod serve;
 mod simulate;
 mod validate;
+mod workload;
 
 use std::process::ExitCode;
 
@@ -35,6 +37,8 @@ enum Command {
     Check(check::CheckArgs),
     Publish(publish::PublishArgs),
     Mesh(mesh::MeshArgs),
+    Workload(workload::WorkloadArgs),
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,5 +49,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::main(&args),
         Command::Publish(args) => publish::main(&args),
         Command::Mesh(args) => mesh::main(&args),
+        Command::Workload(args) => workload::main(&args),
+        Command::Bench(args) => bench::main(&args),
     }
 }

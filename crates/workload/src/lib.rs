@@ -2,6 +2,10 @@
 //! policy sets with probe requests of known answer ([`generator`]), and the
 //! AWS managed policies shipped as test data ([`managed`]).
 //!
+//! Whole stores (`small`, `enterprise`, `huge`) are in [`store_workload`],
+//! their requests in [`store_requests`], and the request file format
+//! (JSON Lines) in [`requests`].
+//!
 //! # The generator
 //!
 //! [`generator::policy_set`]`(&config, seed)` draws a [`PolicySet`](tollgate_policy::PolicySet) of
@@ -63,9 +67,15 @@
 
 pub mod generator;
 pub mod managed;
+pub mod requests;
+pub mod store_requests;
+pub mod store_workload;
 pub mod vocabulary;
 
 pub use generator::{GeneratorConfig, Probes, policy_set};
+pub use requests::{LabeledRequest, parse_request_lines};
+pub use store_requests::{RequestMix, draw_requests};
+pub use store_workload::{StoreShape, StoreWorkload};
 
 use tollgate_policy::{ParseErrors, PrincipalParseError};
 
