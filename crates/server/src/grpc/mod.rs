@@ -5,11 +5,11 @@
 //! The runtime calls [`services`] once and adds the returned
 //! [`GrpcServices::routes`] to its tonic server; it keeps
 //! [`GrpcServices::health`] to report readiness. Protobuf stays here:
-//! [`convert`] reads wire requests into domain types and writes answers back.
+//! `tollgate_wire` reads wire requests into domain types and writes answers
+//! back.
 //!
 //! | module | does |
 //! | --- | --- |
-//! | [`convert`] | wire ↔ domain, with errors naming the field |
 //! | `authorizer` | the four RPCs, one snapshot load each |
 //! | `decide` | one question against a snapshot: fast or explained |
 //! | `session` | a request's session policies, compiled for it |
@@ -19,7 +19,6 @@
 //! | `services` | routes, health and reflection |
 
 mod authorizer;
-pub mod convert;
 mod decide;
 mod observe;
 mod services;
