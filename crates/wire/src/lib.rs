@@ -8,6 +8,15 @@
 //! batch `requests[3].principal`) and becomes `INVALID_ARGUMENT`. Writing an
 //! answer cannot fail.
 
+// On the decision path: no panicking index or placeholder (tests may index,
+// clippy.toml).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+
 mod context;
 mod request;
 mod response;
