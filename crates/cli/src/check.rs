@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use tollgate_policy::{DecisionKind, Effect, ParseLimits};
 use tollgate_proto::v1::{AuthorizeRequest, ContextValue, ContextValues, context_value};
 use tollgate_server::config::StoreSource;
-use tollgate_server::grpc::convert;
+use tollgate_wire as convert;
 
 /// Exit status when the request is allowed.
 const ALLOWED: u8 = 0;

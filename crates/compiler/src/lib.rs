@@ -25,6 +25,15 @@
 //! assert_eq!(compiled.tables.stats().statements, 1);
 //! ```
 
+// On the decision path: no panicking index or placeholder (tests may index,
+// clippy.toml).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+
 mod condition_memo;
 mod condition_program;
 mod lint;

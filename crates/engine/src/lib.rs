@@ -22,6 +22,15 @@
 //! assert_eq!(decision.decisive[0].policy, "identityPolicies[0]");
 //! ```
 
+// On the decision path: no panicking index or placeholder (tests may index,
+// clippy.toml).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+
 mod applicable;
 mod evaluate;
 mod special;

@@ -24,6 +24,15 @@
 //! assert_eq!(err.to_string(), "Statement[0].Principal: `Principal` is not allowed in an identity-based policy");
 //! ```
 
+// On the decision path: no panicking index or placeholder (tests may index,
+// clippy.toml).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+
 pub mod arn;
 pub mod condition;
 pub mod context;

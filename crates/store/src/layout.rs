@@ -139,17 +139,17 @@ fn account_file<'a>(
     rest: &[&'a str],
     stem: &'a str,
 ) -> Result<FileRole<'a>, LayoutError> {
-    let entity = |kind| FileRole::Entity {
+    let entity = |kind, folders: &[&str]| FileRole::Entity {
         account,
         kind,
-        iam_path: iam_path(&rest[1..rest.len() - 1]),
+        iam_path: iam_path(folders),
         name: stem,
     };
     match rest {
         [_] => Ok(FileRole::AuthDetails { account }),
-        ["users", .., _] => Ok(entity(EntityKind::User)),
-        ["groups", .., _] => Ok(entity(EntityKind::Group)),
-        ["roles", .., _] => Ok(entity(EntityKind::Role)),
+        ["users", folders @ .., _] => Ok(entity(EntityKind::User, folders)),
+        ["groups", folders @ .., _] => Ok(entity(EntityKind::Group, folders)),
+        ["roles", folders @ .., _] => Ok(entity(EntityKind::Role, folders)),
         ["policies", folders @ .., _] => Ok(FileRole::ManagedPolicy {
             account,
             iam_path: iam_path(folders),

@@ -27,6 +27,15 @@
 //! assert_eq!(store.decide(&request, None).kind, DecisionKind::Allowed);
 //! ```
 
+// On the decision path: no panicking index or placeholder (tests may index,
+// clippy.toml).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+
 mod answer;
 mod builtin;
 mod catalog;

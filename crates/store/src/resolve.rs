@@ -99,7 +99,7 @@ pub(crate) fn resolve(model: Model, diag: &mut Diagnostics) -> Plan {
                     .fault(&origin.file, &origin.path, FaultKind::Duplicate(message));
                 continue;
             }
-            resolver.used[resource.policy] = true;
+            resolver.mark_used(resource.policy);
             plan.resources
                 .insert(arn.clone(), (id.clone(), resource.policy));
         }
@@ -152,6 +152,14 @@ impl Resolver<'_> {
             .unwrap_or_else(|| Origin::new(".", JsonPath::root()))
     }
 
+    /// Notes that `id` is referenced, so it draws no unused-policy warning.
+    /// Every id comes from `policies`, which `used` mirrors.
+    fn mark_used(&mut self, id: PolicyId) {
+        if let Some(used) = self.used.get_mut(id) {
+            *used = true;
+        }
+    }
+
     fn add(&mut self, policy: LoadedPolicy) -> PolicyId {
         self.policies.push(policy);
         self.used.push(true);
@@ -187,7 +195,7 @@ impl Resolver<'_> {
             let mut identity = Vec::new();
             self.own_policies(id, account, role, &mut identity);
             if let Some(trust) = role.trust {
-                self.used[trust] = true;
+                self.mark_used(trust);
             }
             plan.roles
                 .insert(name.clone(), self.principal(id, account, role, identity));
@@ -222,7 +230,7 @@ impl Resolver<'_> {
         list: &mut Vec<PolicyId>,
     ) {
         for &inline in &entity.inline {
-            self.used[inline] = true;
+            self.mark_used(inline);
             extend_unique(list, &[inline]);
         }
         for attached in &entity.attached {
@@ -276,7 +284,7 @@ impl Resolver<'_> {
         };
         match found {
             Some(policy) => {
-                self.used[policy] = true;
+                self.mark_used(policy);
                 Some(policy)
             }
             None if self.is_broken(id, arn) => None,

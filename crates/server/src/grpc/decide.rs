@@ -7,10 +7,10 @@ use std::time::Instant;
 use tollgate_policy::{DecisionKind, ParseLimits};
 use tollgate_proto::v1::{AuthorizeRequest, AuthorizeResponse};
 
-use super::convert::{self, ConvertError, Question};
 use super::observe::record_decision;
 use super::session::CompiledSession;
 use crate::state::Snapshot;
+use tollgate_wire::{self as convert, ConvertError, Question};
 
 /// A question read from the wire with its session policies compiled: all a
 /// decision needs, so a batch can check every request before deciding any.

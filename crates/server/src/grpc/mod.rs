@@ -5,11 +5,11 @@
 //! The runtime calls [`services`] once and adds the returned
 //! [`GrpcServices::routes`] to its tonic server; it keeps
 //! [`GrpcServices::health`] to report readiness. Protobuf stays here:
-//! [`convert`] reads wire requests into domain types and writes answers back.
+//! `tollgate_wire` reads wire requests into domain types and writes answers
+//! back.
 //!
 //! | module | does |
 //! | --- | --- |
-//! | [`convert`] | wire ↔ domain, with errors naming the field |
 //! | `authorizer` | the four RPCs, one snapshot load each |
 //! | [`ext_authz`] | Envoy's `Authorization/Check` through the mesh mapping |
 //! | `decide` | one question against a snapshot: fast or explained |
@@ -20,7 +20,6 @@
 //! | `services` | routes, health and reflection |
 
 mod authorizer;
-pub mod convert;
 mod decide;
 pub mod ext_authz;
 mod observe;

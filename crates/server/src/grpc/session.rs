@@ -7,7 +7,7 @@ use tollgate_compiler::{GroupId, Tables};
 use tollgate_engine::SessionTables;
 use tollgate_store::{StoreError, compile_session_policies};
 
-use super::convert::ConvertError;
+use tollgate_wire::ConvertError;
 
 /// Session policies compiled for one request.
 #[derive(Debug)]

@@ -12,7 +12,7 @@ use tollgate_policy::{Decision, ParseLimits};
 use tollgate_proto::v1::{self, SimulateResponse};
 use tollgate_scenario::{MAX_FAULTS, Scenario, answer_line, error_line};
 
-use super::convert;
+use tollgate_wire as convert;
 
 /// Answers one scenario given as JSON text.
 pub(crate) fn simulate(scenario_json: &str) -> SimulateResponse {

@@ -77,7 +77,7 @@ impl Tree<'_, '_> {
     fn control(&mut self, name: &NameRef, scp: bool) -> Option<PolicyId> {
         let map = if scp { self.scps } else { self.rcps };
         if let Some(&id) = map.get(&name.name) {
-            self.resolver.used[id] = true;
+            self.resolver.mark_used(id);
             return Some(id);
         }
         match (scp, name.name.as_str()) {

@@ -1,11 +1,21 @@
 //! Conversions between the wire messages of `tollgate.v1` and the domain
 //! types of `tollgate-policy`, kept at the gRPC edge so the domain never sees
-//! protobuf.
+//! protobuf. A crate of its own so the server, the CLI's `check` and the fuzz
+//! targets read requests with the same code.
 //!
 //! Reading a request can fail; the [`ConvertError`] names the field as the
 //! proto spells it (`principal`, `context["aws:SourceIp"].values[0]`, and in a
 //! batch `requests[3].principal`) and becomes `INVALID_ARGUMENT`. Writing an
 //! answer cannot fail.
+
+// On the decision path: no panicking index or placeholder (tests may index,
+// clippy.toml).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
 
 mod context;
 mod request;
@@ -30,7 +40,7 @@ pub struct ConvertError {
 
 impl ConvertError {
     /// A fault of the field at `path`.
-    pub(crate) fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             path: path.into(),
             message: message.into(),

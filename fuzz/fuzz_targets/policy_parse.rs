@@ -1,0 +1,11 @@
+//! `policy_parse`: see `tollgate_fuzzing::policy` for the input format and what is
+//! checked. A finding (a broken property) is turned into a crash.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Err(finding) = tollgate_fuzzing::policy::check(data) {
+        panic!("{finding}");
+    }
+});

@@ -1,0 +1,11 @@
+//! `store_load`: see `tollgate_fuzzing::store` for the input format and what is
+//! checked. A finding (a broken property) is turned into a crash.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Err(finding) = tollgate_fuzzing::store::check(data) {
+        panic!("{finding}");
+    }
+});

@@ -1,0 +1,11 @@
+//! `wire_request`: see `tollgate_fuzzing::wire` for the input format and what is
+//! checked. A finding (a broken property) is turned into a crash.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Err(finding) = tollgate_fuzzing::wire::check(data) {
+        panic!("{finding}");
+    }
+});
