@@ -28,8 +28,10 @@ use crate::reload::{ReloadTask, Reloader};
 use crate::state::PolicyState;
 use crate::{admin, metrics};
 
+pub mod tls;
 mod unix;
 
+use self::tls::TlsListener;
 use self::unix::UnixSocket;
 
 /// A server with its store loaded and its listeners bound.
@@ -50,6 +52,7 @@ pub struct Server {
 #[derive(Debug)]
 enum GrpcListener {
     Tcp(TcpListener),
+    Tls(TlsListener),
     Unix(UnixSocket),
 }
 
@@ -70,7 +73,7 @@ impl Server {
             ),
             Err(error) => return Err(error.into()),
         }
-        let grpc = grpc::services(state.clone()).await?;
+        let grpc = grpc::services_with_limits(state.clone(), config.limits.clone()).await?;
 
         let (grpc_listener, grpc_addr) = match &config.listen {
             ListenAddr::Tcp(addr) => {
@@ -87,7 +90,11 @@ impl Server {
                     addr: config.listen.to_string(),
                     source,
                 })?;
-                (GrpcListener::Tcp(listener), ListenAddr::Tcp(bound))
+                let listener = match &config.tls {
+                    None => GrpcListener::Tcp(listener),
+                    Some(tls) => GrpcListener::Tls(TlsListener::new(listener, tls.clone())?),
+                };
+                (listener, ListenAddr::Tcp(bound))
             }
             ListenAddr::Unix(path) => {
                 let socket = UnixSocket::bind(path, config.socket_mode)?;
@@ -181,6 +188,11 @@ impl Server {
         let (mut grpc_task, _socket) = match grpc_listener {
             GrpcListener::Tcp(listener) => {
                 let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+                let task = tokio::spawn(builder.serve_with_incoming_shutdown(incoming, stopped()));
+                (task, None)
+            }
+            GrpcListener::Tls(listener) => {
+                let incoming = listener.into_incoming(stopped());
                 let task = tokio::spawn(builder.serve_with_incoming_shutdown(incoming, stopped()));
                 (task, None)
             }

@@ -4,9 +4,12 @@
 //! Each RPC reads its request(s) first, then loads the serving snapshot
 //! once, without locks, and answers from it; a reload that lands meanwhile
 //! affects only later RPCs. Until the first revision loads, `Authorize` and
-//! `AuthorizeBatch` fail with `UNAVAILABLE`. Malformed requests fail with
-//! `INVALID_ARGUMENT` naming the field. Nothing is logged per request above
-//! debug level.
+//! `AuthorizeBatch` fail with `UNAVAILABLE`. Malformed requests, and
+//! requests over a [`RequestLimits`] limit, fail with `INVALID_ARGUMENT`
+//! naming the field. At most `max-in-flight` calls evaluate at once (one
+//! more gets `RESOURCE_EXHAUSTED` at once), and a call whose deadline has
+//! passed gets `DEADLINE_EXCEEDED` unevaluated (see `guard`). Nothing is
+//! logged per request above debug level.
 //!
 //! Single requests and small batches are decided on the async worker (a
 //! decision takes microseconds); batches of more than [`INLINE_BATCH`]
@@ -23,8 +26,10 @@ use tollgate_proto::v1::{
 use tonic::{Request, Response, Status};
 
 use super::decide::Prepared;
+use super::guard::{self, Admission, Deadline};
 use super::observe::{Method, RpcTimer};
 use super::{simulate, status};
+use crate::limits::RequestLimits;
 use crate::state::{PolicyState, Snapshot};
 
 /// The largest batch decided on the async worker itself.
@@ -38,16 +43,38 @@ pub const NOT_LOADED: &str = "no policy revision loaded yet";
 #[derive(Debug, Clone)]
 pub struct AuthorizerService {
     state: Arc<PolicyState>,
+    limits: Arc<RequestLimits>,
+    admission: Admission,
 }
 
+/// How many requests of a batch are read or decided between two looks at
+/// the deadline.
+const DEADLINE_STRIDE: usize = 64;
+
 impl AuthorizerService {
-    /// A service answering from `state`.
+    /// A service answering from `state` with the default limits.
     pub fn new(state: Arc<PolicyState>) -> Self {
-        Self { state }
+        Self::with_limits(state, RequestLimits::default())
     }
 
-    fn decide_one(&self, message: AuthorizeRequest) -> Result<AuthorizeResponse, Status> {
+    /// A service answering from `state` within `limits`.
+    pub fn with_limits(state: Arc<PolicyState>, limits: RequestLimits) -> Self {
+        let admission = Admission::new(limits.max_in_flight);
+        Self {
+            state,
+            limits: Arc::new(limits),
+            admission,
+        }
+    }
+
+    fn decide_one(
+        &self,
+        message: AuthorizeRequest,
+        deadline: Deadline,
+    ) -> Result<AuthorizeResponse, Status> {
+        guard::check_request(&message, &self.limits)?;
         let prepared = Prepared::read(message)?;
+        deadline.check()?;
         let current = self.state.current();
         Ok(prepared.answer(serving(current.as_ref())?))
     }
@@ -55,18 +82,26 @@ impl AuthorizerService {
     fn decide_batch(
         state: &PolicyState,
         message: AuthorizeBatchRequest,
+        deadline: Deadline,
     ) -> Result<AuthorizeBatchResponse, Status> {
         // Every request is read before any is decided: a malformed one fails
         // the batch before anything is counted.
-        let prepared = message
-            .requests
-            .into_iter()
-            .enumerate()
-            .map(|(i, request)| Prepared::read(request).map_err(|e| e.within("requests", i)))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut prepared = Vec::with_capacity(message.requests.len());
+        for (i, request) in message.requests.into_iter().enumerate() {
+            if i % DEADLINE_STRIDE == 0 {
+                deadline.check()?;
+            }
+            prepared.push(Prepared::read(request).map_err(|e| e.within("requests", i))?);
+        }
         let current = state.current();
         let snapshot = serving(current.as_ref())?;
-        let responses = prepared.iter().map(|p| p.answer(snapshot)).collect();
+        let mut responses = Vec::with_capacity(prepared.len());
+        for (i, question) in prepared.iter().enumerate() {
+            if i % DEADLINE_STRIDE == 0 {
+                deadline.check()?;
+            }
+            responses.push(question.answer(snapshot));
+        }
         Ok(AuthorizeBatchResponse {
             revision: snapshot.store.revision().to_owned(),
             responses,
@@ -88,7 +123,11 @@ impl Authorizer for AuthorizerService {
         request: Request<AuthorizeRequest>,
     ) -> Result<Response<AuthorizeResponse>, Status> {
         let timer = RpcTimer::start(Method::Authorize);
-        let result = self.decide_one(request.into_inner());
+        let deadline = Deadline::of(request.metadata(), self.limits.max_call);
+        let result = self
+            .admission
+            .admit()
+            .and_then(|_permit| self.decide_one(request.into_inner(), deadline));
         timer.finish(result).map(Response::new)
     }
 
@@ -97,14 +136,32 @@ impl Authorizer for AuthorizerService {
         request: Request<AuthorizeBatchRequest>,
     ) -> Result<Response<AuthorizeBatchResponse>, Status> {
         let timer = RpcTimer::start(Method::AuthorizeBatch);
+        let deadline = Deadline::of(request.metadata(), self.limits.max_call);
         let message = request.into_inner();
-        let result = if message.requests.len() <= INLINE_BATCH {
-            Self::decide_batch(&self.state, message)
-        } else {
-            let state = self.state.clone();
-            tokio::task::spawn_blocking(move || Self::decide_batch(&state, message))
-                .await
-                .unwrap_or_else(|e| Err(Status::internal(format!("the batch failed: {e}"))))
+        let result = match (
+            self.admission.admit(),
+            guard::check_batch(&message, &self.limits),
+        ) {
+            (Err(status), _) => Err(status),
+            (Ok(_), Err(fault)) => Err(fault.into()),
+            (Ok(_permit), Ok(())) if message.requests.len() <= INLINE_BATCH => {
+                Self::decide_batch(&self.state, message, deadline)
+            }
+            (Ok(permit), Ok(())) => {
+                let state = self.state.clone();
+                // The permit lives as long as the work, even when the caller
+                // is answered at its deadline first.
+                let work = tokio::task::spawn_blocking(move || {
+                    let _permit = permit;
+                    Self::decide_batch(&state, message, deadline)
+                });
+                match tokio::time::timeout_at(deadline.instant().into(), work).await {
+                    Ok(joined) => joined.unwrap_or_else(|e| {
+                        Err(Status::internal(format!("the batch failed: {e}")))
+                    }),
+                    Err(_) => Err(guard::exceeded()),
+                }
+            }
         };
         timer.finish(result).map(Response::new)
     }
@@ -114,12 +171,29 @@ impl Authorizer for AuthorizerService {
         request: Request<SimulateRequest>,
     ) -> Result<Response<SimulateResponse>, Status> {
         let timer = RpcTimer::start(Method::Simulate);
+        let deadline = Deadline::of(request.metadata(), self.limits.max_call);
         let json = request.into_inner().scenario_json;
-        // Compiling a whole scenario may take milliseconds: off the async
-        // workers, and a panic fails this RPC only.
-        let result = tokio::task::spawn_blocking(move || simulate::simulate(&json))
-            .await
-            .map_err(|e| Status::internal(format!("simulation failed: {e}")));
+        let result = match self.admission.admit().and_then(|permit| {
+            deadline.check()?;
+            Ok(permit)
+        }) {
+            Err(status) => Err(status),
+            Ok(permit) => {
+                // Compiling a whole scenario may take milliseconds: off the
+                // async workers, and a panic fails this RPC only. The permit
+                // lives as long as the work.
+                let work = tokio::task::spawn_blocking(move || {
+                    let _permit = permit;
+                    simulate::simulate(&json)
+                });
+                match tokio::time::timeout_at(deadline.instant().into(), work).await {
+                    Ok(joined) => {
+                        joined.map_err(|e| Status::internal(format!("simulation failed: {e}")))
+                    }
+                    Err(_) => Err(guard::exceeded()),
+                }
+            }
+        };
         timer.finish(result).map(Response::new)
     }
 

@@ -15,12 +15,14 @@
 //! | `session` | a request's session policies, compiled for it |
 //! | `simulate` | one scenario of the simulate contract |
 //! | `status` | `GetPolicyStatus` |
+//! | `guard` | overload, deadlines and request size limits |
 //! | `observe` | the RPC and decision metrics |
 //! | `services` | routes, health and reflection |
 
 mod authorizer;
 pub mod convert;
 mod decide;
+mod guard;
 mod observe;
 mod services;
 mod session;
@@ -28,4 +30,6 @@ mod simulate;
 mod status;
 
 pub use authorizer::{AuthorizerService, INLINE_BATCH, NOT_LOADED};
-pub use services::{GrpcServices, HEALTH_SERVICE_NAMES, HealthHandle, ServicesError, services};
+pub use services::{
+    GrpcServices, HEALTH_SERVICE_NAMES, HealthHandle, ServicesError, services, services_with_limits,
+};

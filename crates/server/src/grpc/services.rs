@@ -14,6 +14,7 @@ use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
 use super::authorizer::AuthorizerService;
+use crate::limits::RequestLimits;
 use crate::state::PolicyState;
 
 /// The health service names whose status follows readiness: the whole
@@ -57,6 +58,15 @@ pub struct ServicesError(#[from] tonic_reflection::server::Error);
 /// # Ok(()) }
 /// ```
 pub async fn services(state: Arc<PolicyState>) -> Result<GrpcServices, ServicesError> {
+    services_with_limits(state, RequestLimits::default()).await
+}
+
+/// [`services`] within `limits`: the `Authorizer` refuses what exceeds them
+/// (messages over `max-message-bytes` are refused before they are decoded).
+pub async fn services_with_limits(
+    state: Arc<PolicyState>,
+    limits: RequestLimits,
+) -> Result<GrpcServices, ServicesError> {
     let ready = state.is_ready();
     let (reporter, health_server) = tonic_health::server::health_reporter();
     let health = HealthHandle {
@@ -73,7 +83,10 @@ pub async fn services(state: Arc<PolicyState>) -> Result<GrpcServices, ServicesE
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
-    let routes = Routes::new(AuthorizerServer::new(AuthorizerService::new(state)))
+    let max_message_bytes = limits.max_message_bytes;
+    let authorizer = AuthorizerServer::new(AuthorizerService::with_limits(state, limits))
+        .max_decoding_message_size(max_message_bytes);
+    let routes = Routes::new(authorizer)
         .add_service(health_server)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
