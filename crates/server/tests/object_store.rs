@@ -446,7 +446,9 @@ async fn storage_outage_keeps_serving_and_recovers() {
     let outage = Duration::from_secs(
         std::env::var("TOLLGATE_OUTAGE_SECS")
             .ok()
-            .map_or(0, |text| text.parse().expect("TOLLGATE_OUTAGE_SECS is a number")),
+            .map_or(0, |text| {
+                text.parse().expect("TOLLGATE_OUTAGE_SECS is a number")
+            }),
     );
     let mut asked = 0u64;
     while asked < 20 || stopped.elapsed() < outage {
