@@ -101,6 +101,57 @@ pub struct ServeArgs {
     /// address, `HOST:PORT` [default: none; Check is served on --listen]
     #[arg(long, value_name = "ADDR", env = "TOLLGATE_EXT_AUTHZ_LISTEN")]
     ext_authz_listen: Option<String>,
+    /// Calls evaluated at once; more get RESOURCE_EXHAUSTED at once [default: 1024]
+    #[arg(long, value_name = "N", env = "TOLLGATE_MAX_IN_FLIGHT")]
+    max_in_flight: Option<String>,
+
+    /// The largest request message, in bytes [default: 4194304]
+    #[arg(long, value_name = "BYTES", env = "TOLLGATE_MAX_MESSAGE_BYTES")]
+    max_message_bytes: Option<String>,
+
+    /// Requests in one AuthorizeBatch [default: 10000]
+    #[arg(long, value_name = "N", env = "TOLLGATE_MAX_BATCH_SIZE")]
+    max_batch_size: Option<String>,
+
+    /// Entries of one request's context [default: 256]
+    #[arg(long, value_name = "N", env = "TOLLGATE_MAX_CONTEXT_KEYS")]
+    max_context_keys: Option<String>,
+
+    /// Values of one context entry [default: 1000]
+    #[arg(long, value_name = "N", env = "TOLLGATE_MAX_VALUES_PER_KEY")]
+    max_values_per_key: Option<String>,
+
+    /// The longest principal, action, resource, context key or value, in bytes [default: 8192]
+    #[arg(long, value_name = "BYTES", env = "TOLLGATE_MAX_VALUE_BYTES")]
+    max_value_bytes: Option<String>,
+
+    /// Session policy documents in one request [default: 16]
+    #[arg(long, value_name = "N", env = "TOLLGATE_MAX_SESSION_POLICIES")]
+    max_session_policies: Option<String>,
+
+    /// The largest session policy document, in bytes [default: 65536]
+    #[arg(long, value_name = "BYTES", env = "TOLLGATE_MAX_SESSION_POLICY_BYTES")]
+    max_session_policy_bytes: Option<String>,
+
+    /// The longest a call may run; a shorter grpc-timeout wins [default: 30]
+    #[arg(long, value_name = "SECS", env = "TOLLGATE_MAX_CALL_SECS")]
+    max_call_secs: Option<String>,
+
+    /// Serve gRPC over TLS with this certificate chain (PEM); needs --tls-key [default: plaintext]
+    #[arg(long, value_name = "FILE", env = "TOLLGATE_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --tls-cert
+    #[arg(long, value_name = "FILE", env = "TOLLGATE_TLS_KEY")]
+    tls_key: Option<PathBuf>,
+
+    /// Require client certificates signed by these CAs (PEM): mutual TLS [default: none]
+    #[arg(long, value_name = "FILE", env = "TOLLGATE_TLS_CLIENT_CA")]
+    tls_client_ca: Option<PathBuf>,
+
+    /// How often the TLS files are checked; changed files serve new connections [default: 10]
+    #[arg(long, value_name = "SECS", env = "TOLLGATE_TLS_RELOAD_INTERVAL_SECS")]
+    tls_reload_interval_secs: Option<String>,
 }
 
 impl ServeArgs {
@@ -144,6 +195,25 @@ impl ServeArgs {
             log_level: self.log_level.clone(),
             mesh_config: self.mesh_config.clone(),
             ext_authz_listen: self.ext_authz_listen.clone(),
+            max_in_flight: keep(number("max-in-flight", &self.max_in_flight)),
+            max_message_bytes: keep(number("max-message-bytes", &self.max_message_bytes)),
+            max_batch_size: keep(number("max-batch-size", &self.max_batch_size)),
+            max_context_keys: keep(number("max-context-keys", &self.max_context_keys)),
+            max_values_per_key: keep(number("max-values-per-key", &self.max_values_per_key)),
+            max_value_bytes: keep(number("max-value-bytes", &self.max_value_bytes)),
+            max_session_policies: keep(number("max-session-policies", &self.max_session_policies)),
+            max_session_policy_bytes: keep(number(
+                "max-session-policy-bytes",
+                &self.max_session_policy_bytes,
+            )),
+            max_call_secs: keep(number("max-call-secs", &self.max_call_secs)),
+            tls_cert: self.tls_cert.clone(),
+            tls_key: self.tls_key.clone(),
+            tls_client_ca: self.tls_client_ca.clone(),
+            tls_reload_interval_secs: keep(number(
+                "tls-reload-interval-secs",
+                &self.tls_reload_interval_secs,
+            )),
         };
         faults.extend(jitter_faults);
         let file = match &self.config {

@@ -64,14 +64,28 @@ fn bad_configuration_exits_64_listing_every_fault() {
             config.path().to_str().unwrap(),
             "--reload-debounce-ms",
             "soon",
+            "--max-batch-size",
+            "0",
+            "--tls-cert",
+            "/nonexistent/cert.pem",
         ],
-        &[("TOLLGATE_LOG_FORMAT", "xml")],
+        &[
+            ("TOLLGATE_LOG_FORMAT", "xml"),
+            ("TOLLGATE_MAX_IN_FLIGHT", "many"),
+        ],
     )
     .output()
     .unwrap();
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(output.status.code(), Some(64), "{stderr}");
-    for fault in ["listen_addr", "reload-debounce-ms", "log-format"] {
+    for fault in [
+        "listen_addr",
+        "reload-debounce-ms",
+        "log-format",
+        "`max-batch-size`: must be between 1",
+        "`max-in-flight`: expected a whole number",
+        "`tls-cert`: `/nonexistent/cert.pem` is not a readable file",
+    ] {
         assert!(stderr.contains(fault), "{fault} missing from: {stderr}");
     }
     assert!(!stderr.contains("listening"), "{stderr}");

@@ -26,6 +26,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use tollgate_mesh::MeshConfig;
 
+use crate::limits::RequestLimits;
+
 /// Where the gRPC listener listens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListenAddr {
@@ -120,6 +122,21 @@ impl Default for PollSettings {
     }
 }
 
+/// TLS on the gRPC listener (TCP only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// `tls-cert`: the certificate chain, PEM, the server's own first.
+    pub cert: PathBuf,
+    /// `tls-key`: the private key, PEM (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+    /// `tls-client-ca`: CA certificates, PEM; when set, every client must
+    /// present a certificate one of them signed (mutual TLS).
+    pub client_ca: Option<PathBuf>,
+    /// `tls-reload-interval-secs`: how often the files are checked for
+    /// changes; changed files are read again for new connections.
+    pub reload_interval: Duration,
+}
+
 /// How log lines are written to stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LogFormat {
@@ -155,6 +172,10 @@ pub struct ServeConfig {
     /// Log filter (`tracing_subscriber::EnvFilter` syntax); `None` defers to
     /// `RUST_LOG`, then `info`.
     pub log_level: Option<String>,
+    /// Limits on what one call may ask (`max-*` settings).
+    pub limits: RequestLimits,
+    /// TLS on the gRPC listener; `None`: plaintext.
+    pub tls: Option<TlsSettings>,
     /// The mesh mapping `Check` answers through; `None`: every `Check` is
     /// denied (see `docs/mesh.md`).
     pub mesh: Option<MeshMapping>,
@@ -187,6 +208,8 @@ pub const DEFAULT_POLL_JITTER: f64 = 0.2;
 pub const DEFAULT_DRAIN_TIMEOUT_SECS: u64 = 10;
 /// Default Unix socket permissions.
 pub const DEFAULT_SOCKET_MODE: u32 = 0o600;
+/// Default interval between checks of the TLS files, in seconds.
+pub const DEFAULT_TLS_RELOAD_INTERVAL_SECS: u64 = 10;
 
 impl Default for ServeConfig {
     fn default() -> Self {
@@ -203,6 +226,8 @@ impl Default for ServeConfig {
             log_level: None,
             mesh: None,
             ext_authz_listen: None,
+            limits: RequestLimits::default(),
+            tls: None,
         }
     }
 }
@@ -247,6 +272,32 @@ pub struct ConfigLayer {
     /// `ext-authz-listen`: `HOST:PORT` of a separate listener serving only
     /// `Check` and health.
     pub ext_authz_listen: Option<String>,
+    /// `max-in-flight`: calls evaluated at once.
+    pub max_in_flight: Option<u64>,
+    /// `max-message-bytes`: the largest request message.
+    pub max_message_bytes: Option<u64>,
+    /// `max-batch-size`: requests in one `AuthorizeBatch`.
+    pub max_batch_size: Option<u64>,
+    /// `max-context-keys`: entries of one request's context.
+    pub max_context_keys: Option<u64>,
+    /// `max-values-per-key`: values of one context entry.
+    pub max_values_per_key: Option<u64>,
+    /// `max-value-bytes`: the longest principal, action, resource, key or value.
+    pub max_value_bytes: Option<u64>,
+    /// `max-session-policies`: session policy documents in one request.
+    pub max_session_policies: Option<u64>,
+    /// `max-session-policy-bytes`: the largest session policy document.
+    pub max_session_policy_bytes: Option<u64>,
+    /// `max-call-secs`: the longest a call may run.
+    pub max_call_secs: Option<u64>,
+    /// `tls-cert`: certificate chain (PEM) for TLS on the gRPC listener.
+    pub tls_cert: Option<PathBuf>,
+    /// `tls-key`: private key (PEM) for `tls-cert`.
+    pub tls_key: Option<PathBuf>,
+    /// `tls-client-ca`: CA bundle (PEM) that client certificates must chain to.
+    pub tls_client_ca: Option<PathBuf>,
+    /// `tls-reload-interval-secs`: how often the TLS files are checked for changes.
+    pub tls_reload_interval_secs: Option<u64>,
 }
 
 impl ConfigLayer {
@@ -303,6 +354,23 @@ impl ConfigLayer {
             log_level: self.log_level.or(lower.log_level),
             mesh_config: self.mesh_config.or(lower.mesh_config),
             ext_authz_listen: self.ext_authz_listen.or(lower.ext_authz_listen),
+            max_in_flight: self.max_in_flight.or(lower.max_in_flight),
+            max_message_bytes: self.max_message_bytes.or(lower.max_message_bytes),
+            max_batch_size: self.max_batch_size.or(lower.max_batch_size),
+            max_context_keys: self.max_context_keys.or(lower.max_context_keys),
+            max_values_per_key: self.max_values_per_key.or(lower.max_values_per_key),
+            max_value_bytes: self.max_value_bytes.or(lower.max_value_bytes),
+            max_session_policies: self.max_session_policies.or(lower.max_session_policies),
+            max_session_policy_bytes: self
+                .max_session_policy_bytes
+                .or(lower.max_session_policy_bytes),
+            max_call_secs: self.max_call_secs.or(lower.max_call_secs),
+            tls_cert: self.tls_cert.or(lower.tls_cert),
+            tls_key: self.tls_key.or(lower.tls_key),
+            tls_client_ca: self.tls_client_ca.or(lower.tls_client_ca),
+            tls_reload_interval_secs: self
+                .tls_reload_interval_secs
+                .or(lower.tls_reload_interval_secs),
         }
     }
 }
@@ -459,6 +527,8 @@ impl ServeConfig {
                 Err(e) => fault(format!("`ext-authz-listen`: {e}")),
             }
         }
+        read_limits(&layer, &mut config.limits, &mut fault);
+        config.tls = read_tls(&layer, &config.listen, &mut fault);
         if let ListenAddr::Tcp(grpc) = config.listen
             && grpc.port() != 0
             && grpc == config.admin_listen
@@ -485,6 +555,129 @@ impl ServeConfig {
             Err(ConfigError { faults })
         }
     }
+}
+
+/// Reads the `max-*` settings; each must be between 1 and its ceiling.
+fn read_limits(layer: &ConfigLayer, limits: &mut RequestLimits, fault: &mut impl FnMut(String)) {
+    const MAX: u64 = 1 << 30;
+    let mut set = |key: &str, given: Option<u64>, ceiling: u64, target: &mut usize| {
+        if let Some(value) = given {
+            match usize::try_from(value) {
+                Ok(value) if (1..=ceiling).contains(&(value as u64)) => *target = value,
+                _ => fault(format!(
+                    "`{key}`: must be between 1 and {ceiling}, found {value}"
+                )),
+            }
+        }
+    };
+    set(
+        "max-in-flight",
+        layer.max_in_flight,
+        1 << 20,
+        &mut limits.max_in_flight,
+    );
+    set(
+        "max-message-bytes",
+        layer.max_message_bytes,
+        MAX,
+        &mut limits.max_message_bytes,
+    );
+    set(
+        "max-batch-size",
+        layer.max_batch_size,
+        MAX,
+        &mut limits.max_batch_size,
+    );
+    set(
+        "max-context-keys",
+        layer.max_context_keys,
+        MAX,
+        &mut limits.max_context_keys,
+    );
+    set(
+        "max-values-per-key",
+        layer.max_values_per_key,
+        MAX,
+        &mut limits.max_values_per_key,
+    );
+    set(
+        "max-value-bytes",
+        layer.max_value_bytes,
+        MAX,
+        &mut limits.max_value_bytes,
+    );
+    set(
+        "max-session-policies",
+        layer.max_session_policies,
+        MAX,
+        &mut limits.max_session_policies,
+    );
+    set(
+        "max-session-policy-bytes",
+        layer.max_session_policy_bytes,
+        MAX,
+        &mut limits.max_session_policy_bytes,
+    );
+    let mut secs = usize::try_from(limits.max_call.as_secs()).unwrap_or(usize::MAX);
+    set("max-call-secs", layer.max_call_secs, 3600, &mut secs);
+    limits.max_call = Duration::from_secs(secs as u64);
+}
+
+/// Reads the `tls-*` settings: `tls-cert` and `tls-key` together, on a TCP
+/// listener, files that exist (they are read, and checked, at bind).
+fn read_tls(
+    layer: &ConfigLayer,
+    listen: &ListenAddr,
+    fault: &mut impl FnMut(String),
+) -> Option<TlsSettings> {
+    let mut file = |key: &str, path: &Option<PathBuf>| {
+        let path = path.as_ref()?;
+        if path.is_file() {
+            Some(path.clone())
+        } else {
+            fault(format!(
+                "`{key}`: `{}` is not a readable file",
+                path.display()
+            ));
+            None
+        }
+    };
+    let cert = file("tls-cert", &layer.tls_cert);
+    let key = file("tls-key", &layer.tls_key);
+    let client_ca = file("tls-client-ca", &layer.tls_client_ca);
+    let reload_interval = match layer.tls_reload_interval_secs {
+        Some(secs) if secs == 0 || secs > 86_400 => {
+            fault(format!(
+                "`tls-reload-interval-secs`: must be between 1 and 86400, found {secs}"
+            ));
+            None
+        }
+        Some(secs) => Some(Duration::from_secs(secs)),
+        None => Some(Duration::from_secs(DEFAULT_TLS_RELOAD_INTERVAL_SECS)),
+    };
+    let any = layer.tls_cert.is_some() || layer.tls_key.is_some() || layer.tls_client_ca.is_some();
+    if !any {
+        return None;
+    }
+    if layer.tls_cert.is_none() || layer.tls_key.is_none() {
+        fault(
+            "`tls-cert` and `tls-key`: TLS needs both (and `tls-client-ca` needs them)".to_owned(),
+        );
+        return None;
+    }
+    if matches!(listen, ListenAddr::Unix(_)) {
+        fault("`tls-cert`: TLS is for a TCP `listen` address, not a Unix socket".to_owned());
+        return None;
+    }
+    if layer.tls_client_ca.is_some() && client_ca.is_none() {
+        return None;
+    }
+    Some(TlsSettings {
+        cert: cert?,
+        key: key?,
+        client_ca,
+        reload_interval: reload_interval?,
+    })
 }
 
 /// The `store` setting as a URL (`SCHEME://...`), when it is one rather than

@@ -32,6 +32,9 @@ pub enum ServeError {
         /// Why.
         source: std::io::Error,
     },
+    /// The TLS files could not be used; nothing was served.
+    #[error(transparent)]
+    Tls(#[from] crate::server::tls::TlsError),
     /// The store folder could not be watched.
     #[error(transparent)]
     Watch(#[from] WatchError),
@@ -52,7 +55,7 @@ impl ServeError {
     /// the configuration or the initial store is bad, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
-            ServeError::Config(_) | ServeError::Store(_) => EXIT_CONFIG,
+            ServeError::Config(_) | ServeError::Store(_) | ServeError::Tls(_) => EXIT_CONFIG,
             _ => 1,
         }
     }

@@ -7,7 +7,8 @@
 //! | module | does |
 //! | --- | --- |
 //! | [`config`] | [`ServeConfig`] and its layers (flags, environment, TOML) |
-//! | [`server`] | binding, serving, graceful shutdown |
+//! | [`limits`] | request limits: in-flight calls, sizes, deadlines |
+//! | [`server`] | binding, serving, graceful shutdown, TLS |
 //! | [`reload`] | loading off the request path, watching, `SIGHUP`, rescans; polling object storage |
 //! | [`state`] | the serving snapshot and the reload history |
 //! | [`grpc`] | the gRPC services |
@@ -19,6 +20,7 @@ pub mod admin;
 pub mod config;
 mod error;
 pub mod grpc;
+pub mod limits;
 pub mod metrics;
 pub mod reload;
 pub mod server;

@@ -9,6 +9,15 @@ pub const DECISION_SECONDS: &str = "tollgate_decision_duration_seconds";
 pub const RPC_SECONDS: &str = "tollgate_rpc_duration_seconds";
 /// Counter: RPCs that failed, labelled `method` and `code`.
 pub const RPC_ERRORS: &str = "tollgate_rpc_errors_total";
+/// Counter: calls refused before evaluation, labelled `reason` = overload
+/// (`max-in-flight` calls were evaluating) | deadline (the caller's deadline
+/// passed) | limit (a request over a size limit).
+pub const REJECTED: &str = "tollgate_rejected_total";
+/// Counter: TLS handshakes that failed or timed out on the gRPC listener.
+pub const TLS_HANDSHAKE_FAILURES: &str = "tollgate_tls_handshake_failures_total";
+/// Counter: TLS certificate reloads, labelled `outcome` = success | failure
+/// (the previous certificate keeps serving).
+pub const TLS_RELOADS: &str = "tollgate_tls_reloads_total";
 /// Counter: reload attempts, labelled `outcome` = success (a new revision
 /// serves) | unchanged (the store loaded, its revision was already serving) |
 /// failure.

@@ -31,8 +31,10 @@ use crate::reload::{ReloadTask, Reloader};
 use crate::state::PolicyState;
 use crate::{admin, metrics};
 
+pub mod tls;
 mod unix;
 
+use self::tls::TlsListener;
 use self::unix::UnixSocket;
 
 /// A server with its store loaded and its listeners bound.
@@ -54,6 +56,7 @@ pub struct Server {
 #[derive(Debug)]
 enum GrpcListener {
     Tcp(TcpListener),
+    Tls(TlsListener),
     Unix(UnixSocket),
 }
 
@@ -85,7 +88,11 @@ impl Server {
                 "ext_authz: no mesh mapping (--mesh-config): every Envoy Check is denied (403)"
             ),
         }
-        let grpc = grpc::services_with_mesh(state.clone(), mesh).await?;
+        let options = grpc::ServiceOptions {
+            limits: config.limits.clone(),
+            mesh,
+        };
+        let grpc = grpc::services_with(state.clone(), options).await?;
 
         let (grpc_listener, grpc_addr) = match &config.listen {
             ListenAddr::Tcp(addr) => {
@@ -102,7 +109,11 @@ impl Server {
                     addr: config.listen.to_string(),
                     source,
                 })?;
-                (GrpcListener::Tcp(listener), ListenAddr::Tcp(bound))
+                let listener = match &config.tls {
+                    None => GrpcListener::Tcp(listener),
+                    Some(tls) => GrpcListener::Tls(TlsListener::new(listener, tls.clone())?),
+                };
+                (listener, ListenAddr::Tcp(bound))
             }
             ListenAddr::Unix(path) => {
                 let socket = UnixSocket::bind(path, config.socket_mode)?;
@@ -229,6 +240,11 @@ impl Server {
         let (mut grpc_task, _socket) = match grpc_listener {
             GrpcListener::Tcp(listener) => {
                 let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+                let task = tokio::spawn(builder.serve_with_incoming_shutdown(incoming, stopped()));
+                (task, None)
+            }
+            GrpcListener::Tls(listener) => {
+                let incoming = listener.into_incoming(stopped());
                 let task = tokio::spawn(builder.serve_with_incoming_shutdown(incoming, stopped()));
                 (task, None)
             }

@@ -22,7 +22,7 @@ use harness::{Running, channel, http_get, test_config};
 use tokio_stream::wrappers::TcpListenerStream;
 use tollgate_mesh::MeshConfig;
 use tollgate_server::config::{ConfigLayer, MeshMapping, ServeConfig};
-use tollgate_server::grpc::services_with_mesh;
+use tollgate_server::grpc::{ServiceOptions, services_with};
 use tollgate_server::state::PolicyState;
 use tonic::transport::Channel;
 
@@ -519,9 +519,15 @@ async fn without_a_mapping_every_check_is_denied() {
 #[tokio::test]
 async fn not_ready_is_503() {
     let state = Arc::new(PolicyState::empty());
-    let services = services_with_mesh(state, Some(mapping(None).config))
-        .await
-        .unwrap();
+    let services = services_with(
+        state,
+        ServiceOptions {
+            mesh: Some(mapping(None).config),
+            ..ServiceOptions::default()
+        },
+    )
+    .await
+    .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

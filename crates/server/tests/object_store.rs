@@ -395,7 +395,9 @@ async fn of_two_concurrent_publishes_exactly_one_wins() {
 /// Storage stops: decisions keep flowing from the last good revision, the
 /// status reports the failing polls; storage comes back (an empty moto on
 /// the same port, the same store published again): polling recovers by
-/// itself and the error clears.
+/// itself and the error clears. `TOLLGATE_OUTAGE_SECS` holds the outage
+/// that long (the long run in `tests/soak/run.sh`: minutes), asking all the
+/// while.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storage_outage_keeps_serving_and_recovers() {
     let mut moto = Moto::start().await;
@@ -441,12 +443,31 @@ async fn storage_outage_keeps_serving_and_recovers() {
     assert!(failing.consecutive_poll_failures >= 1);
     assert!(failing.last_poll_error_at.is_some());
     assert_eq!(http_get(server.admin, "/readyz").await.0, 200);
-    for _ in 0..20 {
+    let outage = Duration::from_secs(
+        std::env::var("TOLLGATE_OUTAGE_SECS")
+            .ok()
+            .map_or(0, |text| {
+                text.parse().expect("TOLLGATE_OUTAGE_SECS is a number")
+            }),
+    );
+    let mut asked = 0u64;
+    while asked < 20 || stopped.elapsed() < outage {
         assert_eq!(
             ask(&mut client).await,
             (Decision::Allowed, revision_a.clone())
         );
+        asked += 1;
+        if asked >= 20 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
+    let during = status(&mut client).await;
+    eprintln!(
+        "{asked} decisions from the last good revision over a {:?} outage; {} failed polls in a row",
+        stopped.elapsed(),
+        during.consecutive_poll_failures
+    );
+    assert!(during.ready && !during.last_poll_error.is_empty());
 
     let restarted = Moto::start_on(moto.addr.port()).await;
     restarted.create_bucket(BUCKET).await;

@@ -202,3 +202,62 @@ impl ErrText for Result<(), ConfigError> {
         self.err().map(|e| e.to_string()).unwrap_or_default()
     }
 }
+
+#[test]
+fn limits_and_tls_read_from_toml() -> Result<(), ConfigError> {
+    let dir = tempfile::tempdir().map_err(|e| ConfigError::single(e.to_string()))?;
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    for file in [&cert, &key] {
+        std::fs::write(file, "-").map_err(|e| ConfigError::single(e.to_string()))?;
+    }
+    let text = format!(
+        "max-in-flight = 8\nmax-message-bytes = 1000\nmax-batch-size = 5\nmax-context-keys = 6\n\
+         max-values-per-key = 7\nmax-value-bytes = 9\nmax-session-policies = 2\n\
+         max-session-policy-bytes = 100\nmax-call-secs = 3\n\
+         tls-cert = \"{}\"\ntls-key = \"{}\"\ntls-reload-interval-secs = 2\n",
+        cert.display(),
+        key.display()
+    );
+    let config = ServeConfig::from_layer(ConfigLayer::from_toml(&text)?)?;
+    let limits = RequestLimits {
+        max_in_flight: 8,
+        max_message_bytes: 1000,
+        max_batch_size: 5,
+        max_context_keys: 6,
+        max_values_per_key: 7,
+        max_value_bytes: 9,
+        max_session_policies: 2,
+        max_session_policy_bytes: 100,
+        max_call: Duration::from_secs(3),
+    };
+    assert_eq!(config.limits, limits);
+    assert_eq!(
+        config.tls,
+        Some(TlsSettings {
+            cert,
+            key,
+            client_ca: None,
+            reload_interval: Duration::from_secs(2),
+        })
+    );
+    Ok(())
+}
+
+#[test]
+fn bad_limits_and_tls_are_each_named() {
+    let text = "max-in-flight = 0\nmax-batch-size = 0\nmax-call-secs = 99999\n\
+                tls-key = \"/nonexistent/key.pem\"\n";
+    let faults = ServeConfig::from_layer(layer(text))
+        .map(|_| ())
+        .unwrap_err_or_default();
+    for expected in [
+        "`max-in-flight`: must be between 1 and 1048576, found 0",
+        "`max-batch-size`: must be between 1 and 1073741824, found 0",
+        "`max-call-secs`: must be between 1 and 3600, found 99999",
+        "`tls-key`: `/nonexistent/key.pem` is not a readable file",
+        "`tls-cert` and `tls-key`: TLS needs both",
+    ] {
+        assert!(faults.contains(expected), "{expected} not in {faults}");
+    }
+}

@@ -4,18 +4,23 @@
 //! Each RPC reads its request(s) first, then loads the serving snapshot
 //! once, without locks, and answers from it; a reload that lands meanwhile
 //! affects only later RPCs. Until the first revision loads, `Authorize` and
-//! `AuthorizeBatch` fail with `UNAVAILABLE`. Malformed requests fail with
-//! `INVALID_ARGUMENT` naming the field. Nothing is logged per request above
-//! debug level.
+//! `AuthorizeBatch` fail with `UNAVAILABLE`. Malformed requests, and
+//! requests over a [`RequestLimits`] limit, fail with `INVALID_ARGUMENT`
+//! naming the field. At most `max-in-flight` calls evaluate at once (one
+//! more gets `RESOURCE_EXHAUSTED` at once), and a call whose deadline has
+//! passed gets `DEADLINE_EXCEEDED` unevaluated (see `guard`). Nothing is
+//! logged per request above debug level.
 //!
 //! Requests are decided on the async worker (a decision takes
 //! microseconds). A batch is read and decided in chunks of
-//! [`INLINE_BATCH`] requests with a cooperative yield between chunks, so a
-//! large batch does not stall other calls on its worker; it does not move
-//! to the blocking pool, which under a batch-heavy load grew to hundreds of
-//! threads (each with its own allocator heap) and spent most of the
-//! server's CPU faulting in fresh pages (`loadtest/README.md`, "Profile").
-//! `Simulate` (which compiles a whole scenario) runs on the blocking pool.
+//! [`INLINE_BATCH`] requests with a cooperative yield (and a look at the
+//! deadline) between chunks, so a large batch does not stall other calls on
+//! its worker, and a batch past its deadline stops at the next chunk. It
+//! does not move to the blocking pool, which under a batch-heavy load grew
+//! to hundreds of threads (each with its own allocator heap) and spent most
+//! of the server's CPU faulting in fresh pages (`loadtest/README.md`,
+//! "Profile"). `Simulate` (which compiles a whole scenario) runs on the
+//! blocking pool.
 
 use std::sync::Arc;
 
@@ -27,11 +32,14 @@ use tollgate_proto::v1::{
 use tonic::{Request, Response, Status};
 
 use super::decide::Prepared;
+use super::guard::{self, Admission, Deadline};
 use super::observe::{Method, RpcTimer};
 use super::{simulate, status};
+use crate::limits::RequestLimits;
 use crate::state::{PolicyState, Snapshot};
 
-/// Requests of a batch read or decided between two cooperative yields.
+/// Requests of a batch read or decided between two cooperative yields (and
+/// two looks at the deadline).
 pub const INLINE_BATCH: usize = 64;
 
 /// The message of `UNAVAILABLE` before the first revision has loaded.
@@ -42,16 +50,34 @@ pub const NOT_LOADED: &str = "no policy revision loaded yet";
 #[derive(Debug, Clone)]
 pub struct AuthorizerService {
     state: Arc<PolicyState>,
+    limits: Arc<RequestLimits>,
+    admission: Admission,
 }
 
 impl AuthorizerService {
-    /// A service answering from `state`.
+    /// A service answering from `state` with the default limits.
     pub fn new(state: Arc<PolicyState>) -> Self {
-        Self { state }
+        Self::with_limits(state, RequestLimits::default())
     }
 
-    fn decide_one(&self, message: AuthorizeRequest) -> Result<AuthorizeResponse, Status> {
+    /// A service answering from `state` within `limits`.
+    pub fn with_limits(state: Arc<PolicyState>, limits: RequestLimits) -> Self {
+        let admission = Admission::new(limits.max_in_flight);
+        Self {
+            state,
+            limits: Arc::new(limits),
+            admission,
+        }
+    }
+
+    fn decide_one(
+        &self,
+        message: AuthorizeRequest,
+        deadline: Deadline,
+    ) -> Result<AuthorizeResponse, Status> {
+        guard::check_request(&message, &self.limits)?;
         let prepared = Prepared::read(message)?;
+        deadline.check()?;
         let current = self.state.current();
         Ok(prepared.answer(serving(current.as_ref())?))
     }
@@ -59,12 +85,15 @@ impl AuthorizerService {
     async fn decide_batch(
         state: &PolicyState,
         message: AuthorizeBatchRequest,
+        deadline: Deadline,
     ) -> Result<AuthorizeBatchResponse, Status> {
         // Every request is read before any is decided: a malformed one fails
         // the batch before anything is counted.
+        deadline.check()?;
         let mut prepared = Vec::with_capacity(message.requests.len());
         for (i, request) in message.requests.into_iter().enumerate() {
             if i > 0 && i % INLINE_BATCH == 0 {
+                deadline.check()?;
                 tokio::task::yield_now().await;
             }
             prepared.push(Prepared::read(request).map_err(|e| e.within("requests", i))?);
@@ -73,11 +102,14 @@ impl AuthorizerService {
         let current: Option<Arc<Snapshot>> = Option::clone(&state.current());
         let snapshot = serving(current.as_ref())?;
         let mut responses = Vec::with_capacity(prepared.len());
-        for (i, request) in prepared.iter().enumerate() {
-            if i > 0 && i % INLINE_BATCH == 0 {
-                tokio::task::yield_now().await;
+        for (i, question) in prepared.iter().enumerate() {
+            if i % INLINE_BATCH == 0 {
+                deadline.check()?;
+                if i > 0 {
+                    tokio::task::yield_now().await;
+                }
             }
-            responses.push(request.answer(snapshot));
+            responses.push(question.answer(snapshot));
         }
         Ok(AuthorizeBatchResponse {
             revision: snapshot.store.revision().to_owned(),
@@ -100,7 +132,11 @@ impl Authorizer for AuthorizerService {
         request: Request<AuthorizeRequest>,
     ) -> Result<Response<AuthorizeResponse>, Status> {
         let timer = RpcTimer::start(Method::Authorize);
-        let result = self.decide_one(request.into_inner());
+        let deadline = Deadline::of(request.metadata(), self.limits.max_call);
+        let result = self
+            .admission
+            .admit()
+            .and_then(|_permit| self.decide_one(request.into_inner(), deadline));
         timer.finish(result).map(Response::new)
     }
 
@@ -109,7 +145,23 @@ impl Authorizer for AuthorizerService {
         request: Request<AuthorizeBatchRequest>,
     ) -> Result<Response<AuthorizeBatchResponse>, Status> {
         let timer = RpcTimer::start(Method::AuthorizeBatch);
-        let result = Self::decide_batch(&self.state, request.into_inner()).await;
+        let deadline = Deadline::of(request.metadata(), self.limits.max_call);
+        let message = request.into_inner();
+        let result = match (
+            self.admission.admit(),
+            guard::check_batch(&message, &self.limits),
+        ) {
+            (Err(status), _) => Err(status),
+            (Ok(_), Err(fault)) => Err(fault.into()),
+            (Ok(_permit), Ok(())) => {
+                // The caller is answered at its deadline at the latest; the
+                // batch stops at its next chunk boundary.
+                let work = Self::decide_batch(&self.state, message, deadline);
+                tokio::time::timeout_at(deadline.instant().into(), work)
+                    .await
+                    .unwrap_or_else(|_| Err(guard::exceeded()))
+            }
+        };
         timer.finish(result).map(Response::new)
     }
 
@@ -118,12 +170,29 @@ impl Authorizer for AuthorizerService {
         request: Request<SimulateRequest>,
     ) -> Result<Response<SimulateResponse>, Status> {
         let timer = RpcTimer::start(Method::Simulate);
+        let deadline = Deadline::of(request.metadata(), self.limits.max_call);
         let json = request.into_inner().scenario_json;
-        // Compiling a whole scenario may take milliseconds: off the async
-        // workers, and a panic fails this RPC only.
-        let result = tokio::task::spawn_blocking(move || simulate::simulate(&json))
-            .await
-            .map_err(|e| Status::internal(format!("simulation failed: {e}")));
+        let result = match self.admission.admit().and_then(|permit| {
+            deadline.check()?;
+            Ok(permit)
+        }) {
+            Err(status) => Err(status),
+            Ok(permit) => {
+                // Compiling a whole scenario may take milliseconds: off the
+                // async workers, and a panic fails this RPC only. The permit
+                // lives as long as the work.
+                let work = tokio::task::spawn_blocking(move || {
+                    let _permit = permit;
+                    simulate::simulate(&json)
+                });
+                match tokio::time::timeout_at(deadline.instant().into(), work).await {
+                    Ok(joined) => {
+                        joined.map_err(|e| Status::internal(format!("simulation failed: {e}")))
+                    }
+                    Err(_) => Err(guard::exceeded()),
+                }
+            }
+        };
         timer.finish(result).map(Response::new)
     }
 

@@ -16,12 +16,14 @@
 //! | `session` | a request's session policies, compiled for it |
 //! | `simulate` | one scenario of the simulate contract |
 //! | `status` | `GetPolicyStatus` |
+//! | `guard` | overload, deadlines and request size limits |
 //! | `observe` | the RPC and decision metrics |
 //! | `services` | routes, health and reflection |
 
 mod authorizer;
 mod decide;
 pub mod ext_authz;
+mod guard;
 mod observe;
 mod services;
 mod session;
@@ -31,5 +33,6 @@ mod status;
 pub use authorizer::{AuthorizerService, INLINE_BATCH, NOT_LOADED};
 pub use ext_authz::ExtAuthzService;
 pub use services::{
-    GrpcServices, HEALTH_SERVICE_NAMES, HealthHandle, ServicesError, services, services_with_mesh,
+    GrpcServices, HEALTH_SERVICE_NAMES, HealthHandle, ServiceOptions, ServicesError, services,
+    services_with,
 };

@@ -20,6 +20,7 @@ use tonic_health::server::HealthReporter;
 
 use super::authorizer::AuthorizerService;
 use super::ext_authz::ExtAuthzService;
+use crate::limits::RequestLimits;
 use crate::state::PolicyState;
 
 /// The health service names whose status follows readiness: the whole
@@ -68,15 +69,25 @@ pub struct ServicesError(#[from] tonic_reflection::server::Error);
 /// # Ok(()) }
 /// ```
 pub async fn services(state: Arc<PolicyState>) -> Result<GrpcServices, ServicesError> {
-    services_with_mesh(state, None).await
+    services_with(state, ServiceOptions::default()).await
 }
 
-/// [`services`], with `Check` answering through the mesh mapping `mesh`
-/// (without one, `Check` denies every request: see
-/// [`ext_authz::NOT_CONFIGURED`](super::ext_authz::NOT_CONFIGURED)).
-pub async fn services_with_mesh(
+/// What the services are built with beyond the state.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceOptions {
+    /// The request limits of the `Authorizer` (messages over
+    /// `max-message-bytes` are refused before they are decoded).
+    pub limits: RequestLimits,
+    /// The mesh mapping Envoy's `Check` answers through; without one,
+    /// `Check` denies every request (see
+    /// [`ext_authz::NOT_CONFIGURED`](super::ext_authz::NOT_CONFIGURED)).
+    pub mesh: Option<Arc<MeshConfig>>,
+}
+
+/// [`services`], built with `options`.
+pub async fn services_with(
     state: Arc<PolicyState>,
-    mesh: Option<Arc<MeshConfig>>,
+    options: ServiceOptions,
 ) -> Result<GrpcServices, ServicesError> {
     let ready = state.is_ready();
     let (reporter, health_server) = tonic_health::server::health_reporter();
@@ -94,9 +105,13 @@ pub async fn services_with_mesh(
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
+    let ServiceOptions { limits, mesh } = options;
     let ext_authz = AuthorizationServer::new(ExtAuthzService::new(state.clone(), mesh));
     let ext_authz_routes = Routes::new(ext_authz.clone()).add_service(health_server.clone());
-    let routes = Routes::new(AuthorizerServer::new(AuthorizerService::new(state)))
+    let max_message_bytes = limits.max_message_bytes;
+    let authorizer = AuthorizerServer::new(AuthorizerService::with_limits(state, limits))
+        .max_decoding_message_size(max_message_bytes);
+    let routes = Routes::new(authorizer)
         .add_service(ext_authz)
         .add_service(health_server)
         .add_service(reflection_v1)

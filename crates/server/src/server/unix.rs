@@ -1,7 +1,9 @@
-//! The gRPC listener on a Unix domain socket: the socket file gets the
-//! configured permissions (0600 by default) right after it is bound, a stale
-//! socket left by a crashed run is replaced, a live one is an error, and the
-//! file is removed when the server stops (unless something else replaced it
+//! The gRPC listener on a Unix domain socket. The socket has the configured
+//! permissions (0600 by default) from the first moment it can be reached at
+//! its path: it is bound inside a fresh private folder (0700) beside the
+//! target, given its mode there, then renamed into place. A stale socket
+//! left by a crashed run is replaced, a live one is an error, and the file
+//! is removed when the server stops (unless something else replaced it
 //! meanwhile).
 
 use std::path::{Path, PathBuf};
@@ -58,13 +60,17 @@ impl UnixSocket {
             }
             std::fs::remove_file(path).map_err(|e| bind_error(path, e))?;
         }
-        let listener = tokio::net::UnixListener::bind(path).map_err(|e| bind_error(path, e))?;
+        let private = PrivateDir::create(path).map_err(|e| bind_error(path, e))?;
+        let staged = private.path.join("socket");
+        let listener = tokio::net::UnixListener::bind(&staged).map_err(|e| bind_error(path, e))?;
+        std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(mode))
+            .map_err(|e| bind_error(path, e))?;
+        std::fs::rename(&staged, path).map_err(|e| bind_error(path, e))?;
+        drop(private);
         let guard = SocketGuard {
             path: path.to_path_buf(),
             id: file_id(path),
         };
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-            .map_err(|e| bind_error(path, e))?;
         Ok(Self { listener, guard })
     }
 
@@ -73,6 +79,44 @@ impl UnixSocket {
             tokio_stream::wrappers::UnixListenerStream::new(self.listener),
             self.guard,
         )
+    }
+}
+
+/// A folder only the owner can enter, beside the socket's path, removed
+/// (with whatever is left in it) when dropped.
+#[cfg(unix)]
+struct PrivateDir {
+    path: PathBuf,
+}
+
+#[cfg(unix)]
+impl PrivateDir {
+    fn create(target: &Path) -> std::io::Result<Self> {
+        use std::os::unix::fs::DirBuilderExt;
+
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = target
+            .file_name()
+            .map_or_else(|| "socket".into(), |n| n.to_string_lossy());
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = parent.join(format!(".{name}.{}-{n}.bind", std::process::id()));
+        // A folder left by a crashed run of this process id: not ours to trust.
+        if std::fs::symlink_metadata(&path).is_ok() {
+            std::fs::remove_dir_all(&path)?;
+        }
+        std::fs::DirBuilder::new().mode(0o700).create(&path)?;
+        Ok(Self { path })
+    }
+}
+
+#[cfg(unix)]
+impl Drop for PrivateDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
     }
 }
 

@@ -1,0 +1,74 @@
+//! [`RequestLimits`]: how much one caller may ask of the server — calls
+//! evaluated at once, message size, batch size, context entries, value
+//! lengths, session policies, and the longest a call may run. Each limit has
+//! a setting of the same name (`max-in-flight` ...) and a default here; the
+//! gRPC edge enforces them (see `docs/security.md`).
+
+use std::time::Duration;
+
+/// Default `max-in-flight`: evaluating calls at once, beyond which calls
+/// fail fast with `RESOURCE_EXHAUSTED`.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
+/// Default `max-message-bytes`: the largest request message (4 MiB).
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 << 20;
+/// Default `max-batch-size`: requests in one `AuthorizeBatch`.
+pub const DEFAULT_MAX_BATCH_SIZE: usize = 10_000;
+/// Default `max-context-keys`: condition keys in one request's context.
+pub const DEFAULT_MAX_CONTEXT_KEYS: usize = 256;
+/// Default `max-values-per-key`: values of one context key.
+pub const DEFAULT_MAX_VALUES_PER_KEY: usize = 1_000;
+/// Default `max-value-bytes`: the longest principal, action, resource,
+/// context key or context value (8 KiB).
+pub const DEFAULT_MAX_VALUE_BYTES: usize = 8 << 10;
+/// Default `max-session-policies`: session policy documents in one request.
+pub const DEFAULT_MAX_SESSION_POLICIES: usize = 16;
+/// Default `max-session-policy-bytes`: the largest session policy document
+/// (64 KiB).
+pub const DEFAULT_MAX_SESSION_POLICY_BYTES: usize = 64 << 10;
+/// Default `max-call-secs`: the longest any call may run, whatever deadline
+/// its caller gave (or none).
+pub const DEFAULT_MAX_CALL_SECS: u64 = 30;
+
+/// The limits the gRPC edge enforces; every one is a setting of the same
+/// name in kebab case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestLimits {
+    /// `max-in-flight`: calls evaluated at once (`Authorize`,
+    /// `AuthorizeBatch`, `Simulate`); one more fails at once with
+    /// `RESOURCE_EXHAUSTED`, nothing waits in a queue.
+    pub max_in_flight: usize,
+    /// `max-message-bytes`: the largest request message, decoded.
+    pub max_message_bytes: usize,
+    /// `max-batch-size`: requests in one `AuthorizeBatch`.
+    pub max_batch_size: usize,
+    /// `max-context-keys`: entries of one request's `context`.
+    pub max_context_keys: usize,
+    /// `max-values-per-key`: values of one context entry.
+    pub max_values_per_key: usize,
+    /// `max-value-bytes`: the longest principal, action, resource, context
+    /// key or context value.
+    pub max_value_bytes: usize,
+    /// `max-session-policies`: session policy documents in one request.
+    pub max_session_policies: usize,
+    /// `max-session-policy-bytes`: the largest session policy document.
+    pub max_session_policy_bytes: usize,
+    /// `max-call-secs`: the longest a call may run; a caller's shorter
+    /// `grpc-timeout` wins.
+    pub max_call: Duration,
+}
+
+impl Default for RequestLimits {
+    fn default() -> Self {
+        Self {
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            max_batch_size: DEFAULT_MAX_BATCH_SIZE,
+            max_context_keys: DEFAULT_MAX_CONTEXT_KEYS,
+            max_values_per_key: DEFAULT_MAX_VALUES_PER_KEY,
+            max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
+            max_session_policies: DEFAULT_MAX_SESSION_POLICIES,
+            max_session_policy_bytes: DEFAULT_MAX_SESSION_POLICY_BYTES,
+            max_call: Duration::from_secs(DEFAULT_MAX_CALL_SECS),
+        }
+    }
+}
