@@ -21,6 +21,7 @@ use tokio::sync::watch;
 use tonic::transport::server::TcpIncoming;
 use tracing::{info, warn};
 
+use crate::audit::{AuditLog, AuditWriter};
 use crate::config::{ListenAddr, ServeConfig};
 use crate::error::ServeError;
 use crate::grpc::{self, GrpcServices};
@@ -45,6 +46,8 @@ pub struct Server {
     admin_listener: TcpListener,
     admin_addr: SocketAddr,
     metrics: PrometheusHandle,
+    /// The audit log's writer, stopped (and flushed) after the drain.
+    audit: Option<AuditWriter>,
 }
 
 #[derive(Debug)]
@@ -70,7 +73,14 @@ impl Server {
             ),
             Err(error) => return Err(error.into()),
         }
-        let grpc = grpc::services(state.clone()).await?;
+        let (audit_log, audit) = match &config.audit {
+            Some(settings) => {
+                let (log, writer) = AuditLog::start(settings)?;
+                (Some(log), Some(writer))
+            }
+            None => (None, None),
+        };
+        let grpc = grpc::services_with_audit(state.clone(), audit_log).await?;
 
         let (grpc_listener, grpc_addr) = match &config.listen {
             ListenAddr::Tcp(addr) => {
@@ -116,6 +126,7 @@ impl Server {
             admin_listener,
             admin_addr,
             metrics,
+            audit,
         })
     }
 
@@ -157,6 +168,7 @@ impl Server {
             admin_listener,
             metrics,
             state,
+            audit,
             ..
         } = self;
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -234,6 +246,10 @@ impl Server {
             .is_err()
         {
             admin_task.abort();
+        }
+        if let Some(audit) = audit {
+            // Writes every record accepted before the drain ended.
+            let _ = tokio::task::spawn_blocking(move || audit.shutdown()).await;
         }
         info!("stopped");
         match grpc_result {

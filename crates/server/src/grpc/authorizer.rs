@@ -12,6 +12,10 @@
 //! decision takes microseconds); batches of more than [`INLINE_BATCH`]
 //! requests and `Simulate` (which compiles a whole scenario) run on the
 //! blocking pool, so they do not stall other calls.
+//!
+//! With an audit log, every decision of `Authorize` and `AuthorizeBatch` is
+//! offered to it under the call's `x-request-id` metadata (a batch's
+//! requests as `ID/0`, `ID/1` ...; without one, the log makes an id).
 
 use std::sync::Arc;
 
@@ -25,7 +29,11 @@ use tonic::{Request, Response, Status};
 use super::decide::Prepared;
 use super::observe::{Method, RpcTimer};
 use super::{simulate, status};
+use crate::audit::AuditLog;
 use crate::state::{PolicyState, Snapshot};
+
+/// The gRPC metadata key of the caller's request id.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// The largest batch decided on the async worker itself.
 pub const INLINE_BATCH: usize = 64;
@@ -38,22 +46,39 @@ pub const NOT_LOADED: &str = "no policy revision loaded yet";
 #[derive(Debug, Clone)]
 pub struct AuthorizerService {
     state: Arc<PolicyState>,
+    audit: Option<AuditLog>,
 }
 
 impl AuthorizerService {
     /// A service answering from `state`.
     pub fn new(state: Arc<PolicyState>) -> Self {
-        Self { state }
+        Self { state, audit: None }
     }
 
-    fn decide_one(&self, message: AuthorizeRequest) -> Result<AuthorizeResponse, Status> {
+    /// A service answering from `state` and recording its decisions in
+    /// `audit`.
+    pub fn with_audit(state: Arc<PolicyState>, audit: Option<AuditLog>) -> Self {
+        Self { state, audit }
+    }
+
+    fn decide_one(
+        &self,
+        message: AuthorizeRequest,
+        request_id: Option<&str>,
+    ) -> Result<AuthorizeResponse, Status> {
         let prepared = Prepared::read(message)?;
         let current = self.state.current();
-        Ok(prepared.answer(serving(current.as_ref())?))
+        Ok(prepared.answer(
+            serving(current.as_ref())?,
+            self.audit.as_ref(),
+            request_id,
+        ))
     }
 
     fn decide_batch(
         state: &PolicyState,
+        audit: Option<&AuditLog>,
+        request_id: Option<&str>,
         message: AuthorizeBatchRequest,
     ) -> Result<AuthorizeBatchResponse, Status> {
         // Every request is read before any is decided: a malformed one fails
@@ -66,12 +91,26 @@ impl AuthorizerService {
             .collect::<Result<Vec<_>, _>>()?;
         let current = state.current();
         let snapshot = serving(current.as_ref())?;
-        let responses = prepared.iter().map(|p| p.answer(snapshot)).collect();
+        let responses = prepared
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let id = audit.and(request_id).map(|id| format!("{id}/{i}"));
+                p.answer(snapshot, audit, id.as_deref())
+            })
+            .collect();
         Ok(AuthorizeBatchResponse {
             revision: snapshot.store.revision().to_owned(),
             responses,
         })
     }
+}
+
+/// The caller's `x-request-id`, when it is printable text (at most 256
+/// bytes, as given; longer or binary ids are ignored and one is made).
+fn request_id<T>(request: &Request<T>) -> Option<String> {
+    let value = request.metadata().get(REQUEST_ID_HEADER)?.to_str().ok()?;
+    (!value.is_empty() && value.len() <= 256).then(|| value.to_owned())
 }
 
 /// The snapshot to answer from, or `UNAVAILABLE`.
@@ -88,7 +127,8 @@ impl Authorizer for AuthorizerService {
         request: Request<AuthorizeRequest>,
     ) -> Result<Response<AuthorizeResponse>, Status> {
         let timer = RpcTimer::start(Method::Authorize);
-        let result = self.decide_one(request.into_inner());
+        let request_id = self.audit.as_ref().and_then(|_| request_id(&request));
+        let result = self.decide_one(request.into_inner(), request_id.as_deref());
         timer.finish(result).map(Response::new)
     }
 
@@ -97,12 +137,21 @@ impl Authorizer for AuthorizerService {
         request: Request<AuthorizeBatchRequest>,
     ) -> Result<Response<AuthorizeBatchResponse>, Status> {
         let timer = RpcTimer::start(Method::AuthorizeBatch);
+        let request_id = self.audit.as_ref().and_then(|_| request_id(&request));
         let message = request.into_inner();
         let result = if message.requests.len() <= INLINE_BATCH {
-            Self::decide_batch(&self.state, message)
+            Self::decide_batch(
+                &self.state,
+                self.audit.as_ref(),
+                request_id.as_deref(),
+                message,
+            )
         } else {
             let state = self.state.clone();
-            tokio::task::spawn_blocking(move || Self::decide_batch(&state, message))
+            let audit = self.audit.clone();
+            tokio::task::spawn_blocking(move || {
+                Self::decide_batch(&state, audit.as_ref(), request_id.as_deref(), message)
+            })
                 .await
                 .unwrap_or_else(|e| Err(Status::internal(format!("the batch failed: {e}"))))
         };

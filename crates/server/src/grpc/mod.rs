@@ -27,5 +27,7 @@ mod session;
 mod simulate;
 mod status;
 
-pub use authorizer::{AuthorizerService, INLINE_BATCH, NOT_LOADED};
-pub use services::{GrpcServices, HEALTH_SERVICE_NAMES, HealthHandle, ServicesError, services};
+pub use authorizer::{AuthorizerService, INLINE_BATCH, NOT_LOADED, REQUEST_ID_HEADER};
+pub use services::{
+    GrpcServices, HEALTH_SERVICE_NAMES, HealthHandle, ServicesError, services, services_with_audit,
+};

@@ -14,6 +14,7 @@ use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
 use super::authorizer::AuthorizerService;
+use crate::audit::AuditLog;
 use crate::state::PolicyState;
 
 /// The health service names whose status follows readiness: the whole
@@ -57,6 +58,14 @@ pub struct ServicesError(#[from] tonic_reflection::server::Error);
 /// # Ok(()) }
 /// ```
 pub async fn services(state: Arc<PolicyState>) -> Result<GrpcServices, ServicesError> {
+    services_with_audit(state, None).await
+}
+
+/// [`services`], with the Authorizer's decisions recorded in `audit`.
+pub async fn services_with_audit(
+    state: Arc<PolicyState>,
+    audit: Option<AuditLog>,
+) -> Result<GrpcServices, ServicesError> {
     let ready = state.is_ready();
     let (reporter, health_server) = tonic_health::server::health_reporter();
     let health = HealthHandle {
@@ -73,7 +82,9 @@ pub async fn services(state: Arc<PolicyState>) -> Result<GrpcServices, ServicesE
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
-    let routes = Routes::new(AuthorizerServer::new(AuthorizerService::new(state)))
+    let routes = Routes::new(AuthorizerServer::new(AuthorizerService::with_audit(
+        state, audit,
+    )))
         .add_service(health_server)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
