@@ -2,6 +2,7 @@
 //! in its own module; this file only parses the arguments and dispatches.
 
 mod check;
+mod keygen;
 mod publish;
 mod serve;
 mod simulate;
@@ -26,6 +27,7 @@ enum Command {
     Validate(validate::ValidateArgs),
     Check(check::CheckArgs),
     Publish(publish::PublishArgs),
+    Keygen(keygen::KeygenArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,5 +37,6 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::main(&args),
         Command::Check(args) => check::main(&args),
         Command::Publish(args) => publish::main(&args),
+        Command::Keygen(args) => keygen::main(&args),
     }
 }
