@@ -237,7 +237,8 @@ impl Drop for AuditWriter {
     }
 }
 
-/// A stable 64-bit hash (FNV-1a) of a request id, for sampling.
+/// A stable 64-bit hash of a request id, for sampling: FNV-1a, then the
+/// SplitMix64 finalizer so that similar ids spread over the whole range.
 fn sample_hash(id: &RequestId) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
@@ -246,10 +247,13 @@ fn sample_hash(id: &RequestId) -> u64 {
             .iter()
             .fold(OFFSET, |hash, b| (hash ^ u64::from(*b)).wrapping_mul(PRIME))
     };
-    match id {
+    let hash = match id {
         RequestId::Given(text) => fnv(text.as_bytes()),
         RequestId::Generated(n) => fnv(&n.to_le_bytes()),
-    }
+    };
+    let hash = (hash ^ (hash >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    let hash = (hash ^ (hash >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    hash ^ (hash >> 31)
 }
 
 /// Where the writer thread writes.
