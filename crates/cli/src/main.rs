@@ -23,7 +23,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Simulate(simulate::SimulateArgs),
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     Validate(validate::ValidateArgs),
     Check(check::CheckArgs),
     Publish(publish::PublishArgs),

@@ -94,7 +94,12 @@ pub struct ServeArgs {
     /// Require revisions of a store in object storage to be signed by this
     /// Ed25519 public key (PEM); repeat for several keys (rotation). The
     /// environment variable takes a comma-separated list [config: verify-keys]
-    #[arg(long = "verify-key", value_name = "FILE", env = "TOLLGATE_VERIFY_KEYS", value_delimiter = ',')]
+    #[arg(
+        long = "verify-key",
+        value_name = "FILE",
+        env = "TOLLGATE_VERIFY_KEYS",
+        value_delimiter = ','
+    )]
     verify_keys: Vec<PathBuf>,
 
     /// Write one JSON line per decision to `-` (stdout) or FILE [default: off]

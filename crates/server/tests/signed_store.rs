@@ -76,7 +76,10 @@ async fn status_until(
         Some((status, _)) => status,
         None => {
             let mut client = client.clone();
-            panic!("{what}: not within {LIMIT:?}; status: {:#?}", status(&mut client).await)
+            panic!(
+                "{what}: not within {LIMIT:?}; status: {:#?}",
+                status(&mut client).await
+            )
         }
     }
 }
@@ -95,7 +98,10 @@ async fn only_signed_revisions_serve() {
     assert!(good.signature_required);
     assert_eq!(good.signed_by_key_id, key_id);
     let mut client = server.client().await;
-    assert_eq!(ask(&mut client).await, (Decision::Allowed, good.revision.clone()));
+    assert_eq!(
+        ask(&mut client).await,
+        (Decision::Allowed, good.revision.clone())
+    );
 
     // Unsigned, signed by another key, signed then tampered with: each is
     // refused and the good revision keeps answering.
@@ -104,14 +110,20 @@ async fn only_signed_revisions_serve() {
         s.last_poll_error.contains("is not signed") && s.signature_failures >= 1
     })
     .await;
-    assert_eq!(ask(&mut client).await, (Decision::Allowed, good.revision.clone()));
+    assert_eq!(
+        ask(&mut client).await,
+        (Decision::Allowed, good.revision.clone())
+    );
 
     publish_alice(&location, "Deny", "Stranger", Some(&SignKey::generate())).await;
     status_until(&server, "the wrongly-signed revision is refused", |s| {
         s.last_poll_error.contains("not trusted")
     })
     .await;
-    assert_eq!(ask(&mut client).await, (Decision::Allowed, good.revision.clone()));
+    assert_eq!(
+        ask(&mut client).await,
+        (Decision::Allowed, good.revision.clone())
+    );
 
     publish_alice(&location, "Deny", "Tampered", Some(&key)).await;
     let bytes = location
@@ -138,7 +150,10 @@ async fn only_signed_revisions_serve() {
     .await;
     assert_eq!(refused.revision, good.revision);
     assert_eq!(refused.signed_by_key_id, key_id);
-    assert_eq!(ask(&mut client).await, (Decision::Allowed, good.revision.clone()));
+    assert_eq!(
+        ask(&mut client).await,
+        (Decision::Allowed, good.revision.clone())
+    );
 
     let (code, metrics) = http_get(server.admin, "/metrics").await;
     assert_eq!(code, 200);

@@ -77,7 +77,9 @@ fn settings() -> AuditSettings {
 fn a_record_has_every_field() {
     let memory = Memory::default();
     let (log, writer) = AuditLog::to_writer(&settings(), Box::new(memory.clone())).unwrap();
-    let id = log.admit(DecisionKind::ExplicitDeny, Some("req-42")).unwrap();
+    let id = log
+        .admit(DecisionKind::ExplicitDeny, Some("req-42"))
+        .unwrap();
     let decisive = vec![AuditStatement::from(&tollgate_policy::DecisiveStatement {
         policy: "accounts/111122223333/policies/guard.json".to_owned(),
         index: 1,
@@ -159,7 +161,10 @@ fn deny_only_and_sampling_filter_allows() {
         ..settings()
     };
     let (log, writer) = AuditLog::to_writer(&none, Box::new(Memory::default())).unwrap();
-    assert!(ids.iter().all(|id| log.admit(DecisionKind::Allowed, Some(id)).is_none()));
+    assert!(
+        ids.iter()
+            .all(|id| log.admit(DecisionKind::Allowed, Some(id)).is_none())
+    );
     writer.shutdown();
 }
 
@@ -215,7 +220,11 @@ fn files_rotate_at_the_size_and_only_n_are_kept() {
     };
     let (log, writer) = AuditLog::start(&rotating).unwrap();
     for i in 0..400 {
-        assert!(record(&log, DecisionKind::ImplicitDeny, Some(&format!("r{i:04}"))));
+        assert!(record(
+            &log,
+            DecisionKind::ImplicitDeny,
+            Some(&format!("r{i:04}"))
+        ));
     }
     writer.shutdown();
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
@@ -223,7 +232,10 @@ fn files_rotate_at_the_size_and_only_n_are_kept() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["audit.log", "audit.log.1", "audit.log.2", "audit.log.3"]);
+    assert_eq!(
+        names,
+        ["audit.log", "audit.log.1", "audit.log.2", "audit.log.3"]
+    );
     let mut newest_first = Vec::new();
     for name in &names {
         let text = std::fs::read_to_string(dir.path().join(name)).unwrap();
@@ -283,7 +295,10 @@ fn settings_come_from_the_audit_keys() {
         "`audit-sample-allows`",
         "`audit-queue`",
     ] {
-        assert!(faults.iter().any(|f| f.starts_with(key)), "{key}: {faults:?}");
+        assert!(
+            faults.iter().any(|f| f.starts_with(key)),
+            "{key}: {faults:?}"
+        );
     }
     let faults = AuditSettings::from_layer(&layer("audit-queue = 5\n")).unwrap_err();
     assert_eq!(faults, ["`audit-queue`: only with `audit-log`"]);

@@ -68,11 +68,7 @@ impl AuthorizerService {
     ) -> Result<AuthorizeResponse, Status> {
         let prepared = Prepared::read(message)?;
         let current = self.state.current();
-        Ok(prepared.answer(
-            serving(current.as_ref())?,
-            self.audit.as_ref(),
-            request_id,
-        ))
+        Ok(prepared.answer(serving(current.as_ref())?, self.audit.as_ref(), request_id))
     }
 
     fn decide_batch(
@@ -152,8 +148,8 @@ impl Authorizer for AuthorizerService {
             tokio::task::spawn_blocking(move || {
                 Self::decide_batch(&state, audit.as_ref(), request_id.as_deref(), message)
             })
-                .await
-                .unwrap_or_else(|e| Err(Status::internal(format!("the batch failed: {e}"))))
+            .await
+            .unwrap_or_else(|e| Err(Status::internal(format!("the batch failed: {e}"))))
         };
         timer.finish(result).map(Response::new)
     }

@@ -85,9 +85,9 @@ pub async fn services_with_audit(
     let routes = Routes::new(AuthorizerServer::new(AuthorizerService::with_audit(
         state, audit,
     )))
-        .add_service(health_server)
-        .add_service(reflection_v1)
-        .add_service(reflection_v1alpha);
+    .add_service(health_server)
+    .add_service(reflection_v1)
+    .add_service(reflection_v1alpha);
     Ok(GrpcServices { routes, health })
 }
 
