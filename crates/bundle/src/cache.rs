@@ -7,13 +7,16 @@
 //! └── r-NONCE/                     one revision, laid out as in the bucket
 //!     ├── manifest.json
 //!     ├── etag                     the manifest's ETag, when known
+//!     ├── signature.json           the manifest's signature, when it has one
 //!     └── objects/sha256/<hex>
 //! ```
 //!
 //! [`write()`] builds a new revision folder under a temporary name, renames
 //! it into place, then replaces `CURRENT` by renaming a new file over it, so
 //! a crash at any point leaves the previous revision or the new one, never
-//! a mix. [`read()`] verifies every digest and the revision. Both use
+//! a mix. [`read()`] verifies every digest and the revision (and a caller
+//! that requires signatures checks the signature with
+//! [`Fetched::verify`](crate::Fetched::verify)). Both use
 //! blocking file I/O (call them from `spawn_blocking` in async code); one
 //! writer per folder.
 
@@ -31,10 +34,12 @@ use crate::fetch::Fetched;
 use crate::limits::FetchOptions;
 use crate::location::{MANIFEST_NAME, OBJECTS_FOLDER};
 use crate::manifest::Manifest;
+use crate::signing::ManifestSignature;
 use crate::verify::{assemble, check_object};
 
 const CURRENT: &str = "CURRENT";
 const ETAG: &str = "etag";
+const SIGNATURE: &str = "signature.json";
 const REVISION_PREFIX: &str = "r-";
 const TEMP_PREFIX: &str = ".tmp-";
 
@@ -88,6 +93,12 @@ pub fn read(dir: &Path) -> Result<Option<Fetched>, BundleError> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => return Err(BundleError::io(etag_path, e)),
     };
+    let signature_path = folder.join(SIGNATURE);
+    let signature = match fs::read(&signature_path) {
+        Ok(bytes) => Some(ManifestSignature::from_json(&bytes)?),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(BundleError::io(signature_path, e)),
+    };
     let mut objects = HashMap::with_capacity(manifest.objects.len());
     for object in &manifest.objects {
         if objects.contains_key(&object.sha256) {
@@ -114,6 +125,7 @@ pub fn read(dir: &Path) -> Result<Option<Fetched>, BundleError> {
         publisher: manifest.publisher,
         files,
         manifest_etag,
+        signature,
     }))
 }
 
@@ -125,6 +137,9 @@ fn fill(folder: &Path, fetched: &Fetched) -> Result<(), BundleError> {
     write_synced(&folder.join(MANIFEST_NAME), &manifest.to_json()?)?;
     if let Some(etag) = &fetched.manifest_etag {
         write_synced(&folder.join(ETAG), etag.as_bytes())?;
+    }
+    if let Some(signature) = &fetched.signature {
+        write_synced(&folder.join(SIGNATURE), &signature.to_json()?)?;
     }
     let mut written = BTreeSet::new();
     for (object, bytes) in manifest.objects.iter().zip(fetched.files.values()) {

@@ -97,6 +97,21 @@ pub enum BundleError {
         /// The revision now published, when it could be read.
         revision: Option<String>,
     },
+    /// A signing or verifying key file that is not a usable Ed25519 key.
+    #[error("invalid key: {0}")]
+    Key(String),
+    /// A revision refused for its signature: unsigned, signed by an
+    /// untrusted key, or a signature that does not verify.
+    #[error("revision `{revision}` is refused: {reason}")]
+    Signature {
+        /// The manifest's revision.
+        revision: String,
+        /// Why.
+        reason: String,
+    },
+    /// A signature object that cannot be read.
+    #[error("invalid signature object: {0}")]
+    SignatureFormat(String),
     /// A local file or folder could not be read or written.
     #[error("cannot read or write `{}`: {source}", path.display())]
     Io {
@@ -133,6 +148,12 @@ impl BundleError {
             path: path.into(),
             source,
         }
+    }
+
+    /// Whether a revision was refused for its signature
+    /// ([`BundleError::Signature`] or [`BundleError::SignatureFormat`]).
+    pub fn is_signature_failure(&self) -> bool {
+        matches!(self, Self::Signature { .. } | Self::SignatureFormat(_))
     }
 
     /// Whether this is a [`BundleError::Conflict`].

@@ -11,6 +11,10 @@
 //!   eight at a time);
 //! - first poll (or after an error before any success): 1 plus one per
 //!   distinct digest.
+//!
+//! A fetcher that [requires signatures](Fetcher::require_signatures) reads
+//! the manifest's signature object too (1 more `GET` when the manifest
+//! changed) and checks it before downloading any object.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -22,7 +26,8 @@ use crate::error::BundleError;
 use crate::limits::FetchOptions;
 use crate::location::Location;
 use crate::manifest::{Manifest, ManifestObject};
-use crate::remote::{ManifestRead, read_manifest, read_object};
+use crate::remote::{ManifestRead, read_manifest, read_object, read_signature};
+use crate::signing::{ManifestSignature, TrustedKeys};
 use crate::verify::assemble;
 
 /// How many objects a poll downloads at once.
@@ -44,6 +49,9 @@ pub struct Fetched {
     /// The ETag of the `manifest.json` it came from, when the backend gives
     /// one; the next poll sends it as `If-None-Match`.
     pub manifest_etag: Option<String>,
+    /// The manifest's signature, verified, when the fetcher requires one
+    /// (or read from the cache, not yet verified: see [`Fetched::verify`]).
+    pub signature: Option<ManifestSignature>,
 }
 
 impl Fetched {
@@ -55,10 +63,21 @@ impl Fetched {
             self.publisher.clone(),
         )
     }
+
+    /// Checks that its signature is a valid signature of its manifest by one
+    /// of `keys` (as a fetcher that requires signatures does); the signer's
+    /// key id.
+    pub fn verify(&self, keys: &TrustedKeys) -> Result<String, BundleError> {
+        keys.verify(&self.manifest(), self.signature.as_ref())
+    }
 }
 
 /// What a poll found.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "made once per poll and moved once; boxing would only add an allocation"
+)]
 pub enum PollOutcome {
     /// The revision is the last one returned (or resumed): the manifest's
     /// ETag is unchanged, or it was rewritten with the same revision.
@@ -83,6 +102,7 @@ struct Held {
 pub struct Fetcher {
     location: Location,
     options: FetchOptions,
+    keys: Option<TrustedKeys>,
     held: Option<Held>,
 }
 
@@ -93,8 +113,17 @@ impl Fetcher {
         Fetcher {
             location,
             options,
+            keys: None,
             held: None,
         }
+    }
+
+    /// From now on, accepts only revisions whose manifest is signed by one
+    /// of `keys`: an unsigned revision, one signed by another key, or one
+    /// whose manifest changed after signing is refused with
+    /// [`BundleError::Signature`] before any object is downloaded.
+    pub fn require_signatures(&mut self, keys: TrustedKeys) {
+        self.keys = Some(keys);
     }
 
     /// Starts from a revision already held, such as the one
@@ -133,6 +162,7 @@ impl Fetcher {
     /// [`BundleError::MissingObject`], [`BundleError::DigestMismatch`],
     /// [`BundleError::SizeMismatch`], [`BundleError::RevisionMismatch`],
     /// [`BundleError::Manifest`], [`BundleError::Limit`],
+    /// [`BundleError::Signature`], [`BundleError::SignatureFormat`],
     /// [`BundleError::Storage`] — and leaves the fetcher as it was: keep
     /// serving the current revision and poll again later.
     pub async fn poll(&mut self) -> Result<PollOutcome, BundleError> {
@@ -145,6 +175,17 @@ impl Fetcher {
                 });
             }
             ManifestRead::Found { manifest, version } => (manifest, version),
+        };
+        // Checked before the revision is compared, so that a manifest
+        // rewritten without (or with a bad) signature is reported even when
+        // its revision is the one held.
+        let signature = match &self.keys {
+            Some(keys) => {
+                let signature = read_signature(&self.location, &manifest).await?;
+                keys.verify(&manifest, signature.as_ref())?;
+                signature
+            }
+            None => None,
         };
         if let Some(held) = &mut self.held
             && held.revision == manifest.revision
@@ -160,6 +201,7 @@ impl Fetcher {
             publisher: manifest.publisher,
             files,
             manifest_etag: version.e_tag,
+            signature,
         };
         self.held = Some(Held {
             revision: fetched.revision.clone(),

@@ -8,6 +8,7 @@
 //! ```text
 //! PREFIX/
 //! ├── objects/sha256/<hex>    one immutable object per distinct file content, named by its SHA-256
+//! ├── signatures/sha256/<hex> optional: the Ed25519 signature of the manifest with that SHA-256
 //! └── manifest.json           the revision: every file's path, SHA-256 and size; written last
 //! ```
 //!
@@ -33,6 +34,11 @@
 //!   with the files for [`Store::from_files`](tollgate_store::Store::from_files).
 //!   Any error leaves the fetcher as it was: keep the current revision,
 //!   poll again later. [`Fetcher::resume`] starts from a cached revision.
+//! - Signing ([`SignKey`], [`VerifyKey`], [`TrustedKeys`], PEM key files):
+//!   [`PublishOptions::sign_key`] signs the manifest;
+//!   [`Fetcher::require_signatures`] refuses a revision not signed by a
+//!   trusted key ([`BundleError::Signature`]); [`Fetched::verify`] checks a
+//!   cached revision. See the `signing` module docs for what is signed.
 //! - [`cache::write`]`(dir, &Fetched)` and
 //!   [`cache::read`]`(dir) -> Result<Option<Fetched>, BundleError>`: the last
 //!   good revision on local disk, written atomically, verified when read.
@@ -108,6 +114,7 @@ mod location;
 mod manifest;
 mod publish;
 mod remote;
+mod signing;
 mod verify;
 
 pub use diff::Diff;
@@ -119,3 +126,7 @@ pub use manifest::{
     MANIFEST_FORMAT, MAX_PATH_BYTES, MAX_PUBLISHER_CHARS, Manifest, ManifestObject,
 };
 pub use publish::{PublishOptions, PublishOutcome, PublishReport, publish};
+pub use signing::{
+    ManifestSignature, SIGNATURE_FORMAT, SIGNATURES_FOLDER, SignKey, TrustedKeys, VerifyKey,
+    manifest_digest,
+};

@@ -190,6 +190,15 @@ impl Location {
         self.join(MANIFEST_NAME)
     }
 
+    /// `PREFIX/signatures/sha256/<manifest_sha256>`: the signature of the
+    /// manifest whose canonical bytes have that digest.
+    pub fn signature_path(&self, manifest_sha256: &str) -> Path {
+        self.join(&format!(
+            "{}/{manifest_sha256}",
+            crate::signing::SIGNATURES_FOLDER
+        ))
+    }
+
     /// `PREFIX/objects/sha256/<sha256>`.
     pub fn object_path(&self, sha256: &str) -> Path {
         self.join(&format!("{OBJECTS_FOLDER}/{sha256}"))

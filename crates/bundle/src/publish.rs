@@ -11,6 +11,9 @@
 //!   distinct digest the base manifest does not list, up to eight at a
 //!   time, then 1 conditional `PUT manifest.json`: `If-Match` on the base's
 //!   ETag (GCS: its generation), or `If-None-Match: *` for a first publish;
+//!   with a signing key, 1 `PUT signatures/sha256/<manifest-sha256>` just
+//!   before the manifest (and, when the revision is already published,
+//!   1 `GET` of its signature to see whether it is signed by this key);
 //! - on a conflict, 1 more `GET manifest.json` to name the winner.
 
 use std::collections::{BTreeMap, HashSet};
@@ -27,7 +30,8 @@ use crate::folder::read_folder;
 use crate::limits::FetchOptions;
 use crate::location::Location;
 use crate::manifest::{Manifest, check_publisher};
-use crate::remote::{ManifestRead, read_manifest, write_object};
+use crate::remote::{ManifestRead, read_manifest, read_signature, write_object, write_signature};
+use crate::signing::{SignKey, TrustedKeys};
 
 /// How many objects a publish uploads at once.
 const CONCURRENT_UPLOADS: usize = 8;
@@ -43,6 +47,11 @@ pub struct PublishOptions {
     /// The bounds the revision must keep: those of the sidecars that will
     /// fetch it.
     pub limits: FetchOptions,
+    /// Sign the revision's manifest with this key
+    /// (`signatures/sha256/<manifest-sha256>`, written before the
+    /// manifest). A revision already published but not signed by this key
+    /// is published again (a new manifest of the same files), signed.
+    pub sign_key: Option<SignKey>,
 }
 
 /// What a publish did.
@@ -77,6 +86,9 @@ pub struct PublishReport {
     pub warnings: Vec<String>,
     /// The ETag of the manifest now published, when known.
     pub manifest_etag: Option<String>,
+    /// The id of the key that signed the manifest now published, when
+    /// signed with [`PublishOptions::sign_key`].
+    pub signed_by: Option<String>,
 }
 
 /// Publishes the store folder `dir` to `location` as a new revision.
@@ -86,12 +98,14 @@ pub struct PublishReport {
 ///    a store that does not load is refused with [`BundleError::Invalid`],
 ///    listing every fault, before any request.
 /// 2. Reads the current manifest and its ETag: the base.
-/// 3. Same revision as the base: [`PublishOutcome::AlreadyPublished`].
+/// 3. Same revision as the base: [`PublishOutcome::AlreadyPublished`]
+///    (with a signing key: only when the base is signed by that key).
 ///    Dry run: [`PublishOutcome::DryRun`] with the diff and the count of
 ///    objects to upload.
 /// 4. Uploads the objects the base does not list (`PutMode::Create`; one
 ///    that exists already is fine: it has the same content), then writes
-///    `manifest.json` last, conditionally on the base (`PutMode::Update`
+///    the signature (with a signing key), then `manifest.json` last — the
+///    commit point — conditionally on the base (`PutMode::Update`
 ///    with its ETag and version, or `PutMode::Create` when there was none).
 ///    If another revision was published meanwhile, nothing is overwritten
 ///    and the result is [`BundleError::Conflict`] naming it; if it is this
@@ -125,10 +139,28 @@ pub async fn publish(
         uploaded: 0,
         warnings,
         manifest_etag: base.as_ref().and_then(|(_, v)| v.e_tag.clone()),
+        signed_by: None,
     };
-    if report.previous_revision.as_deref() == Some(manifest.revision.as_str()) {
-        report.outcome = PublishOutcome::AlreadyPublished;
-        return Ok(report);
+    if let Some((base_manifest, _)) = &base
+        && base_manifest.revision == manifest.revision
+    {
+        match &options.sign_key {
+            None => {
+                report.outcome = PublishOutcome::AlreadyPublished;
+                return Ok(report);
+            }
+            Some(key) => {
+                let ours = TrustedKeys::new(vec![key.verify_key()]);
+                let signature = read_signature(location, base_manifest).await?;
+                if let Ok(key_id) = ours.verify(base_manifest, signature.as_ref()) {
+                    report.outcome = PublishOutcome::AlreadyPublished;
+                    report.signed_by = Some(key_id);
+                    return Ok(report);
+                }
+                // Published, but not signed by this key: publish it again,
+                // signed.
+            }
+        }
     }
     let listed: HashSet<&str> = base
         .iter()
@@ -157,6 +189,9 @@ pub async fn publish(
         .try_collect()
         .await?;
     report.uploaded = written.into_iter().filter(|w| *w).count();
+    if let Some(key) = &options.sign_key {
+        report.signed_by = Some(write_signature(location, &manifest, key).await?);
+    }
     let version = base.map(|(_, version)| version);
     match write_manifest(location, &manifest, version).await? {
         Written::Ours(e_tag) => {

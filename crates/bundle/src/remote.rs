@@ -11,6 +11,7 @@ use crate::error::BundleError;
 use crate::limits::FetchOptions;
 use crate::location::Location;
 use crate::manifest::{Manifest, ManifestObject};
+use crate::signing::{MAX_SIGNATURE_BYTES, ManifestSignature, SignKey, manifest_digest};
 use crate::verify::check_object;
 
 /// What reading `manifest.json` found.
@@ -127,4 +128,51 @@ pub(crate) async fn write_object(
         }
         Err(e) => Err(BundleError::storage("write", &path, e)),
     }
+}
+
+/// Reads the signature object of `manifest`; `None` when there is none.
+pub(crate) async fn read_signature(
+    location: &Location,
+    manifest: &Manifest,
+) -> Result<Option<ManifestSignature>, BundleError> {
+    let (_, digest) = manifest_digest(manifest)?;
+    let path = location.signature_path(&digest);
+    let result = match location
+        .store()
+        .get_opts(&path, GetOptions::default())
+        .await
+    {
+        Ok(result) => result,
+        Err(object_store::Error::NotFound { .. }) => return Ok(None),
+        Err(e) => return Err(BundleError::storage("read", &path, e)),
+    };
+    if result.meta.size > MAX_SIGNATURE_BYTES {
+        return Err(BundleError::SignatureFormat(format!(
+            "`{path}` has {} bytes, more than the limit of {MAX_SIGNATURE_BYTES}",
+            result.meta.size
+        )));
+    }
+    let bytes = result
+        .bytes()
+        .await
+        .map_err(|e| BundleError::storage("read", &path, e))?;
+    ManifestSignature::from_json(&bytes).map(Some)
+}
+
+/// Signs `manifest` with `key` and writes the signature object (replacing
+/// one of the same manifest: it is as good). Returns the signer's key id.
+pub(crate) async fn write_signature(
+    location: &Location,
+    manifest: &Manifest,
+    key: &SignKey,
+) -> Result<String, BundleError> {
+    let signature = key.sign(manifest)?;
+    let path = location.signature_path(&signature.manifest_sha256);
+    let payload = PutPayload::from(Bytes::from(signature.to_json()?));
+    location
+        .store()
+        .put_opts(&path, payload, PutOptions::from(PutMode::Overwrite))
+        .await
+        .map_err(|e| BundleError::storage("write", &path, e))?;
+    Ok(signature.key_id)
 }

@@ -3,6 +3,7 @@
 
 mod bench;
 mod check;
+mod keygen;
 mod mesh;
 mod publish;
 mod serve;
@@ -39,6 +40,7 @@ enum Command {
     Mesh(mesh::MeshArgs),
     Workload(workload::WorkloadArgs),
     Bench(bench::BenchArgs),
+    Keygen(keygen::KeygenArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,5 +53,6 @@ fn main() -> ExitCode {
         Command::Mesh(args) => mesh::main(&args),
         Command::Workload(args) => workload::main(&args),
         Command::Bench(args) => bench::main(&args),
+        Command::Keygen(args) => keygen::main(&args),
     }
 }

@@ -8,7 +8,8 @@
 //! `published: revision REV (previous PREV|none); N added, N removed, N
 //! changed; N objects uploaded`, `already published: revision REV` or
 //! `dry run: revision REV (previous PREV|none); N added, N removed, N
-//! changed; N objects to upload; nothing written`. A store that does not load
+//! changed; N objects to upload; nothing written`; with `--sign-key`, a
+//! `signed: key KEYID` line before the summary. A store that does not load
 //! gives `error: FILE: JSON-PATH: MESSAGE` lines and `refused: ...`.
 //!
 //! Exit status: 0 published (or nothing to do); 1 refused: the store does
@@ -20,7 +21,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use tollgate_bundle::{
-    BundleError, Location, LocationOptions, PublishOptions, PublishOutcome, PublishReport,
+    BundleError, Location, LocationOptions, PublishOptions, PublishOutcome, PublishReport, SignKey,
 };
 
 /// Exit status when another revision was published meanwhile.
@@ -71,6 +72,11 @@ pub struct PublishArgs {
     /// Who publishes, recorded in the manifest.
     #[arg(long, value_name = "NAME", env = "TOLLGATE_PUBLISHER")]
     publisher: Option<String>,
+
+    /// Sign the revision with this Ed25519 private key (PKCS#8 PEM, from
+    /// `tollgate keygen` or `openssl genpkey -algorithm ed25519`).
+    #[arg(long, value_name = "FILE", env = "TOLLGATE_SIGN_KEY")]
+    sign_key: Option<PathBuf>,
 }
 
 /// Runs the subcommand on the process's stdout.
@@ -93,9 +99,14 @@ pub fn main(args: &PublishArgs) -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
+    let sign_key = match args.sign_key.as_deref().map(SignKey::read).transpose() {
+        Ok(key) => key,
+        Err(e) => return fail(&e, EXIT_ERROR),
+    };
     let options = PublishOptions {
         dry_run: args.dry_run,
         publisher: args.publisher.clone(),
+        sign_key,
         ..PublishOptions::default()
     };
     let result = runtime.block_on(tollgate_bundle::publish(&args.dir, &location, &options));
@@ -156,6 +167,9 @@ fn write_report(out: &mut impl Write, report: &PublishReport) -> io::Result<()> 
         diff.removed.len(),
         diff.changed.len()
     );
+    if let Some(key_id) = &report.signed_by {
+        writeln!(out, "signed: key {key_id}")?;
+    }
     let objects = |n: usize| format!("{n} object{}", if n == 1 { "" } else { "s" });
     match report.outcome {
         PublishOutcome::Published => writeln!(

@@ -152,6 +152,41 @@ pub struct ServeArgs {
     /// How often the TLS files are checked; changed files serve new connections [default: 10]
     #[arg(long, value_name = "SECS", env = "TOLLGATE_TLS_RELOAD_INTERVAL_SECS")]
     tls_reload_interval_secs: Option<String>,
+    /// Require revisions of a store in object storage to be signed by this
+    /// Ed25519 public key (PEM); repeat for several keys (rotation). The
+    /// environment variable takes a comma-separated list [config: verify-keys]
+    #[arg(
+        long = "verify-key",
+        value_name = "FILE",
+        env = "TOLLGATE_VERIFY_KEYS",
+        value_delimiter = ','
+    )]
+    verify_keys: Vec<PathBuf>,
+
+    /// Write one JSON line per decision to `-` (stdout) or FILE [default: off]
+    #[arg(long, value_name = "FILE|-", env = "TOLLGATE_AUDIT_LOG")]
+    audit_log: Option<String>,
+
+    /// Rotate the audit log file at this size [default: 100]
+    #[arg(long, value_name = "MB", env = "TOLLGATE_AUDIT_MAX_FILE_MB")]
+    audit_max_file_mb: Option<String>,
+
+    /// Rotated audit log files kept (FILE.1 ... FILE.N) [default: 5]
+    #[arg(long, value_name = "N", env = "TOLLGATE_AUDIT_KEEP_FILES")]
+    audit_keep_files: Option<String>,
+
+    /// Which decisions the audit log records: `all` or `deny` [default: all]
+    #[arg(long, value_name = "WHICH", env = "TOLLGATE_AUDIT_DECISIONS")]
+    audit_decisions: Option<String>,
+
+    /// The fraction of allows recorded, 0 to 1, by request id [default: 1]
+    #[arg(long, value_name = "FRACTION", env = "TOLLGATE_AUDIT_SAMPLE_ALLOWS")]
+    audit_sample_allows: Option<String>,
+
+    /// Audit records waiting to be written, at most; more are dropped and
+    /// counted, never delaying a decision [default: 65536]
+    #[arg(long, value_name = "N", env = "TOLLGATE_AUDIT_QUEUE")]
+    audit_queue: Option<String>,
 }
 
 impl ServeArgs {
@@ -165,6 +200,15 @@ impl ServeArgs {
         };
         let mut faults = Vec::new();
         let mut jitter_faults = Vec::new();
+        let audit_sample_allows = self
+            .audit_sample_allows
+            .as_deref()
+            .map(|text| ConfigLayer::fraction("audit-sample-allows", text))
+            .transpose()
+            .unwrap_or_else(|e| {
+                faults.extend(e.faults);
+                None
+            });
         let mut keep = |result: Result<Option<u64>, ConfigError>| {
             result.unwrap_or_else(|e| {
                 faults.extend(e.faults);
@@ -214,6 +258,13 @@ impl ServeArgs {
                 "tls-reload-interval-secs",
                 &self.tls_reload_interval_secs,
             )),
+            verify_keys: (!self.verify_keys.is_empty()).then(|| self.verify_keys.clone()),
+            audit_log: self.audit_log.clone(),
+            audit_max_file_mb: keep(number("audit-max-file-mb", &self.audit_max_file_mb)),
+            audit_keep_files: keep(number("audit-keep-files", &self.audit_keep_files)),
+            audit_decisions: self.audit_decisions.clone(),
+            audit_sample_allows,
+            audit_queue: keep(number("audit-queue", &self.audit_queue)),
         };
         faults.extend(jitter_faults);
         let file = match &self.config {

@@ -110,6 +110,9 @@ pub struct PollSettings {
     /// Where the last loaded revision is kept, to serve from at start-up
     /// when storage is unreachable.
     pub cache_dir: Option<PathBuf>,
+    /// When set (`verify-keys`), only revisions signed by one of these keys
+    /// are loaded, from storage or from the cache.
+    pub trusted_keys: Option<tollgate_bundle::TrustedKeys>,
 }
 
 impl Default for PollSettings {
@@ -118,6 +121,7 @@ impl Default for PollSettings {
             interval: Duration::from_secs(DEFAULT_POLL_INTERVAL_SECS),
             jitter: DEFAULT_POLL_JITTER,
             cache_dir: None,
+            trusted_keys: None,
         }
     }
 }
@@ -172,6 +176,8 @@ pub struct ServeConfig {
     /// Log filter (`tracing_subscriber::EnvFilter` syntax); `None` defers to
     /// `RUST_LOG`, then `info`.
     pub log_level: Option<String>,
+    /// The decision audit log; `None` (no `audit-log`): off.
+    pub audit: Option<crate::audit::AuditSettings>,
     /// Limits on what one call may ask (`max-*` settings).
     pub limits: RequestLimits,
     /// TLS on the gRPC listener; `None`: plaintext.
@@ -228,6 +234,7 @@ impl Default for ServeConfig {
             ext_authz_listen: None,
             limits: RequestLimits::default(),
             tls: None,
+            audit: None,
         }
     }
 }
@@ -298,6 +305,21 @@ pub struct ConfigLayer {
     pub tls_client_ca: Option<PathBuf>,
     /// `tls-reload-interval-secs`: how often the TLS files are checked for changes.
     pub tls_reload_interval_secs: Option<u64>,
+    /// `verify-keys`: Ed25519 public key files (PEM); a store in object
+    /// storage must then be signed by one of them.
+    pub verify_keys: Option<Vec<PathBuf>>,
+    /// `audit-log`: `-` or `stdout`, or a file path; unset: no audit log.
+    pub audit_log: Option<String>,
+    /// `audit-max-file-mb`: a log file is rotated at this size.
+    pub audit_max_file_mb: Option<u64>,
+    /// `audit-keep-files`: rotated files kept besides the current one.
+    pub audit_keep_files: Option<u64>,
+    /// `audit-decisions`: `all` or `deny`.
+    pub audit_decisions: Option<String>,
+    /// `audit-sample-allows`: the fraction (0 to 1) of allows written.
+    pub audit_sample_allows: Option<f64>,
+    /// `audit-queue`: records waiting for the writer, at most.
+    pub audit_queue: Option<u64>,
 }
 
 impl ConfigLayer {
@@ -371,6 +393,13 @@ impl ConfigLayer {
             tls_reload_interval_secs: self
                 .tls_reload_interval_secs
                 .or(lower.tls_reload_interval_secs),
+            verify_keys: self.verify_keys.or(lower.verify_keys),
+            audit_log: self.audit_log.or(lower.audit_log),
+            audit_max_file_mb: self.audit_max_file_mb.or(lower.audit_max_file_mb),
+            audit_keep_files: self.audit_keep_files.or(lower.audit_keep_files),
+            audit_decisions: self.audit_decisions.or(lower.audit_decisions),
+            audit_sample_allows: self.audit_sample_allows.or(lower.audit_sample_allows),
+            audit_queue: self.audit_queue.or(lower.audit_queue),
         }
     }
 }
@@ -529,6 +558,16 @@ impl ServeConfig {
         }
         read_limits(&layer, &mut config.limits, &mut fault);
         config.tls = read_tls(&layer, &config.listen, &mut fault);
+        if let Some(paths) = &layer.verify_keys {
+            match verify_keys(paths, store_url(layer.store.as_deref()).is_some()) {
+                Ok(keys) => config.poll.trusted_keys = keys,
+                Err(faults) => faults.into_iter().for_each(&mut fault),
+            }
+        }
+        match crate::audit::AuditSettings::from_layer(&layer) {
+            Ok(audit) => config.audit = audit,
+            Err(faults) => faults.into_iter().for_each(&mut fault),
+        }
         if let ListenAddr::Tcp(grpc) = config.listen
             && grpc.port() != 0
             && grpc == config.admin_listen
@@ -689,6 +728,36 @@ fn store_url(store: Option<&Path>) -> Option<&str> {
     let starts_with_letter = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
     (starts_with_letter && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
         .then_some(text)
+}
+
+/// Reads the `verify-keys` files; only for a store in object storage (a
+/// folder store has no signatures to check).
+fn verify_keys(
+    paths: &[PathBuf],
+    in_object_storage: bool,
+) -> Result<Option<tollgate_bundle::TrustedKeys>, Vec<String>> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    if !in_object_storage {
+        return Err(vec![
+            "`verify-keys`: only for a `store` in object storage (`tollgate publish --sign-key`); a folder store is not signed"
+                .to_owned(),
+        ]);
+    }
+    let mut keys = Vec::new();
+    let mut faults = Vec::new();
+    for path in paths {
+        match tollgate_bundle::VerifyKey::read(path) {
+            Ok(key) => keys.push(key),
+            Err(e) => faults.push(format!("`verify-keys`: {e}")),
+        }
+    }
+    if faults.is_empty() {
+        Ok(Some(tollgate_bundle::TrustedKeys::new(keys)))
+    } else {
+        Err(faults)
+    }
 }
 
 fn parse_listen(text: &str) -> Result<ListenAddr, String> {

@@ -41,6 +41,9 @@ pub enum ServeError {
     /// The gRPC server failed.
     #[error("the gRPC server failed: {0}")]
     Grpc(#[source] tonic::transport::Error),
+    /// The audit log could not be opened.
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
     /// A server task panicked.
     #[error("a server task failed: {0}")]
     Task(String),

@@ -13,10 +13,12 @@
 //! | [`state`] | the serving snapshot and the reload history |
 //! | [`grpc`] | the gRPC services |
 //! | [`admin`] | `/metrics`, `/healthz`, `/readyz` |
+//! | [`audit`] | the decision audit log, off the request path |
 //! | [`metrics`] | metric names and the Prometheus recorder |
 //! | [`telemetry`] | logging |
 
 pub mod admin;
+pub mod audit;
 pub mod config;
 mod error;
 pub mod grpc;

@@ -66,6 +66,18 @@ pub const PUBLISHED_AT: &str = "tollgate_policy_published_timestamp_seconds";
 pub const EXT_AUTHZ_CHECKS: &str = "tollgate_ext_authz_checks_total";
 /// Histogram (seconds): time to answer one ext_authz check, mapping included.
 pub const EXT_AUTHZ_CHECK_SECONDS: &str = "tollgate_ext_authz_check_duration_seconds";
+/// Counter: revisions of a store in object storage refused for their
+/// signature (unsigned, signed by an untrusted key, changed after signing),
+/// from storage or from the cache; the last good revision keeps serving.
+pub const SIGNATURE_FAILURES: &str = "tollgate_store_signature_failures_total";
+
+/// Counter: decision records written to the audit log.
+pub const AUDIT_RECORDS: &str = "tollgate_audit_records_total";
+/// Counter: decision records dropped because the audit queue was full (the
+/// sink is slower than the decisions), never blocking a decision.
+pub const AUDIT_DROPPED: &str = "tollgate_audit_dropped_total";
+/// Counter: audit records that could not be written (I/O errors).
+pub const AUDIT_WRITE_ERRORS: &str = "tollgate_audit_write_errors_total";
 
 /// Histogram buckets for every `*_duration_seconds` metric: a decision takes
 /// about a microsecond, a reload of a big store seconds.

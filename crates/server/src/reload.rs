@@ -144,6 +144,9 @@ impl Reloader {
         let (poll_settings, poller) = match &source {
             StoreSource::Bucket(bucket) => {
                 state.start_polling(&bucket.url);
+                if poll.trusted_keys.is_some() {
+                    state.require_signatures();
+                }
                 (
                     Some(poll.clone()),
                     Some(Mutex::new(Poller::new(bucket.clone(), poll))),

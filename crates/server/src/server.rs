@@ -24,6 +24,7 @@ use tokio::sync::watch;
 use tonic::transport::server::TcpIncoming;
 use tracing::{info, warn};
 
+use crate::audit::{AuditLog, AuditWriter};
 use crate::config::{ListenAddr, ServeConfig};
 use crate::error::ServeError;
 use crate::grpc::{self, GrpcServices};
@@ -51,6 +52,8 @@ pub struct Server {
     admin_addr: SocketAddr,
     ext_authz_listener: Option<(TcpListener, SocketAddr)>,
     metrics: PrometheusHandle,
+    /// The audit log's writer, stopped (and flushed) after the drain.
+    audit: Option<AuditWriter>,
 }
 
 #[derive(Debug)]
@@ -77,6 +80,13 @@ impl Server {
             ),
             Err(error) => return Err(error.into()),
         }
+        let (audit_log, audit) = match &config.audit {
+            Some(settings) => {
+                let (log, writer) = AuditLog::start(settings)?;
+                (Some(log), Some(writer))
+            }
+            None => (None, None),
+        };
         let mesh = config.mesh.as_ref().map(|mesh| mesh.config.clone());
         match &config.mesh {
             Some(mesh) => info!(
@@ -91,6 +101,7 @@ impl Server {
         let options = grpc::ServiceOptions {
             limits: config.limits.clone(),
             mesh,
+            audit: audit_log,
         };
         let grpc = grpc::services_with(state.clone(), options).await?;
 
@@ -156,6 +167,7 @@ impl Server {
             admin_addr,
             ext_authz_listener,
             metrics,
+            audit,
         })
     }
 
@@ -208,6 +220,7 @@ impl Server {
             ext_authz_listener,
             metrics,
             state,
+            audit,
             ..
         } = self;
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -305,6 +318,10 @@ impl Server {
             .is_err()
         {
             admin_task.abort();
+        }
+        if let Some(audit) = audit {
+            // Writes every record accepted before the drain ended.
+            let _ = tokio::task::spawn_blocking(move || audit.shutdown()).await;
         }
         info!("stopped");
         match grpc_result {

@@ -37,9 +37,33 @@ pub struct ReloadHistory {
     pub published: Option<(String, SystemTime)>,
     /// How polling goes, for a store in object storage; `None` otherwise.
     pub poll: Option<PollHistory>,
+    /// Signature checks of a store in object storage.
+    pub signatures: SignatureHistory,
+}
+
+/// How signature checks go (`verify-keys`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignatureHistory {
+    /// Whether revisions must be signed.
+    pub required: bool,
+    /// Revisions refused for their signature.
+    pub failures: u64,
+    /// `(revision, key id)`: the key that signed a revision that was
+    /// verified and installed.
+    pub signed_by: Option<(String, String)>,
 }
 
 impl ReloadHistory {
+    /// The id of the key that signed the serving revision `revision`, when
+    /// it was verified.
+    pub fn signed_by(&self, revision: &str) -> Option<&str> {
+        self.signatures
+            .signed_by
+            .as_ref()
+            .filter(|(signed, _)| signed == revision)
+            .map(|(_, key)| key.as_str())
+    }
+
     /// When the serving revision `revision` was published, if known.
     pub fn published_at(&self, revision: &str) -> Option<SystemTime> {
         self.published
@@ -199,6 +223,21 @@ impl PolicyState {
     /// nothing is installed or counted.
     pub fn record_unchanged(&self) {
         self.lock_history().last_error = None;
+    }
+
+    /// Records that revisions must be signed (`verify-keys`).
+    pub fn require_signatures(&self) {
+        self.lock_history().signatures.required = true;
+    }
+
+    /// Records a revision refused for its signature.
+    pub fn record_signature_failure(&self) {
+        self.lock_history().signatures.failures += 1;
+    }
+
+    /// Records that `revision` was verified as signed by `key_id`.
+    pub fn record_signer(&self, revision: &str, key_id: &str) {
+        self.lock_history().signatures.signed_by = Some((revision.to_owned(), key_id.to_owned()));
     }
 
     /// Starts the poll history of the store at `url` (in object storage):

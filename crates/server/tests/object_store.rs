@@ -72,6 +72,7 @@ fn config(source: BucketSource, cache_dir: Option<&Path>) -> ServeConfig {
             interval: INTERVAL,
             jitter: JITTER,
             cache_dir: cache_dir.map(Path::to_path_buf),
+            trusted_keys: None,
         },
         drain_timeout: Duration::from_secs(5),
         ..ServeConfig::default()

@@ -21,6 +21,10 @@
 //! of the server's CPU faulting in fresh pages (`loadtest/README.md`,
 //! "Profile"). `Simulate` (which compiles a whole scenario) runs on the
 //! blocking pool.
+//!
+//! With an audit log, every decision of `Authorize` and `AuthorizeBatch` is
+//! offered to it under the call's `x-request-id` metadata (a batch's
+//! requests as `ID/0`, `ID/1` ...; without one, the log makes an id).
 
 use std::sync::Arc;
 
@@ -35,8 +39,12 @@ use super::decide::Prepared;
 use super::guard::{self, Admission, Deadline};
 use super::observe::{Method, RpcTimer};
 use super::{simulate, status};
+use crate::audit::AuditLog;
 use crate::limits::RequestLimits;
 use crate::state::{PolicyState, Snapshot};
+
+/// The gRPC metadata key of the caller's request id.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// Requests of a batch read or decided between two cooperative yields (and
 /// two looks at the deadline).
@@ -52,6 +60,7 @@ pub struct AuthorizerService {
     state: Arc<PolicyState>,
     limits: Arc<RequestLimits>,
     admission: Admission,
+    audit: Option<AuditLog>,
 }
 
 impl AuthorizerService {
@@ -67,26 +76,35 @@ impl AuthorizerService {
             state,
             limits: Arc::new(limits),
             admission,
+            audit: None,
         }
+    }
+
+    /// This service, recording its decisions in `audit` as well.
+    pub fn with_audit(self, audit: Option<AuditLog>) -> Self {
+        Self { audit, ..self }
     }
 
     fn decide_one(
         &self,
         message: AuthorizeRequest,
         deadline: Deadline,
+        request_id: Option<&str>,
     ) -> Result<AuthorizeResponse, Status> {
         guard::check_request(&message, &self.limits)?;
         let prepared = Prepared::read(message)?;
         deadline.check()?;
         let current = self.state.current();
-        Ok(prepared.answer(serving(current.as_ref())?))
+        Ok(prepared.answer(serving(current.as_ref())?, self.audit.as_ref(), request_id))
     }
 
     async fn decide_batch(
-        state: &PolicyState,
+        &self,
         message: AuthorizeBatchRequest,
         deadline: Deadline,
+        request_id: Option<&str>,
     ) -> Result<AuthorizeBatchResponse, Status> {
+        let audit = self.audit.as_ref();
         // Every request is read before any is decided: a malformed one fails
         // the batch before anything is counted.
         deadline.check()?;
@@ -99,7 +117,7 @@ impl AuthorizerService {
             prepared.push(Prepared::read(request).map_err(|e| e.within("requests", i))?);
         }
         // One snapshot for the whole batch, held across the yields.
-        let current: Option<Arc<Snapshot>> = Option::clone(&state.current());
+        let current: Option<Arc<Snapshot>> = Option::clone(&self.state.current());
         let snapshot = serving(current.as_ref())?;
         let mut responses = Vec::with_capacity(prepared.len());
         for (i, question) in prepared.iter().enumerate() {
@@ -109,13 +127,21 @@ impl AuthorizerService {
                     tokio::task::yield_now().await;
                 }
             }
-            responses.push(question.answer(snapshot));
+            let id = audit.and(request_id).map(|id| format!("{id}/{i}"));
+            responses.push(question.answer(snapshot, audit, id.as_deref()));
         }
         Ok(AuthorizeBatchResponse {
             revision: snapshot.store.revision().to_owned(),
             responses,
         })
     }
+}
+
+/// The caller's `x-request-id`, when it is printable text (at most 256
+/// bytes, as given; longer or binary ids are ignored and one is made).
+fn request_id<T>(request: &Request<T>) -> Option<String> {
+    let value = request.metadata().get(REQUEST_ID_HEADER)?.to_str().ok()?;
+    (!value.is_empty() && value.len() <= 256).then(|| value.to_owned())
 }
 
 /// The snapshot to answer from, or `UNAVAILABLE`.
@@ -133,10 +159,10 @@ impl Authorizer for AuthorizerService {
     ) -> Result<Response<AuthorizeResponse>, Status> {
         let timer = RpcTimer::start(Method::Authorize);
         let deadline = Deadline::of(request.metadata(), self.limits.max_call);
-        let result = self
-            .admission
-            .admit()
-            .and_then(|_permit| self.decide_one(request.into_inner(), deadline));
+        let request_id = self.audit.as_ref().and_then(|_| request_id(&request));
+        let result = self.admission.admit().and_then(|_permit| {
+            self.decide_one(request.into_inner(), deadline, request_id.as_deref())
+        });
         timer.finish(result).map(Response::new)
     }
 
@@ -146,6 +172,7 @@ impl Authorizer for AuthorizerService {
     ) -> Result<Response<AuthorizeBatchResponse>, Status> {
         let timer = RpcTimer::start(Method::AuthorizeBatch);
         let deadline = Deadline::of(request.metadata(), self.limits.max_call);
+        let request_id = self.audit.as_ref().and_then(|_| request_id(&request));
         let message = request.into_inner();
         let result = match (
             self.admission.admit(),
@@ -156,7 +183,7 @@ impl Authorizer for AuthorizerService {
             (Ok(_permit), Ok(())) => {
                 // The caller is answered at its deadline at the latest; the
                 // batch stops at its next chunk boundary.
-                let work = Self::decide_batch(&self.state, message, deadline);
+                let work = self.decide_batch(message, deadline, request_id.as_deref());
                 tokio::time::timeout_at(deadline.instant().into(), work)
                     .await
                     .unwrap_or_else(|_| Err(guard::exceeded()))

@@ -1,6 +1,7 @@
 //! Answers questions against one store snapshot: the fast `decide` path, or
 //! with `explain` the decisive statements and a reason. Each decision is
-//! counted and timed (session policy compilation excluded).
+//! counted and timed (session policy compilation excluded), and handed to
+//! the audit log when one is on (a non-blocking push).
 
 use std::time::Instant;
 
@@ -9,6 +10,7 @@ use tollgate_proto::v1::{AuthorizeRequest, AuthorizeResponse};
 
 use super::observe::record_decision;
 use super::session::CompiledSession;
+use crate::audit::{AuditLog, AuditRecord, AuditStatement};
 use crate::state::Snapshot;
 use tollgate_wire::{self as convert, ConvertError, Question};
 
@@ -28,8 +30,14 @@ impl Prepared {
         Ok(Self { question, session })
     }
 
-    /// The answer from `snapshot`.
-    pub(crate) fn answer(&self, snapshot: &Snapshot) -> AuthorizeResponse {
+    /// The answer from `snapshot`; recorded in `audit` (when on) under the
+    /// caller's `request_id`, if any.
+    pub(crate) fn answer(
+        &self,
+        snapshot: &Snapshot,
+        audit: Option<&AuditLog>,
+        request_id: Option<&str>,
+    ) -> AuthorizeResponse {
         let store = &snapshot.store;
         let request = &self.question.request;
         let session = self.session.as_ref().map(CompiledSession::tables);
@@ -37,7 +45,7 @@ impl Prepared {
         let (kind, decisive, reason) = if self.question.explain {
             let (decision, reason) = store.evaluate(request, session);
             let reason = reason.map(|r| r.to_string()).unwrap_or_default();
-            (decision.kind, convert::decisive(decision.decisive), reason)
+            (decision.kind, decision.decisive, reason)
         } else {
             (
                 store.decide(request, session).kind,
@@ -45,7 +53,21 @@ impl Prepared {
                 String::new(),
             )
         };
-        record_decision(kind, start.elapsed());
+        let latency = start.elapsed();
+        record_decision(kind, latency);
+        if let Some(log) = audit
+            && let Some(id) = log.admit(kind, request_id)
+        {
+            let statements = decisive.iter().map(AuditStatement::from).collect();
+            log.record(AuditRecord::of(
+                id,
+                request,
+                kind,
+                statements,
+                store.revision(),
+                latency,
+            ));
+        }
         tracing::debug!(
             principal = request.principal().text(),
             action = request.action.as_str(),
@@ -53,7 +75,7 @@ impl Prepared {
             decision = kind.as_str(),
             "decided"
         );
-        response(kind, store.revision(), decisive, reason)
+        response(kind, store.revision(), convert::decisive(decisive), reason)
     }
 }
 

@@ -30,7 +30,7 @@ mod session;
 mod simulate;
 mod status;
 
-pub use authorizer::{AuthorizerService, INLINE_BATCH, NOT_LOADED};
+pub use authorizer::{AuthorizerService, INLINE_BATCH, NOT_LOADED, REQUEST_ID_HEADER};
 pub use ext_authz::ExtAuthzService;
 pub use services::{
     GrpcServices, HEALTH_SERVICE_NAMES, HealthHandle, ServiceOptions, ServicesError, services,

@@ -20,6 +20,7 @@ use tonic_health::server::HealthReporter;
 
 use super::authorizer::AuthorizerService;
 use super::ext_authz::ExtAuthzService;
+use crate::audit::AuditLog;
 use crate::limits::RequestLimits;
 use crate::state::PolicyState;
 
@@ -82,6 +83,8 @@ pub struct ServiceOptions {
     /// `Check` denies every request (see
     /// [`ext_authz::NOT_CONFIGURED`](super::ext_authz::NOT_CONFIGURED)).
     pub mesh: Option<Arc<MeshConfig>>,
+    /// Where the `Authorizer` records its decisions; `None`: nowhere.
+    pub audit: Option<AuditLog>,
 }
 
 /// [`services`], built with `options`.
@@ -105,12 +108,17 @@ pub async fn services_with(
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
-    let ServiceOptions { limits, mesh } = options;
+    let ServiceOptions {
+        limits,
+        mesh,
+        audit,
+    } = options;
     let ext_authz = AuthorizationServer::new(ExtAuthzService::new(state.clone(), mesh));
     let ext_authz_routes = Routes::new(ext_authz.clone()).add_service(health_server.clone());
     let max_message_bytes = limits.max_message_bytes;
-    let authorizer = AuthorizerServer::new(AuthorizerService::with_limits(state, limits))
-        .max_decoding_message_size(max_message_bytes);
+    let authorizer =
+        AuthorizerServer::new(AuthorizerService::with_limits(state, limits).with_audit(audit))
+            .max_decoding_message_size(max_message_bytes);
     let routes = Routes::new(authorizer)
         .add_service(ext_authz)
         .add_service(health_server)

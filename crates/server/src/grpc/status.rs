@@ -39,6 +39,8 @@ pub(crate) fn policy_status(state: &PolicyState) -> PolicyStatus {
         }
         status.consecutive_poll_failures = poll.consecutive_failures;
     }
+    status.signature_required = history.signatures.required;
+    status.signature_failures = history.signatures.failures;
     let current = state.current();
     if let Some(snapshot) = current.as_ref() {
         let store = &snapshot.store;
@@ -47,6 +49,10 @@ pub(crate) fn policy_status(state: &PolicyState) -> PolicyStatus {
         status.revision = store.revision().to_owned();
         status.loaded_at = Some(snapshot.loaded_at.into());
         status.published_at = history.published_at(store.revision()).map(Into::into);
+        status.signed_by_key_id = history
+            .signed_by(store.revision())
+            .unwrap_or_default()
+            .to_owned();
         status.source = snapshot.source.clone();
         status.accounts = count(stats.accounts);
         status.principals = count(stats.principals);

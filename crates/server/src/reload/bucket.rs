@@ -12,6 +12,11 @@
 //!
 //! Failures keep the serving revision; the next poll backs off
 //! exponentially (with jitter), see [`poll_delay`].
+//!
+//! With `verify-keys`, the fetcher refuses revisions not signed by one of
+//! the keys, and the cached revision is verified the same way before it
+//! may serve; each refusal is counted (status and
+//! `tollgate_store_signature_failures_total`).
 
 use std::fmt::Write as _;
 use std::ops::Not as _;
@@ -26,7 +31,7 @@ use tracing::{debug, info, warn};
 use super::{Cause, LoadError, Loaded, Reloader};
 use crate::config::{BucketSource, PollSettings};
 use crate::metrics;
-use crate::state::PollRecord;
+use crate::state::{PolicyState, PollRecord};
 
 /// The longest a poll may take (fetching a large store included) before it
 /// counts as failed; the object store client's own retries stop there.
@@ -83,6 +88,9 @@ impl Poller {
                 .location()
                 .map_err(|e| describe(&self.bucket.url, &e))?;
             let mut fetcher = Fetcher::new(location, FetchOptions::default());
+            if let Some(keys) = &self.settings.trusted_keys {
+                fetcher.require_signatures(keys.clone());
+            }
             if let Some(cached) = &self.cached {
                 fetcher.resume(cached);
             }
@@ -93,13 +101,19 @@ impl Poller {
             .ok_or_else(|| format!("{}: no fetcher", self.bucket.url))
     }
 
-    /// One poll, bounded in time.
-    async fn fetch(&mut self) -> Result<PollOutcome, String> {
+    /// One poll, bounded in time. A signature failure is counted in
+    /// `state` and the metrics.
+    async fn fetch(&mut self, state: &PolicyState) -> Result<PollOutcome, String> {
         let limit = poll_time_limit(self.settings.interval);
         let url = self.bucket.url.clone();
         let fetcher = self.fetcher()?;
         match tokio::time::timeout(limit, fetcher.poll()).await {
-            Ok(result) => result.map_err(|e| describe(&url, &e)),
+            Ok(result) => result.map_err(|e| {
+                if e.is_signature_failure() {
+                    signature_failure(state);
+                }
+                describe(&url, &e)
+            }),
             // A poll cut short leaves the fetcher as it was.
             Err(_) => Err(format!(
                 "{url}: storage did not answer within {} s",
@@ -107,6 +121,12 @@ impl Poller {
             )),
         }
     }
+}
+
+/// Counts a revision refused for its signature.
+fn signature_failure(state: &PolicyState) {
+    state.record_signature_failure();
+    ::metrics::counter!(metrics::SIGNATURE_FAILURES).increment(1);
 }
 
 /// An error of `url` as one line: the error and its sources.
@@ -203,13 +223,30 @@ impl Reloader {
         let Some(poller) = &self.inner.poller else {
             return Err(not_polled());
         };
-        let cache_dir = poller.lock().await.settings.cache_dir.clone();
+        let (cache_dir, keys) = {
+            let poller = poller.lock().await;
+            (
+                poller.settings.cache_dir.clone(),
+                poller.settings.trusted_keys.clone(),
+            )
+        };
         if let Some(dir) = &cache_dir {
             let read = {
                 let dir = dir.clone();
                 tokio::task::spawn_blocking(move || tollgate_bundle::cache::read(&dir)).await
             };
             match read {
+                Ok(Ok(Some(fetched)))
+                    if let Some(keys) = &keys
+                        && let Err(error) = fetched.verify(keys) =>
+                {
+                    signature_failure(&self.inner.state);
+                    warn!(
+                        cache = %dir.display(),
+                        error = %describe(&dir.display().to_string(), &error),
+                        "the cached revision is not signed by a trusted key; ignoring it"
+                    );
+                }
                 Ok(Ok(Some(fetched))) => {
                     debug!(revision = %fetched.revision, cache = %dir.display(), "cached revision found");
                     let mut poller = poller.lock().await;
@@ -267,7 +304,7 @@ impl Reloader {
         };
         let mut poller = poller.lock().await;
         let started = Instant::now();
-        let polled = poller.fetch().await;
+        let polled = poller.fetch(&self.inner.state).await;
         let state = &self.inner.state;
         let url = self.inner.source.to_string();
         let (record, result) = match polled {
@@ -374,6 +411,15 @@ impl Reloader {
         let state = &self.inner.state;
         let published_at = published_time(&fetched.published_at);
         let (fetched_publisher, fetched_published_at) = (fetched.publisher, fetched.published_at);
+        // Only a fetcher that requires signatures (or a cache read checked
+        // with the same keys) hands over a verified signature.
+        let verified_signer = self
+            .inner
+            .poll_settings
+            .as_ref()
+            .and_then(|settings| settings.trusted_keys.as_ref())
+            .and(fetched.signature.as_ref())
+            .map(|signature| signature.key_id.clone());
         let store = match compile(fetched.files).await? {
             Ok(store) => store,
             Err(error) => {
@@ -385,6 +431,9 @@ impl Reloader {
         };
         if let Some(publisher) = &fetched_publisher {
             debug!(%publisher, published_at = %fetched_published_at, "revision fetched");
+        }
+        if let Some(key_id) = &verified_signer {
+            state.record_signer(store.revision(), key_id);
         }
         Ok(self.install_store(store, source, published_at, cause, started.elapsed()))
     }
