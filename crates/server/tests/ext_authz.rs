@@ -606,3 +606,40 @@ fn a_bad_mapping_file_is_a_config_error_listing_every_fault() {
         Some(SocketAddr::from(([127, 0, 0, 1], 50052)))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_are_written_to_the_audit_log_under_envoys_request_id() {
+    use tollgate_server::audit::{AuditSettings, AuditSink};
+
+    let logs = tempfile::tempdir().unwrap();
+    let path = logs.path().join("audit.log");
+    let mut config = config_with(Some(mapping(None)));
+    config.audit = Some(AuditSettings::new(AuditSink::File(path.clone())));
+    let server = Running::start(config).await;
+    let mut client = check_client(server.grpc).await;
+    let allowed = check(
+        "GET",
+        "/photos/42",
+        &[("x-jwt-sub", "alice"), ("x-request-id", "envoy-1")],
+        None,
+    );
+    ask(&mut client, allowed).await;
+    // Unmapped: no decision was made, so nothing is recorded.
+    ask(
+        &mut client,
+        check("GET", "/nowhere", &[("x-request-id", "envoy-2")], None),
+    )
+    .await;
+    server.join().await.unwrap();
+
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    assert_eq!(lines[0]["requestId"], "envoy-1");
+    assert_eq!(lines[0]["principal"], ALICE);
+    assert_eq!(lines[0]["action"], "photos:GetPhoto");
+    assert_eq!(lines[0]["decision"], "allowed");
+}

@@ -17,18 +17,19 @@ mod respond;
 mod tests;
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use envoy_types::pb::envoy::service::auth::v3::authorization_server::Authorization;
 use envoy_types::pb::envoy::service::auth::v3::{CheckRequest, CheckResponse};
 use tollgate_mesh::{Mapping, MeshConfig, Unmapped};
-use tollgate_policy::DecisionKind;
+use tollgate_policy::{DecisionKind, DecisiveStatement};
 use tonic::{Request, Response, Status};
 
 pub use self::outcome::Outcome;
 use self::read::Incoming;
 use self::respond::{Answer, Explained};
 use super::observe::record_decision;
+use crate::audit::{AuditLog, AuditRecord, AuditStatement};
 use crate::state::PolicyState;
 
 /// The reason given when the server was started without `mesh-config`.
@@ -39,13 +40,45 @@ pub const NOT_CONFIGURED: &str = "no mesh mapping configured (start tollgate wit
 pub struct ExtAuthzService {
     state: Arc<PolicyState>,
     mesh: Option<Arc<MeshConfig>>,
+    audit: Option<AuditLog>,
 }
 
 impl ExtAuthzService {
     /// A service answering from `state` with the mapping `mesh`; without
     /// one, every request is denied with [`NOT_CONFIGURED`].
     pub fn new(state: Arc<PolicyState>, mesh: Option<Arc<MeshConfig>>) -> Self {
-        Self { state, mesh }
+        Self {
+            state,
+            mesh,
+            audit: None,
+        }
+    }
+
+    /// This service, recording each decision it makes (mapped requests
+    /// that reach the store) in `audit` under the request id it answers
+    /// with.
+    pub fn with_audit(self, audit: Option<AuditLog>) -> Self {
+        Self { audit, ..self }
+    }
+
+    /// Offers one decision to the audit log, when one is on.
+    fn audit_record(
+        &self,
+        request_id: &str,
+        request: &tollgate_policy::Request,
+        kind: DecisionKind,
+        decisive: &[DecisiveStatement],
+        revision: &str,
+        latency: Duration,
+    ) {
+        if let Some(log) = &self.audit
+            && let Some(id) = log.admit(kind, Some(request_id))
+        {
+            let statements = decisive.iter().map(AuditStatement::from).collect();
+            log.record(AuditRecord::of(
+                id, request, kind, statements, revision, latency,
+            ));
+        }
     }
 
     /// Answers one `CheckRequest`, with the outcome it is counted under.
@@ -110,6 +143,14 @@ impl ExtAuthzService {
         let start = Instant::now();
         let (kind, explained) = if mapped.explain {
             let (decision, reason) = store.evaluate(request, None);
+            self.audit_record(
+                &request_id,
+                request,
+                decision.kind,
+                &decision.decisive,
+                store.revision(),
+                start.elapsed(),
+            );
             let explained = Explained {
                 request,
                 decisive: decision.decisive,
@@ -117,7 +158,16 @@ impl ExtAuthzService {
             };
             (decision.kind, Some(explained))
         } else {
-            (store.decide(request, None).kind, None)
+            let kind = store.decide(request, None).kind;
+            self.audit_record(
+                &request_id,
+                request,
+                kind,
+                &[],
+                store.revision(),
+                start.elapsed(),
+            );
+            (kind, None)
         };
         record_decision(kind, start.elapsed());
         tracing::debug!(

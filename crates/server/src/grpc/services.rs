@@ -113,7 +113,9 @@ pub async fn services_with(
         mesh,
         audit,
     } = options;
-    let ext_authz = AuthorizationServer::new(ExtAuthzService::new(state.clone(), mesh));
+    let ext_authz = AuthorizationServer::new(
+        ExtAuthzService::new(state.clone(), mesh).with_audit(audit.clone()),
+    );
     let ext_authz_routes = Routes::new(ext_authz.clone()).add_service(health_server.clone());
     let max_message_bytes = limits.max_message_bytes;
     let authorizer =
