@@ -12,11 +12,11 @@ use tollgate_policy::{Decision, DecisionKind, DecisiveStatement, Effect, Princip
 use crate::applicable::Applicable;
 use crate::special::requires_resource_policy;
 
-/// The canonical rank of a policy kind in answers: identity, boundary,
-/// session, SCP levels, RCP levels, resource.
+/// The canonical rank of a policy kind in answers: identity groups in the
+/// order given, boundary, session, SCP levels, RCP levels, resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Slot {
-    Identity,
+    Identity(usize),
     Boundary,
     Session,
     ServiceControl(usize),
@@ -85,8 +85,13 @@ impl<'a> Evaluation<'a> {
         })
     }
 
-    fn identity(&self) -> Option<GroupRef<'_>> {
-        self.group(Slot::Identity, self.applicable.identity?)
+    /// The identity groups; one missing from the tables holds nothing.
+    fn identity(&self) -> impl Iterator<Item = GroupRef<'_>> {
+        self.applicable
+            .identity
+            .iter()
+            .enumerate()
+            .filter_map(|(i, id)| self.group(Slot::Identity(i), *id))
     }
 
     fn boundary(&self) -> Option<GroupRef<'_>> {
@@ -135,7 +140,6 @@ impl<'a> Evaluation<'a> {
     /// Every group whose statements take part, in canonical order.
     fn participating(&self) -> impl Iterator<Item = GroupRef<'_>> {
         self.identity()
-            .into_iter()
             .chain(self.boundary())
             .chain(self.session())
             .chain(self.service_control().flatten())
@@ -232,7 +236,7 @@ impl<'a> Evaluation<'a> {
             boundary
                 && session
                 && (principal.kind() == PrincipalKind::Root
-                    || self.identity().is_some_and(|g| self.allows(g)))
+                    || self.identity().any(|g| self.allows(g)))
         };
         let resource_account = match &self.request.resource_account {
             Some(given) => Some(given.as_str()),

@@ -97,7 +97,7 @@ impl Store {
     ) -> Applicable<'s> {
         Applicable {
             tables: &self.tables,
-            identity: resolved.principal.map(|p| p.identity),
+            identity: resolved.principal.map_or(&[], |p| &p.identity),
             permissions_boundary: resolved.principal.and_then(|p| p.boundary),
             session,
             service_control: resolved
