@@ -34,6 +34,7 @@
     clippy::unimplemented
 )]
 
+mod action_pattern;
 mod condition_memo;
 mod condition_program;
 mod lint;

@@ -2,9 +2,10 @@
 //! and the parts that still need checking once the index has picked it as a
 //! candidate (resource patterns, `NotAction`, principal, conditions).
 
-use tollgate_policy::glob::{CaseMode, matches_pieces, pieces_of};
+use tollgate_policy::glob::{CaseMode, matches_pieces};
 use tollgate_policy::{ContextView, Effect, RequestPrincipal, Statement, Template, TemplatePart};
 
+use crate::action_pattern::ActionPattern;
 use crate::condition_memo::{ConditionId, ConditionMemo};
 use crate::condition_program::CompiledCondition;
 use crate::principal_matcher::{PrincipalMatcher, Strength};
@@ -43,7 +44,7 @@ pub struct CompiledStatement {
     sid: Option<Box<str>>,
     effect: Effect,
     /// For `NotAction` statements: the lowercase patterns that must not match.
-    not_actions: Option<Vec<Box<str>>>,
+    not_actions: Option<Vec<ActionPattern>>,
     resource: ResourceCheck,
     principal: Option<PrincipalMatcher>,
     conditions: Box<[ConditionId]>,
@@ -77,7 +78,7 @@ impl CompiledStatement {
                 .action
                 .patterns
                 .iter()
-                .map(|p| p.lowercase().into())
+                .map(|p| ActionPattern::new(p.lowercase()))
                 .collect()
         });
         let resource = match &statement.resource {
@@ -135,9 +136,7 @@ impl CompiledStatement {
         memo: &ConditionMemo,
     ) -> Option<Strength> {
         if let Some(patterns) = &self.not_actions {
-            let listed = patterns
-                .iter()
-                .any(|p| matches_pieces(&pieces_of(p), request.action, CaseMode::AsciiInsensitive));
+            let listed = patterns.iter().any(|p| p.matches(request.action));
             if listed {
                 return None;
             }

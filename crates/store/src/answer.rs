@@ -144,20 +144,16 @@ impl Store {
                 }
             }
         }
-        self.resolve_resource(&request.resource, &mut resolved);
-        let arn_names_account =
-            Arn::parse(&request.resource).is_some_and(|a| !a.account.is_empty());
-        if request.resource_account.is_some() || arn_names_account {
+        let arn = Arn::parse(&request.resource);
+        self.resolve_resource(&request.resource, arn.as_ref(), &mut resolved);
+        let arn_account = arn.map(|a| a.account).filter(|a| !a.is_empty());
+        if request.resource_account.is_some() || arn_account.is_some() {
             resolved.resource_owner = None;
         }
         let account = request
             .resource_account
             .as_deref()
-            .or_else(|| {
-                Arn::parse(&request.resource)
-                    .map(|a| a.account)
-                    .filter(|a| !a.is_empty())
-            })
+            .or(arn_account)
             .or(resolved.resource_owner)
             .or(principal.account());
         resolved.resource_account = account.and_then(|a| self.index.accounts.get(a));
@@ -166,8 +162,13 @@ impl Store {
 
     /// The resource policy: by exact ARN, the bucket's for an S3 object, the
     /// trust policy for a role.
-    fn resolve_resource<'s>(&'s self, resource: &str, resolved: &mut Resolved<'s>) {
-        let Some(arn) = Arn::parse(resource) else {
+    fn resolve_resource<'s>(
+        &'s self,
+        resource: &str,
+        arn: Option<&Arn<'_>>,
+        resolved: &mut Resolved<'s>,
+    ) {
+        let Some(arn) = arn else {
             return;
         };
         // An object's bucket ARN is the object ARN up to the key's `/`: a
