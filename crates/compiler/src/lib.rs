@@ -40,6 +40,7 @@ mod condition_program;
 mod lint;
 mod principal_matcher;
 mod resource_index;
+mod resource_pattern;
 mod statement;
 mod statement_index;
 mod table_set;

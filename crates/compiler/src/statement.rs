@@ -2,13 +2,13 @@
 //! and the parts that still need checking once the index has picked it as a
 //! candidate (resource patterns, `NotAction`, principal, conditions).
 
-use tollgate_policy::glob::{CaseMode, matches_pieces};
 use tollgate_policy::{ContextView, Effect, RequestPrincipal, Statement, Template, TemplatePart};
 
 use crate::action_pattern::ActionPattern;
 use crate::condition_memo::{ConditionId, ConditionMemo};
 use crate::condition_program::CompiledCondition;
 use crate::principal_matcher::{PrincipalMatcher, Strength};
+use crate::resource_pattern::ResourcePattern;
 
 /// A statement's position in a table set. Ids follow the canonical order of
 /// policies and statements, so sorting ids sorts statements for answers.
@@ -28,8 +28,8 @@ enum ResourceCheck {
     Any,
     /// `NotResource` with a `"*"`: no resource.
     Nothing,
-    Listed(Vec<Template>),
-    NotListed(Vec<Template>),
+    Listed(Vec<ResourcePattern>),
+    NotListed(Vec<ResourcePattern>),
 }
 
 fn is_star(template: &Template) -> bool {
@@ -90,8 +90,14 @@ impl CompiledStatement {
                     ResourceCheck::Any
                 }
             }
-            Some(clause) if clause.negated => ResourceCheck::NotListed(clause.patterns.clone()),
-            Some(clause) => ResourceCheck::Listed(clause.patterns.clone()),
+            Some(clause) => {
+                let patterns = clause.patterns.iter().map(ResourcePattern::new).collect();
+                if clause.negated {
+                    ResourceCheck::NotListed(patterns)
+                } else {
+                    ResourceCheck::Listed(patterns)
+                }
+            }
         };
         Self {
             policy,
@@ -164,11 +170,10 @@ impl CompiledStatement {
     }
 
     fn resource_matches(&self, request: &RequestView<'_>) -> bool {
-        let listed = |patterns: &[Template]| {
-            patterns.iter().any(|t| {
-                t.resolve(&request.context)
-                    .is_some_and(|p| matches_pieces(&p, request.resource, CaseMode::Sensitive))
-            })
+        let listed = |patterns: &[ResourcePattern]| {
+            patterns
+                .iter()
+                .any(|p| p.matches(request.resource, &request.context))
         };
         match &self.resource {
             ResourceCheck::Any => true,

@@ -62,6 +62,9 @@ struct Resolved<'s> {
     /// The resource's account when the request and its ARN do not name it
     /// and the store knows the owner (a bucket's account).
     resource_owner: Option<&'s str>,
+    /// The resource's account as the engine would work it out (the request's,
+    /// the ARN's, the owner's, else the principal's), found once here.
+    resource_account_id: Option<&'s str>,
     resource_account: Option<&'s AccountIndex>,
     reason: Option<Reason>,
 }
@@ -112,17 +115,18 @@ impl Store {
                 resolved.principal_account.map(|a| &a.principal_context),
                 resolved.resource_account.map(|a| &a.resource_context),
             ],
-            resource_account: resolved.resource_owner,
+            resource_account: resolved.resource_account_id,
         }
     }
 
-    fn resolve(&self, request: &Request) -> Resolved<'_> {
+    fn resolve<'s>(&'s self, request: &'s Request) -> Resolved<'s> {
         let principal = request.principal();
         let mut resolved = Resolved {
             principal: None,
             principal_account: None,
             resource: None,
             resource_owner: None,
+            resource_account_id: None,
             resource_account: None,
             reason: None,
         };
@@ -156,6 +160,7 @@ impl Store {
             .or(arn_account)
             .or(resolved.resource_owner)
             .or(principal.account());
+        resolved.resource_account_id = account;
         resolved.resource_account = account.and_then(|a| self.index.accounts.get(a));
         resolved
     }
