@@ -403,7 +403,7 @@ fn principals_the_store_does_not_hold() {
 }
 
 #[test]
-fn identical_policy_lists_share_one_group() {
+fn principals_with_the_same_policies_add_no_groups() {
     let group = r#"{"AttachedManagedPolicies": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]}"#;
     let member = r#"{"Groups": ["readers"]}"#;
     let two = store(&[
