@@ -40,8 +40,10 @@ pub struct Applicable<'a> {
     /// principal's ARN (a store's principal tags, organization ids, resource
     /// account keys); the request's own keys win over them.
     pub extra_context: [Option<&'a RequestContext>; EXTRA_LAYERS],
-    /// The account that owns the resource when the request does not say and
-    /// the caller knows better than the ARN (a store knows bucket owners).
+    /// The account that owns the resource when the request does not say:
+    /// the caller may know better than the ARN (a store knows bucket
+    /// owners), and giving what it already resolved spares parsing the ARN
+    /// again. It must agree with the ARN's account when the ARN has one.
     pub resource_account: Option<&'a str>,
 }
 
