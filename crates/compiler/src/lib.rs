@@ -34,11 +34,13 @@
     clippy::unimplemented
 )]
 
+mod action_pattern;
 mod condition_memo;
 mod condition_program;
 mod lint;
 mod principal_matcher;
 mod resource_index;
+mod resource_pattern;
 mod statement;
 mod statement_index;
 mod table_set;

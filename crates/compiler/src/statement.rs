@@ -2,12 +2,13 @@
 //! and the parts that still need checking once the index has picked it as a
 //! candidate (resource patterns, `NotAction`, principal, conditions).
 
-use tollgate_policy::glob::{CaseMode, matches_pieces, pieces_of};
 use tollgate_policy::{ContextView, Effect, RequestPrincipal, Statement, Template, TemplatePart};
 
+use crate::action_pattern::ActionPattern;
 use crate::condition_memo::{ConditionId, ConditionMemo};
 use crate::condition_program::CompiledCondition;
 use crate::principal_matcher::{PrincipalMatcher, Strength};
+use crate::resource_pattern::ResourcePattern;
 
 /// A statement's position in a table set. Ids follow the canonical order of
 /// policies and statements, so sorting ids sorts statements for answers.
@@ -27,8 +28,8 @@ enum ResourceCheck {
     Any,
     /// `NotResource` with a `"*"`: no resource.
     Nothing,
-    Listed(Vec<Template>),
-    NotListed(Vec<Template>),
+    Listed(Vec<ResourcePattern>),
+    NotListed(Vec<ResourcePattern>),
 }
 
 fn is_star(template: &Template) -> bool {
@@ -43,7 +44,7 @@ pub struct CompiledStatement {
     sid: Option<Box<str>>,
     effect: Effect,
     /// For `NotAction` statements: the lowercase patterns that must not match.
-    not_actions: Option<Vec<Box<str>>>,
+    not_actions: Option<Vec<ActionPattern>>,
     resource: ResourceCheck,
     principal: Option<PrincipalMatcher>,
     conditions: Box<[ConditionId]>,
@@ -77,7 +78,7 @@ impl CompiledStatement {
                 .action
                 .patterns
                 .iter()
-                .map(|p| p.lowercase().into())
+                .map(|p| ActionPattern::new(p.lowercase()))
                 .collect()
         });
         let resource = match &statement.resource {
@@ -89,8 +90,14 @@ impl CompiledStatement {
                     ResourceCheck::Any
                 }
             }
-            Some(clause) if clause.negated => ResourceCheck::NotListed(clause.patterns.clone()),
-            Some(clause) => ResourceCheck::Listed(clause.patterns.clone()),
+            Some(clause) => {
+                let patterns = clause.patterns.iter().map(ResourcePattern::new).collect();
+                if clause.negated {
+                    ResourceCheck::NotListed(patterns)
+                } else {
+                    ResourceCheck::Listed(patterns)
+                }
+            }
         };
         Self {
             policy,
@@ -135,9 +142,7 @@ impl CompiledStatement {
         memo: &ConditionMemo,
     ) -> Option<Strength> {
         if let Some(patterns) = &self.not_actions {
-            let listed = patterns
-                .iter()
-                .any(|p| matches_pieces(&pieces_of(p), request.action, CaseMode::AsciiInsensitive));
+            let listed = patterns.iter().any(|p| p.matches(request.action));
             if listed {
                 return None;
             }
@@ -165,11 +170,10 @@ impl CompiledStatement {
     }
 
     fn resource_matches(&self, request: &RequestView<'_>) -> bool {
-        let listed = |patterns: &[Template]| {
-            patterns.iter().any(|t| {
-                t.resolve(&request.context)
-                    .is_some_and(|p| matches_pieces(&p, request.resource, CaseMode::Sensitive))
-            })
+        let listed = |patterns: &[ResourcePattern]| {
+            patterns
+                .iter()
+                .any(|p| p.matches(request.resource, &request.context))
         };
         match &self.resource {
             ResourceCheck::Any => true,

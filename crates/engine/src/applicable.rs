@@ -22,8 +22,10 @@ pub struct SessionTables<'a> {
 pub struct Applicable<'a> {
     /// The tables every group below (except the session's) belongs to.
     pub tables: &'a Tables,
-    /// The principal's identity policies, merged into one group.
-    pub identity: Option<GroupId>,
+    /// The principal's identity policies: one group per policy (a store) or
+    /// all of them in one (a scenario), in the order answers list them. Any
+    /// allow among them allows; any deny denies.
+    pub identity: &'a [GroupId],
     /// The principal's permissions boundary.
     pub permissions_boundary: Option<GroupId>,
     /// The session's policies, when it was given some.
@@ -38,8 +40,10 @@ pub struct Applicable<'a> {
     /// principal's ARN (a store's principal tags, organization ids, resource
     /// account keys); the request's own keys win over them.
     pub extra_context: [Option<&'a RequestContext>; EXTRA_LAYERS],
-    /// The account that owns the resource when the request does not say and
-    /// the caller knows better than the ARN (a store knows bucket owners).
+    /// The account that owns the resource when the request does not say:
+    /// the caller may know better than the ARN (a store knows bucket
+    /// owners), and giving what it already resolved spares parsing the ARN
+    /// again. It must agree with the ARN's account when the ARN has one.
     pub resource_account: Option<&'a str>,
 }
 
@@ -49,7 +53,7 @@ impl<'a> Applicable<'a> {
         let layout = set.layout();
         Self {
             tables: set.tables(),
-            identity: Some(layout.identity),
+            identity: std::slice::from_ref(&layout.identity),
             permissions_boundary: layout.permissions_boundary,
             session: layout.session.map(|group| SessionTables {
                 tables: set.tables(),

@@ -12,11 +12,11 @@ use tollgate_policy::{Decision, DecisionKind, DecisiveStatement, Effect, Princip
 use crate::applicable::Applicable;
 use crate::special::requires_resource_policy;
 
-/// The canonical rank of a policy kind in answers: identity, boundary,
-/// session, SCP levels, RCP levels, resource.
+/// The canonical rank of a policy kind in answers: identity groups in the
+/// order given, boundary, session, SCP levels, RCP levels, resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Slot {
-    Identity,
+    Identity(usize),
     Boundary,
     Session,
     ServiceControl(usize),
@@ -85,8 +85,13 @@ impl<'a> Evaluation<'a> {
         })
     }
 
-    fn identity(&self) -> Option<GroupRef<'_>> {
-        self.group(Slot::Identity, self.applicable.identity?)
+    /// The identity groups; one missing from the tables holds nothing.
+    fn identity(&self) -> impl Iterator<Item = GroupRef<'_>> {
+        self.applicable
+            .identity
+            .iter()
+            .enumerate()
+            .filter_map(|(i, id)| self.group(Slot::Identity(i), *id))
     }
 
     fn boundary(&self) -> Option<GroupRef<'_>> {
@@ -132,15 +137,36 @@ impl<'a> Evaluation<'a> {
         self.group(Slot::Resource, self.applicable.resource?)
     }
 
-    /// Every group whose statements take part, in canonical order.
-    fn participating(&self) -> impl Iterator<Item = GroupRef<'_>> {
-        self.identity()
-            .into_iter()
-            .chain(self.boundary())
-            .chain(self.session())
-            .chain(self.service_control().flatten())
-            .chain(self.resource_control())
-            .chain(self.resource())
+    /// Calls `visit` with every group whose statements take part, in
+    /// canonical order, until it returns true; true when it did. A plain loop
+    /// per kind: a chain of iterators costs more than the small groups.
+    fn each_participating(&self, mut visit: impl FnMut(GroupRef<'_>) -> bool) -> bool {
+        for group in self.identity() {
+            if visit(group) {
+                return true;
+            }
+        }
+        if let Some(group) = self.boundary()
+            && visit(group)
+        {
+            return true;
+        }
+        if let Some(group) = self.session()
+            && visit(group)
+        {
+            return true;
+        }
+        for group in self.service_control().flatten() {
+            if visit(group) {
+                return true;
+            }
+        }
+        for group in self.resource_control() {
+            if visit(group) {
+                return true;
+            }
+        }
+        self.resource().is_some_and(visit)
     }
 
     /// True when some statement of `effect` in the group applies; with a
@@ -198,14 +224,13 @@ impl<'a> Evaluation<'a> {
     /// Step 1: true when an applicable statement denies.
     fn explicit_deny(&self, mut found: Option<&mut Vec<Found>>) -> bool {
         let mut denied = false;
-        for group in self.participating() {
+        let collect = found.is_some();
+        self.each_participating(|group| {
             if self.any(group, Effect::Deny, found.as_deref_mut()) {
                 denied = true;
-                if found.is_none() {
-                    return true;
-                }
             }
-        }
+            denied && !collect
+        });
         denied
     }
 
@@ -232,7 +257,7 @@ impl<'a> Evaluation<'a> {
             boundary
                 && session
                 && (principal.kind() == PrincipalKind::Root
-                    || self.identity().is_some_and(|g| self.allows(g)))
+                    || self.identity().any(|g| self.allows(g)))
         };
         let resource_account = match &self.request.resource_account {
             Some(given) => Some(given.as_str()),
@@ -258,9 +283,10 @@ impl<'a> Evaluation<'a> {
 
     /// Every applicable allow of the participating groups.
     fn all_allows(&self, found: &mut Vec<Found>) {
-        for group in self.participating() {
-            self.any(group, Effect::Allow, Some(found));
-        }
+        self.each_participating(|group| {
+            self.any(group, Effect::Allow, Some(&mut *found));
+            false
+        });
     }
 
     fn describe(&self, (slot, id): Found) -> Option<DecisiveStatement> {

@@ -22,19 +22,28 @@ pub struct Arn<'a> {
 impl<'a> Arn<'a> {
     /// Splits `text`; `None` when it is not an ARN.
     pub fn parse(text: &'a str) -> Option<Self> {
-        let mut parts = text.splitn(6, ':');
-        if parts.next()? != "arn" {
-            return None;
-        }
+        // ARNs are parsed on every request: a plain byte scan for each `:`
+        // is several times cheaper than `splitn`'s searcher.
+        let rest = text.strip_prefix("arn:")?;
+        let (partition, rest) = split_colon(rest)?;
+        let (service, rest) = split_colon(rest)?;
+        let (region, rest) = split_colon(rest)?;
+        let (account, resource) = split_colon(rest)?;
         let arn = Arn {
-            partition: parts.next()?,
-            service: parts.next()?,
-            region: parts.next()?,
-            account: parts.next()?,
-            resource: parts.next()?,
+            partition,
+            service,
+            region,
+            account,
+            resource,
         };
         (!arn.partition.is_empty() && !arn.service.is_empty()).then_some(arn)
     }
+}
+
+/// The text before the first `:` and the text after it.
+fn split_colon(text: &str) -> Option<(&str, &str)> {
+    let at = text.bytes().position(|b| b == b':')?;
+    Some((text.get(..at)?, text.get(at + 1..)?))
 }
 
 /// True when `text` looks like a 12-digit account id.
@@ -98,6 +107,38 @@ fn split_components<'a>(pattern: &[Piece<'a>]) -> SmallVec<[Pieces<'a>; 6]> {
 mod tests {
     use super::*;
     use crate::glob::pieces_of;
+
+    #[test]
+    fn parse_splits_the_six_parts() {
+        let arn = Arn::parse("arn:aws:sqs:us-east-1:111122223333:queue:with:colons").unwrap();
+        assert_eq!(
+            (
+                arn.partition,
+                arn.service,
+                arn.region,
+                arn.account,
+                arn.resource
+            ),
+            (
+                "aws",
+                "sqs",
+                "us-east-1",
+                "111122223333",
+                "queue:with:colons"
+            )
+        );
+        let bucket = Arn::parse("arn:aws:s3:::bucket/key").unwrap();
+        assert_eq!(
+            (bucket.region, bucket.account, bucket.resource),
+            ("", "", "bucket/key")
+        );
+        assert_eq!(Arn::parse("arn:aws:s3::").map(|a| a.resource), None);
+        assert_eq!(Arn::parse("arn:aws:s3:::").map(|a| a.resource), Some(""));
+        assert!(Arn::parse("arn::s3:::b").is_none());
+        assert!(Arn::parse("arn:aws::::b").is_none());
+        assert!(Arn::parse("urn:aws:s3:::b").is_none());
+        assert!(Arn::parse("*").is_none());
+    }
 
     #[test]
     fn parses_arns() {

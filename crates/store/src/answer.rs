@@ -62,6 +62,9 @@ struct Resolved<'s> {
     /// The resource's account when the request and its ARN do not name it
     /// and the store knows the owner (a bucket's account).
     resource_owner: Option<&'s str>,
+    /// The resource's account as the engine would work it out (the request's,
+    /// the ARN's, the owner's, else the principal's), found once here.
+    resource_account_id: Option<&'s str>,
     resource_account: Option<&'s AccountIndex>,
     reason: Option<Reason>,
 }
@@ -97,7 +100,7 @@ impl Store {
     ) -> Applicable<'s> {
         Applicable {
             tables: &self.tables,
-            identity: resolved.principal.map(|p| p.identity),
+            identity: resolved.principal.map_or(&[], |p| &p.identity),
             permissions_boundary: resolved.principal.and_then(|p| p.boundary),
             session,
             service_control: resolved
@@ -112,17 +115,18 @@ impl Store {
                 resolved.principal_account.map(|a| &a.principal_context),
                 resolved.resource_account.map(|a| &a.resource_context),
             ],
-            resource_account: resolved.resource_owner,
+            resource_account: resolved.resource_account_id,
         }
     }
 
-    fn resolve(&self, request: &Request) -> Resolved<'_> {
+    fn resolve<'s>(&'s self, request: &'s Request) -> Resolved<'s> {
         let principal = request.principal();
         let mut resolved = Resolved {
             principal: None,
             principal_account: None,
             resource: None,
             resource_owner: None,
+            resource_account_id: None,
             resource_account: None,
             reason: None,
         };
@@ -144,30 +148,32 @@ impl Store {
                 }
             }
         }
-        self.resolve_resource(&request.resource, &mut resolved);
-        let arn_names_account =
-            Arn::parse(&request.resource).is_some_and(|a| !a.account.is_empty());
-        if request.resource_account.is_some() || arn_names_account {
+        let arn = Arn::parse(&request.resource);
+        self.resolve_resource(&request.resource, arn.as_ref(), &mut resolved);
+        let arn_account = arn.map(|a| a.account).filter(|a| !a.is_empty());
+        if request.resource_account.is_some() || arn_account.is_some() {
             resolved.resource_owner = None;
         }
         let account = request
             .resource_account
             .as_deref()
-            .or_else(|| {
-                Arn::parse(&request.resource)
-                    .map(|a| a.account)
-                    .filter(|a| !a.is_empty())
-            })
+            .or(arn_account)
             .or(resolved.resource_owner)
             .or(principal.account());
+        resolved.resource_account_id = account;
         resolved.resource_account = account.and_then(|a| self.index.accounts.get(a));
         resolved
     }
 
     /// The resource policy: by exact ARN, the bucket's for an S3 object, the
     /// trust policy for a role.
-    fn resolve_resource<'s>(&'s self, resource: &str, resolved: &mut Resolved<'s>) {
-        let Some(arn) = Arn::parse(resource) else {
+    fn resolve_resource<'s>(
+        &'s self,
+        resource: &str,
+        arn: Option<&Arn<'_>>,
+        resolved: &mut Resolved<'s>,
+    ) {
+        let Some(arn) = arn else {
             return;
         };
         // An object's bucket ARN is the object ARN up to the key's `/`: a

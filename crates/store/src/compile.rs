@@ -1,9 +1,9 @@
 //! Compiling a resolved [`Plan`] into one [`Tables`] and the [`Index`] that
 //! says which groups apply to whom:
 //!
-//! - one identity group per distinct list of identity policies (principals
-//!   with the same list share it);
-//! - one group per permissions boundary policy, shared;
+//! - one group per identity or permissions boundary policy, compiled once
+//!   and shared by every principal that has it (a principal's identity is
+//!   the list of its policies' groups);
 //! - one group per role trust policy and per resource policy;
 //! - one SCP group and one RCP group per organization level, and per
 //!   account the groups of its path, root first.
@@ -19,7 +19,9 @@ use crate::resolve::{Plan, PrincipalPlan};
 /// A user or role, compiled.
 #[derive(Debug)]
 pub(crate) struct PrincipalIndex {
-    pub(crate) identity: GroupId,
+    /// One group per identity policy: its own inline and attached policies,
+    /// then its groups', in the order answers list them.
+    pub(crate) identity: Box<[GroupId]>,
     pub(crate) boundary: Option<GroupId>,
     /// `aws:PrincipalTag/<key>` for each of its tags.
     pub(crate) context: RequestContext,
@@ -89,7 +91,6 @@ pub(crate) struct Compiled {
 struct Compiler {
     builder: TablesBuilder,
     policies: Vec<NamedPolicy>,
-    identity_groups: FxHashMap<Vec<PolicyId>, GroupId>,
     single_groups: FxHashMap<PolicyId, GroupId>,
 }
 
@@ -99,17 +100,12 @@ impl Compiler {
         Ok(self.builder.add_group(policies)?)
     }
 
-    /// The group of one identity policy list, shared by equal lists.
-    fn identity(&mut self, ids: &[PolicyId]) -> Result<GroupId, StoreError> {
-        if let Some(&group) = self.identity_groups.get(ids) {
-            return Ok(group);
-        }
-        let group = self.group(ids)?;
-        self.identity_groups.insert(ids.to_vec(), group);
-        Ok(group)
+    /// The groups of one identity policy list, each shared.
+    fn identity(&mut self, ids: &[PolicyId]) -> Result<Box<[GroupId]>, StoreError> {
+        ids.iter().map(|&id| self.single(id)).collect()
     }
 
-    /// The group of one boundary policy, shared.
+    /// The group of one identity or boundary policy, shared.
     fn single(&mut self, id: PolicyId) -> Result<GroupId, StoreError> {
         if let Some(&group) = self.single_groups.get(&id) {
             return Ok(group);
@@ -160,7 +156,6 @@ pub(crate) fn compile(plan: Plan, config: CompilerConfig) -> Result<Compiled, St
                  }| NamedPolicy::new(label, document),
             )
             .collect(),
-        identity_groups: FxHashMap::default(),
         single_groups: FxHashMap::default(),
     };
     let mut level_groups = Vec::with_capacity(plan.levels.len());

@@ -14,8 +14,9 @@ use crate::resolve::resolve;
 use crate::revision::revision;
 
 /// One AWS account's or organization's IAM state, compiled into one
-/// [`Tables`] with a group per principal, boundary, organization level and
-/// resource policy. Immutable, `Send + Sync`; a reload builds a new store.
+/// [`Tables`] with a group per identity or boundary policy (shared by the
+/// principals that have it), organization level and resource policy.
+/// Immutable, `Send + Sync`; a reload builds a new store.
 #[derive(Debug)]
 pub struct Store {
     pub(crate) tables: Tables,

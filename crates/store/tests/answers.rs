@@ -403,7 +403,7 @@ fn principals_the_store_does_not_hold() {
 }
 
 #[test]
-fn identical_policy_lists_share_one_group() {
+fn principals_with_the_same_policies_add_no_groups() {
     let group = r#"{"AttachedManagedPolicies": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]}"#;
     let member = r#"{"Groups": ["readers"]}"#;
     let two = store(&[
@@ -418,4 +418,58 @@ fn identical_policy_lists_share_one_group() {
     assert_eq!(two.stats().groups, three.stats().groups);
     assert_eq!(two.stats().statements, three.stats().statements);
     assert_eq!(three.principal_count(), 2);
+}
+
+#[test]
+fn shared_policies_compile_once_and_answers_keep_the_policy_order() {
+    let policy = allow("s3:GetObject", "arn:aws:s3:::shared/*");
+    let group = format!(
+        r#"{{"AttachedManagedPolicies": ["arn:aws:iam::111122223333:policy/shared"], "InlinePolicies": {{"team": {policy}}}}}"#
+    );
+    let member = |n: usize| {
+        format!(
+            r#"{{"Groups": ["readers"], "AttachedManagedPolicies": ["arn:aws:iam::111122223333:policy/own"], "InlinePolicies": {{"mine{n}": {policy}}}}}"#
+        )
+    };
+    let files = |users: usize| {
+        let mut files = vec![
+            (
+                "accounts/111122223333/policies/shared.json".to_owned(),
+                policy.clone(),
+            ),
+            (
+                "accounts/111122223333/policies/own.json".to_owned(),
+                policy.clone(),
+            ),
+            (
+                "accounts/111122223333/groups/readers.json".to_owned(),
+                group.clone(),
+            ),
+        ];
+        for n in 0..users {
+            files.push((format!("accounts/111122223333/users/u{n}.json"), member(n)));
+        }
+        files
+    };
+    let load = |users: usize| {
+        let files = files(users);
+        let entries: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(path, text)| (path.as_str(), text.as_str()))
+            .collect();
+        store(&entries)
+    };
+    let one = load(1);
+    let five = load(5);
+    // Each more user adds only its own inline policy's statement.
+    assert_eq!(five.stats().statements, one.stats().statements + 4);
+    let get = request(&user(PROD, "u3"), "s3:GetObject", "arn:aws:s3:::shared/a");
+    assert_eq!(decide(&five, &get), Allowed);
+    // The user's inline, then its attached, then its group's inline and attached.
+    let labels = decisive(&five, &get);
+    assert_eq!(labels.len(), 4, "{labels:?}");
+    assert!(labels[0].contains("mine3"), "{labels:?}");
+    assert!(labels[1].contains("own"), "{labels:?}");
+    assert!(labels[2].contains("team"), "{labels:?}");
+    assert!(labels[3].contains("shared"), "{labels:?}");
 }
