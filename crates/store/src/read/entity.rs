@@ -153,7 +153,8 @@ fn policy_refs(reader: &mut Reader<'_>, fields: &Fields<'_>, name: &'static str)
         .collect()
 }
 
-/// `Tags`: an object of string values.
+/// `Tags`: an object of string values, sorted by key (whatever order the
+/// JSON object had).
 fn tags(reader: &mut Reader<'_>, fields: &Fields<'_>) -> Vec<(String, String)> {
     let Some((value, path)) = fields.get("Tags") else {
         return Vec::new();
@@ -175,5 +176,6 @@ fn tags(reader: &mut Reader<'_>, fields: &Fields<'_>) -> Vec<(String, String)> {
             tags.push((key.clone(), value.to_owned()));
         }
     }
+    tags.sort_unstable();
     tags
 }

@@ -79,8 +79,9 @@ fn each_entity_kind_has_its_fields() {
     assert_eq!(
         faults(&diag),
         [
-            "accounts/111122223333/groups/g.json: Groups: unknown field `Groups`",
+            // In the order of the document (serde_json's `preserve_order`).
             "accounts/111122223333/groups/g.json: Tags: unknown field `Tags`",
+            "accounts/111122223333/groups/g.json: Groups: unknown field `Groups`",
             "accounts/111122223333/roles/r.json: Groups: unknown field `Groups`",
             "accounts/111122223333/roles/r.json: $: missing required field `TrustPolicy`",
             "accounts/111122223333/users/a b.json: $: `a b` is not a valid user name: use letters, digits and `+=,.@_-`",
