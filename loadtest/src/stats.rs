@@ -8,7 +8,8 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use tonic::Status;
 
-use crate::call::{Answer, code_name};
+use crate::call::Answer;
+use tollgate_proto::code_name;
 
 /// The largest latency a histogram holds, in nanoseconds (larger ones are
 /// recorded as this).

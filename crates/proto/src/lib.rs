@@ -1,7 +1,8 @@
 //! The generated gRPC API of tollgate (`proto/tollgate/v1/authorizer.proto`):
 //! messages, the `Authorizer` client and server traits, and the encoded file
-//! descriptor set for server reflection. Domain types stay out of here; the
-//! server crate converts.
+//! descriptor set for server reflection, and the gRPC names of status codes
+//! (shared by the server's metrics and the load tester's report). Domain
+//! types stay out of here; `tollgate-wire` converts.
 
 #![allow(missing_docs, clippy::all)] // generated code
 
@@ -13,3 +14,7 @@ pub mod v1 {
 /// The encoded `FileDescriptorSet` of `tollgate.v1`, for server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     tonic::include_file_descriptor_set!("tollgate_v1_descriptor");
+
+mod code_name;
+
+pub use code_name::code_name;

@@ -7,7 +7,8 @@
 use std::time::{Duration, Instant};
 
 use tollgate_policy::DecisionKind;
-use tonic::{Code, Status};
+use tollgate_proto::code_name;
+use tonic::Status;
 
 use crate::metrics::{DECISION_SECONDS, DECISIONS, RPC_ERRORS, RPC_SECONDS};
 
@@ -80,27 +81,4 @@ pub(crate) fn record_decision(kind: DecisionKind, elapsed: Duration) {
     };
     counter.increment(1);
     metrics::histogram!(DECISION_SECONDS).record(elapsed.as_secs_f64());
-}
-
-/// The gRPC name of a status code, as in the gRPC specification.
-fn code_name(code: Code) -> &'static str {
-    match code {
-        Code::Ok => "OK",
-        Code::Cancelled => "CANCELLED",
-        Code::Unknown => "UNKNOWN",
-        Code::InvalidArgument => "INVALID_ARGUMENT",
-        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
-        Code::NotFound => "NOT_FOUND",
-        Code::AlreadyExists => "ALREADY_EXISTS",
-        Code::PermissionDenied => "PERMISSION_DENIED",
-        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
-        Code::FailedPrecondition => "FAILED_PRECONDITION",
-        Code::Aborted => "ABORTED",
-        Code::OutOfRange => "OUT_OF_RANGE",
-        Code::Unimplemented => "UNIMPLEMENTED",
-        Code::Internal => "INTERNAL",
-        Code::Unavailable => "UNAVAILABLE",
-        Code::DataLoss => "DATA_LOSS",
-        Code::Unauthenticated => "UNAUTHENTICATED",
-    }
 }
