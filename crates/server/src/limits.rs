@@ -72,3 +72,32 @@ impl Default for RequestLimits {
         }
     }
 }
+
+impl RequestLimits {
+    /// The limits the wire conversion reads one request with: strings up to
+    /// `max-value-bytes`, lists up to `max-values-per-key`.
+    pub fn parse_limits(&self) -> tollgate_policy::ParseLimits {
+        tollgate_policy::ParseLimits {
+            max_list_len: self.max_values_per_key,
+            max_string_bytes: self.max_value_bytes,
+            ..tollgate_policy::ParseLimits::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod parse_limit_tests {
+    use super::*;
+
+    #[test]
+    fn the_conversion_reads_with_the_configured_limits() {
+        let limits = RequestLimits {
+            max_value_bytes: 64 << 10,
+            max_values_per_key: 5,
+            ..RequestLimits::default()
+        };
+        let parse = limits.parse_limits();
+        assert_eq!(parse.max_string_bytes, 64 << 10);
+        assert_eq!(parse.max_list_len, 5);
+    }
+}

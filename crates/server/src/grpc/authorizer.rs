@@ -28,6 +28,7 @@
 
 use std::sync::Arc;
 
+use tollgate_policy::ParseLimits;
 use tollgate_proto::v1::authorizer_server::Authorizer;
 use tollgate_proto::v1::{
     AuthorizeBatchRequest, AuthorizeBatchResponse, AuthorizeRequest, AuthorizeResponse,
@@ -59,6 +60,7 @@ pub const NOT_LOADED: &str = "no policy revision loaded yet";
 pub struct AuthorizerService {
     state: Arc<PolicyState>,
     limits: Arc<RequestLimits>,
+    parse_limits: ParseLimits,
     admission: Admission,
     audit: Option<AuditLog>,
 }
@@ -74,6 +76,7 @@ impl AuthorizerService {
         let admission = Admission::new(limits.max_in_flight);
         Self {
             state,
+            parse_limits: limits.parse_limits(),
             limits: Arc::new(limits),
             admission,
             audit: None,
@@ -92,7 +95,7 @@ impl AuthorizerService {
         request_id: Option<&str>,
     ) -> Result<AuthorizeResponse, Status> {
         guard::check_request(&message, &self.limits)?;
-        let prepared = Prepared::read(message)?;
+        let prepared = Prepared::read(message, &self.parse_limits)?;
         deadline.check()?;
         let current = self.state.current();
         Ok(prepared.answer(serving(current.as_ref())?, self.audit.as_ref(), request_id))
@@ -114,7 +117,9 @@ impl AuthorizerService {
                 deadline.check()?;
                 tokio::task::yield_now().await;
             }
-            prepared.push(Prepared::read(request).map_err(|e| e.within("requests", i))?);
+            prepared.push(
+                Prepared::read(request, &self.parse_limits).map_err(|e| e.within("requests", i))?,
+            );
         }
         // One snapshot for the whole batch, held across the yields.
         let current: Option<Arc<Snapshot>> = Option::clone(&self.state.current());

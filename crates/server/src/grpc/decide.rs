@@ -23,9 +23,14 @@ pub(crate) struct Prepared {
 }
 
 impl Prepared {
-    /// Reads one request and compiles its session policies.
-    pub(crate) fn read(message: AuthorizeRequest) -> Result<Self, ConvertError> {
-        let question = convert::question(message, &ParseLimits::default())?;
+    /// Reads one request within `limits` (the server's configured limits,
+    /// already checked by `guard`, so the conversion never refuses what the
+    /// configuration allows) and compiles its session policies.
+    pub(crate) fn read(
+        message: AuthorizeRequest,
+        limits: &ParseLimits,
+    ) -> Result<Self, ConvertError> {
+        let question = convert::question(message, limits)?;
         let session = CompiledSession::compile(&question.session_policies)?;
         Ok(Self { question, session })
     }
