@@ -3,6 +3,10 @@
 //! Keys compare without regard to case, as IAM's condition keys do. A key may
 //! carry several values (a multi-valued key such as `aws:TagKeys`).
 
+use std::sync::OnceLock;
+
+use crate::identity::RequestPrincipal;
+
 /// One key and its values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContextEntry {
@@ -90,6 +94,7 @@ pub struct ContextView<'a> {
     given: &'a RequestContext,
     extra: [Option<&'a RequestContext>; EXTRA_LAYERS],
     derived: &'a RequestContext,
+    principal: Option<&'a PrincipalKeys>,
 }
 
 impl<'a> ContextView<'a> {
@@ -108,6 +113,16 @@ impl<'a> ContextView<'a> {
             given,
             extra,
             derived,
+            principal: None,
+        }
+    }
+
+    /// This view with the keys that follow from the principal's ARN as its
+    /// last layer, computed the first time a key of theirs is asked for.
+    pub fn with_principal_keys(self, principal: &'a PrincipalKeys) -> Self {
+        Self {
+            principal: Some(principal),
+            ..self
         }
     }
 
@@ -117,8 +132,61 @@ impl<'a> ContextView<'a> {
             .get(key)
             .or_else(|| self.extra.iter().flatten().find_map(|layer| layer.get(key)))
             .or_else(|| self.derived.get(key))
+            .or_else(|| self.principal.and_then(|p| p.get(key)))
     }
 }
+
+/// The condition keys that follow from a principal's ARN
+/// ([`RequestPrincipal::derived_context`]), computed on first use: most
+/// decisions never ask for one, so most requests never build them.
+#[derive(Debug, Clone)]
+pub struct PrincipalKeys {
+    principal: RequestPrincipal,
+    keys: OnceLock<RequestContext>,
+}
+
+impl PrincipalKeys {
+    /// The keys of `principal`, not computed yet.
+    pub fn new(principal: RequestPrincipal) -> Self {
+        Self {
+            principal,
+            keys: OnceLock::new(),
+        }
+    }
+
+    /// The principal.
+    pub fn principal(&self) -> &RequestPrincipal {
+        &self.principal
+    }
+
+    /// All the keys (computed now if they were not yet).
+    pub fn context(&self) -> &RequestContext {
+        self.keys.get_or_init(|| self.principal.derived_context())
+    }
+
+    /// The values of `key`: every derived key is an `aws:` key, so other
+    /// keys are answered without computing anything.
+    pub fn get(&self, key: &str) -> Option<&[Box<str>]> {
+        let global = key
+            .get(..4)
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case("aws:"));
+        if global {
+            self.context().get(key)
+        } else {
+            None
+        }
+    }
+}
+
+impl PartialEq for PrincipalKeys {
+    /// The keys follow from the principal: whether they were computed yet
+    /// does not matter.
+    fn eq(&self, other: &Self) -> bool {
+        self.principal == other.principal
+    }
+}
+
+impl Eq for PrincipalKeys {}
 
 #[cfg(test)]
 mod tests {
@@ -139,5 +207,34 @@ mod tests {
         assert_eq!(view.get("B").unwrap()[0].as_ref(), "extra");
         assert_eq!(view.get("c").unwrap()[0].as_ref(), "derived");
         assert!(view.get("d").is_none());
+    }
+
+    #[test]
+    fn principal_keys_are_computed_only_for_aws_keys() {
+        let principal =
+            RequestPrincipal::parse("arn:aws:sts::111122223333:assumed-role/deploy/s1").unwrap();
+        let keys = PrincipalKeys::new(principal);
+        let given = RequestContext::new();
+        let mut derived = RequestContext::new();
+        derived.insert("aws:PrincipalTag/team", vec!["platform".into()]);
+        let view = ContextView::new(&given, &derived).with_principal_keys(&keys);
+        assert!(view.get("s3:prefix").is_none());
+        assert!(keys.keys.get().is_none(), "a service key computed nothing");
+        assert_eq!(
+            view.get("aws:principaltag/TEAM").unwrap()[0].as_ref(),
+            "platform"
+        );
+        assert!(keys.keys.get().is_none(), "an added key is found first");
+        assert_eq!(
+            view.get("AWS:PrincipalArn").unwrap()[0].as_ref(),
+            "arn:aws:iam::111122223333:role/deploy"
+        );
+        assert!(keys.keys.get().is_some());
+        assert_eq!(
+            view.get("aws:PrincipalType").unwrap()[0].as_ref(),
+            "AssumedRole"
+        );
+        let fresh = PrincipalKeys::new(keys.principal().clone());
+        assert_eq!(fresh, keys, "equality ignores whether keys were computed");
     }
 }

@@ -47,7 +47,7 @@ mod question;
 pub mod template;
 
 pub use condition::{BaseOperator, Condition, ConditionOperator, OperandType, SetQualifier};
-pub use context::{ContextView, RequestContext};
+pub use context::{ContextView, PrincipalKeys, RequestContext};
 pub use document::{
     ActionClause, ActionPattern, Effect, PolicyDocument, PolicyKind, PolicyVersion, ResourceClause,
     Statement,

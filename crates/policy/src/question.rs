@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::context::{ContextView, RequestContext};
+use crate::context::{ContextView, PrincipalKeys, RequestContext};
 use crate::document::{Effect, PolicyDocument};
 use crate::identity::RequestPrincipal;
 
@@ -69,7 +69,8 @@ impl PolicySet {
 /// A request: who asks to do what to which resource, and in what context.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
-    principal: RequestPrincipal,
+    principal: PrincipalKeys,
+    /// Derived keys a policy store adds (principal tags ...).
     derived: RequestContext,
     /// The action, `service:Name`.
     pub action: String,
@@ -88,10 +89,9 @@ impl Request {
         action: impl Into<String>,
         resource: impl Into<String>,
     ) -> Self {
-        let derived = principal.derived_context();
         Self {
-            principal,
-            derived,
+            principal: PrincipalKeys::new(principal),
+            derived: RequestContext::new(),
             action: action.into(),
             resource: resource.into(),
             resource_account: None,
@@ -101,25 +101,21 @@ impl Request {
 
     /// The principal.
     pub fn principal(&self) -> &RequestPrincipal {
-        &self.principal
-    }
-
-    /// The keys that follow from the principal.
-    pub fn derived_context(&self) -> &RequestContext {
-        &self.derived
+        self.principal.principal()
     }
 
     /// Adds a key that follows from who the principal is but that the ARN
     /// alone does not tell, such as `aws:PrincipalTag/team` from a policy
-    /// store; replaces an earlier derived value of the same key. Keys the
-    /// caller gives in [`Request::context`] still win.
+    /// store; replaces a derived value of the same key (one the principal's
+    /// ARN gives, too). Keys the caller gives in [`Request::context`] still
+    /// win.
     pub fn insert_derived(&mut self, key: &str, values: Vec<String>) {
         self.derived.insert(key, values);
     }
 
     /// The context conditions and variables see: given keys, then derived ones.
     pub fn context_view(&self) -> ContextView<'_> {
-        ContextView::new(&self.context, &self.derived)
+        ContextView::new(&self.context, &self.derived).with_principal_keys(&self.principal)
     }
 
     /// The context with extra layers (keys a policy store knows) between the
@@ -129,6 +125,7 @@ impl Request {
         extra: [Option<&'a RequestContext>; crate::context::EXTRA_LAYERS],
     ) -> ContextView<'a> {
         ContextView::layered(&self.context, extra, &self.derived)
+            .with_principal_keys(&self.principal)
     }
 
     /// The account that owns the resource: the given one, else the ARN's
@@ -139,7 +136,7 @@ impl Request {
         }
         match crate::arn::Arn::parse(&self.resource) {
             Some(arn) if !arn.account.is_empty() => Some(arn.account),
-            _ => self.principal.account(),
+            _ => self.principal().account(),
         }
     }
 }

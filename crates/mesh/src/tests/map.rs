@@ -114,7 +114,7 @@ fn the_header_principal_comes_first_then_spiffe() {
     assert!(
         by_peer
             .request
-            .derived_context()
+            .context_view()
             .get("aws:PrincipalAccount")
             .is_some()
     );
