@@ -164,19 +164,29 @@ impl PrincipalKeys {
         self.keys.get_or_init(|| self.principal.derived_context())
     }
 
-    /// The values of `key`: every derived key is an `aws:` key, so other
-    /// keys are answered without computing anything.
+    /// The values of `key`: keys other than the derived ones are answered
+    /// without computing anything.
     pub fn get(&self, key: &str) -> Option<&[Box<str>]> {
-        let global = key
-            .get(..4)
-            .is_some_and(|prefix| prefix.eq_ignore_ascii_case("aws:"));
-        if global {
+        if DERIVED_KEYS
+            .iter()
+            .any(|name| name.eq_ignore_ascii_case(key))
+        {
             self.context().get(key)
         } else {
             None
         }
     }
 }
+
+/// The keys [`RequestPrincipal::derived_context`] can give.
+const DERIVED_KEYS: [&str; 6] = [
+    "aws:PrincipalArn",
+    "aws:PrincipalAccount",
+    "aws:PrincipalType",
+    "aws:username",
+    "aws:PrincipalServiceName",
+    "aws:PrincipalIsAWSService",
+];
 
 impl PartialEq for PrincipalKeys {
     /// The keys follow from the principal: whether they were computed yet
@@ -219,7 +229,11 @@ mod tests {
         derived.insert("aws:PrincipalTag/team", vec!["platform".into()]);
         let view = ContextView::new(&given, &derived).with_principal_keys(&keys);
         assert!(view.get("s3:prefix").is_none());
-        assert!(keys.keys.get().is_none(), "a service key computed nothing");
+        assert!(view.get("aws:SecureTransport").is_none());
+        assert!(
+            keys.keys.get().is_none(),
+            "a key not derived computed nothing"
+        );
         assert_eq!(
             view.get("aws:principaltag/TEAM").unwrap()[0].as_ref(),
             "platform"
@@ -236,5 +250,26 @@ mod tests {
         );
         let fresh = PrincipalKeys::new(keys.principal().clone());
         assert_eq!(fresh, keys, "equality ignores whether keys were computed");
+    }
+
+    #[test]
+    fn every_key_a_principal_derives_is_listed() {
+        for text in [
+            "arn:aws:iam::111122223333:user/alice",
+            "arn:aws:sts::111122223333:assumed-role/deploy/s1",
+            "arn:aws:iam::111122223333:root",
+            "arn:aws:sts::111122223333:federated-user/bob",
+            "lambda.amazonaws.com",
+            "anonymous",
+        ] {
+            let principal = RequestPrincipal::parse(text).unwrap();
+            for entry in principal.derived_context().entries() {
+                assert!(
+                    DERIVED_KEYS.contains(&entry.key()),
+                    "{text}: {} is not in DERIVED_KEYS",
+                    entry.key()
+                );
+            }
+        }
     }
 }

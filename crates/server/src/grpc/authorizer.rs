@@ -38,7 +38,7 @@ use tonic::{Request, Response, Status};
 
 use super::decide::Prepared;
 use super::guard::{self, Admission, Deadline};
-use super::observe::{Method, RpcTimer};
+use super::observe::{DecisionMetrics, Method, RpcTimer};
 use super::{simulate, status};
 use crate::audit::AuditLog;
 use crate::limits::RequestLimits;
@@ -98,7 +98,12 @@ impl AuthorizerService {
         let prepared = Prepared::read(message, &self.parse_limits)?;
         deadline.check()?;
         let current = self.state.current();
-        Ok(prepared.answer(serving(current.as_ref())?, self.audit.as_ref(), request_id))
+        Ok(prepared.answer(
+            serving(current.as_ref())?,
+            &mut DecisionMetrics::default(),
+            self.audit.as_ref(),
+            request_id,
+        ))
     }
 
     async fn decide_batch(
@@ -125,6 +130,7 @@ impl AuthorizerService {
         let current: Option<Arc<Snapshot>> = Option::clone(&self.state.current());
         let snapshot = serving(current.as_ref())?;
         let mut responses = Vec::with_capacity(prepared.len());
+        let mut metrics = DecisionMetrics::default();
         for (i, question) in prepared.iter().enumerate() {
             if i % INLINE_BATCH == 0 {
                 deadline.check()?;
@@ -133,7 +139,7 @@ impl AuthorizerService {
                 }
             }
             let id = audit.and(request_id).map(|id| format!("{id}/{i}"));
-            responses.push(question.answer(snapshot, audit, id.as_deref()));
+            responses.push(question.answer(snapshot, &mut metrics, audit, id.as_deref()));
         }
         Ok(AuthorizeBatchResponse {
             revision: snapshot.store.revision().to_owned(),

@@ -8,7 +8,7 @@ use std::time::Instant;
 use tollgate_policy::{DecisionKind, ParseLimits};
 use tollgate_proto::v1::{AuthorizeRequest, AuthorizeResponse};
 
-use super::observe::record_decision;
+use super::observe::DecisionMetrics;
 use super::session::CompiledSession;
 use crate::audit::{AuditLog, AuditRecord, AuditStatement};
 use crate::state::Snapshot;
@@ -35,11 +35,12 @@ impl Prepared {
         Ok(Self { question, session })
     }
 
-    /// The answer from `snapshot`; recorded in `audit` (when on) under the
-    /// caller's `request_id`, if any.
+    /// The answer from `snapshot`, counted in `metrics`; recorded in
+    /// `audit` (when on) under the caller's `request_id`, if any.
     pub(crate) fn answer(
         &self,
         snapshot: &Snapshot,
+        metrics: &mut DecisionMetrics,
         audit: Option<&AuditLog>,
         request_id: Option<&str>,
     ) -> AuthorizeResponse {
@@ -59,7 +60,7 @@ impl Prepared {
             )
         };
         let latency = start.elapsed();
-        record_decision(kind, latency);
+        metrics.record(kind, latency);
         if let Some(log) = audit
             && let Some(id) = log.admit(kind, request_id)
         {

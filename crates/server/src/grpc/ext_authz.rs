@@ -28,7 +28,7 @@ use tonic::{Request, Response, Status};
 pub use self::outcome::Outcome;
 use self::read::Incoming;
 use self::respond::{Answer, Explained};
-use super::observe::record_decision;
+use super::observe::DecisionMetrics;
 use crate::audit::{AuditLog, AuditRecord, AuditStatement};
 use crate::state::PolicyState;
 
@@ -169,7 +169,7 @@ impl ExtAuthzService {
             );
             (kind, None)
         };
-        record_decision(kind, start.elapsed());
+        DecisionMetrics::default().record(kind, start.elapsed());
         tracing::debug!(
             request_id,
             principal = request.principal().text(),

@@ -6,6 +6,7 @@
 
 use std::time::{Duration, Instant};
 
+use metrics::{Counter, Histogram};
 use tollgate_policy::DecisionKind;
 use tollgate_proto::code_name;
 use tonic::Status;
@@ -72,13 +73,36 @@ impl RpcTimer {
     }
 }
 
-/// Counts one decision and records how long it took.
-pub(crate) fn record_decision(kind: DecisionKind, elapsed: Duration) {
-    let counter = match kind {
-        DecisionKind::Allowed => metrics::counter!(DECISIONS, "decision" => "allowed"),
-        DecisionKind::ExplicitDeny => metrics::counter!(DECISIONS, "decision" => "explicit_deny"),
-        DecisionKind::ImplicitDeny => metrics::counter!(DECISIONS, "decision" => "implicit_deny"),
-    };
-    counter.increment(1);
-    metrics::histogram!(DECISION_SECONDS).record(elapsed.as_secs_f64());
+/// Counts decisions and records how long each took. The metric handles
+/// are looked up in the recorder's registry on first use and kept, so a
+/// batch looks each up once, not once per decision.
+#[derive(Default)]
+pub(crate) struct DecisionMetrics {
+    by_kind: [Option<Counter>; 3],
+    seconds: Option<Histogram>,
+}
+
+impl DecisionMetrics {
+    /// Counts one decision and records how long it took.
+    pub(crate) fn record(&mut self, kind: DecisionKind, elapsed: Duration) {
+        let (slot, label) = match kind {
+            DecisionKind::Allowed => (0, "allowed"),
+            DecisionKind::ExplicitDeny => (1, "explicit_deny"),
+            DecisionKind::ImplicitDeny => (2, "implicit_deny"),
+        };
+        if let Some(counter) = self.by_kind.get_mut(slot) {
+            counter
+                .get_or_insert_with(|| metrics::counter!(DECISIONS, "decision" => label))
+                .increment(1);
+        }
+        self.seconds
+            .get_or_insert_with(|| metrics::histogram!(DECISION_SECONDS))
+            .record(elapsed.as_secs_f64());
+    }
+}
+
+impl std::fmt::Debug for DecisionMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecisionMetrics").finish_non_exhaustive()
+    }
 }
