@@ -58,7 +58,9 @@ fn parse_rate(text: &str) -> Result<Rate, String> {
 /// Parses a duration: `10s`, `500ms`, `2m`, `1.5s`, or a bare number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
+    let (number, scale) = if let Some(us) = text.strip_suffix("us") {
+        (us, 0.000_001)
+    } else if let Some(ms) = text.strip_suffix("ms") {
         (ms, 0.001)
     } else if let Some(s) = text.strip_suffix('s') {
         (s, 1.0)
@@ -72,7 +74,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             Ok(Duration::from_secs_f64(value * scale))
         }
         _ => Err(format!(
-            "`{text}` is not a duration (examples: 10s, 500ms, 2m)"
+            "`{text}` is not a duration (examples: 10s, 500ms, 200us, 2m)"
         )),
     }
 }
@@ -137,6 +139,15 @@ pub struct Args {
     /// outstanding is not sent and counts as dropped.
     #[arg(long, default_value_t = 4096)]
     pub max_in_flight: usize,
+
+    /// Open loop: the dispatcher sleeps at least this long when the next
+    /// call is not due yet, then sends every call that has come due (`0s`:
+    /// it wakes for each call). A call sent late by up to one tick still
+    /// counts its latency from its due time, so the tick can only raise
+    /// latency; at high rates it saves the generator a wake-up per call
+    /// (e.g. `--tick 200us`).
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub tick: Duration,
 
     /// Closed loop (`--rate max`): concurrent workers (streams) over all connections.
     #[arg(long, default_value_t = 64)]
@@ -255,6 +266,7 @@ mod tests {
     fn durations_take_units() {
         assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("200us"), Ok(Duration::from_micros(200)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
         assert!(parse_duration("soon").is_err());

@@ -92,6 +92,7 @@ pub async fn execute(args: &Args) -> Result<Report, LoadError> {
             Load::Open {
                 rate,
                 max_in_flight: args.max_in_flight,
+                tick: args.tick,
             },
             args.max_in_flight,
             Some(rate),

@@ -31,6 +31,8 @@ pub enum Load {
         rate: f64,
         /// The most calls outstanding.
         max_in_flight: usize,
+        /// The shortest sleep of the dispatcher.
+        tick: Duration,
     },
     /// Workers sending back to back.
     Closed {
@@ -86,7 +88,8 @@ pub async fn run(plan: Plan) -> Result<Measured, crate::LoadError> {
         Load::Open {
             rate,
             max_in_flight,
-        } => open_loop(&plan, rate, max_in_flight, &counters).await,
+            tick,
+        } => open_loop(&plan, rate, max_in_flight, tick, &counters).await,
         Load::Closed { concurrency } => closed_loop(&plan, concurrency, &counters).await,
     };
     done.store(true, Ordering::Relaxed);
@@ -103,6 +106,7 @@ async fn open_loop(
     plan: &Plan,
     rate: f64,
     max_in_flight: usize,
+    tick: Duration,
     counters: &Arc<Counters>,
 ) -> Measured {
     let shards: Arc<Vec<Mutex<Recorder>>> = Arc::new(
@@ -121,7 +125,7 @@ async fn open_loop(
         let handle = Handle::current();
         std::thread::Builder::new()
             .name("loadtest-dispatch".to_owned())
-            .spawn(move || dispatch(&plan, schedule, &handle, &shards, &permits, &counters))
+            .spawn(move || dispatch(&plan, schedule, tick, &handle, &shards, &permits, &counters))
     };
     let (sent, dropped, send_lag) = match dispatcher {
         Ok(thread) => {
@@ -157,10 +161,12 @@ async fn open_loop(
     }
 }
 
-/// The dispatcher thread: sends every call of `schedule` when due.
+/// The dispatcher thread: sends every call of `schedule` when due (sleeping
+/// at least `tick` when the next one is not due yet).
 fn dispatch(
     plan: &Plan,
     schedule: Schedule,
+    tick: Duration,
     handle: &Handle,
     shards: &Arc<Vec<Mutex<Recorder>>>,
     permits: &Arc<Semaphore>,
@@ -173,7 +179,7 @@ fn dispatch(
         let due = schedule.due(index);
         let now = Instant::now();
         if due > now {
-            std::thread::sleep(due - now);
+            std::thread::sleep((due - now).max(tick));
         }
         let late = Instant::now().saturating_duration_since(due);
         lag.saturating_record(u64::try_from(late.as_nanos()).unwrap_or(u64::MAX).max(1));
