@@ -28,20 +28,28 @@ pub enum PrincipalKind {
     Service,
 }
 
-/// The requesting principal, with the parts policies match on.
+/// Where a part of the principal lies in its buffer.
+type Span = std::ops::Range<usize>;
+
+/// The requesting principal, with the parts policies match on. The parts are
+/// slices of one buffer (the text as given, then the role ARN when it had to
+/// be built from a session ARN), so reading a principal allocates once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestPrincipal {
     kind: PrincipalKind,
-    /// The text as given.
-    text: String,
-    partition: String,
-    account: Option<String>,
+    /// The text as given, then any built role ARN.
+    buffer: String,
+    /// The end of the text as given in `buffer`.
+    text_end: usize,
+    /// `None`: `aws`, the partition of principals given without an ARN.
+    partition: Option<Span>,
+    account: Option<Span>,
     /// User name, role name, federated user name, or service name.
-    name: Option<String>,
+    name: Option<Span>,
     /// For sessions: the role's ARN (the one given, or one built from the session ARN).
-    role_arn: Option<String>,
+    role_arn: Option<Span>,
     /// For named role sessions: the session name.
-    session_name: Option<String>,
+    session_name: Option<Span>,
 }
 
 /// A principal string that is none of the documented forms.
@@ -51,79 +59,126 @@ pub struct RequestPrincipal {
 )]
 pub struct PrincipalParseError(String);
 
+/// The span of `part`, a slice of `whole`.
+fn span_of(whole: &str, part: &str) -> Span {
+    let start = (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize);
+    start..start + part.len()
+}
+
 impl RequestPrincipal {
     /// Reads a principal as the scenario contract and the gRPC API give it.
     pub fn parse(text: &str) -> Result<Self, PrincipalParseError> {
-        let err = || PrincipalParseError(text.to_owned());
+        Self::parse_owned(text.to_owned())
+    }
+
+    /// [`RequestPrincipal::parse`], keeping `text` as the principal's buffer.
+    pub fn parse_owned(text: String) -> Result<Self, PrincipalParseError> {
         let mut principal = RequestPrincipal {
             kind: PrincipalKind::Anonymous,
-            text: text.to_owned(),
-            partition: "aws".to_owned(),
+            text_end: text.len(),
+            buffer: String::new(),
+            partition: None,
             account: None,
             name: None,
             role_arn: None,
             session_name: None,
         };
-        if text == "anonymous" || text == "*" {
-            return Ok(principal);
-        }
-        let Some(arn) = Arn::parse(text) else {
-            let is_name = !text.is_empty()
-                && text.contains('.')
-                && text
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
-            if !is_name {
-                return Err(err());
+        let mut built_role = None;
+        {
+            let text = text.as_str();
+            let err = || PrincipalParseError(text.to_owned());
+            if text == "anonymous" || text == "*" {
+                principal.buffer = text.to_owned();
+                return Ok(principal);
             }
-            principal.kind = if is_service_name(text) {
-                PrincipalKind::Service
-            } else {
-                PrincipalKind::WebIdentity
-            };
-            principal.name = Some(text.to_owned());
-            return Ok(principal);
-        };
-        if !is_account_id(arn.account) {
-            return Err(err());
-        }
-        principal.partition = arn.partition.to_owned();
-        principal.account = Some(arn.account.to_owned());
-        let last = |path: &str| path.rsplit('/').next().unwrap_or(path).to_owned();
-        match (arn.service, arn.resource.split_once('/')) {
-            ("iam", None) if arn.resource == "root" => principal.kind = PrincipalKind::Root,
-            ("iam", Some(("user", path))) if !path.is_empty() => {
-                principal.kind = PrincipalKind::User;
-                principal.name = Some(last(path));
-            }
-            ("iam", Some(("role", path))) if !path.is_empty() => {
-                principal.kind = PrincipalKind::AssumedRole;
-                principal.name = Some(last(path));
-                principal.role_arn = Some(text.to_owned());
-            }
-            ("iam", Some(("saml-provider" | "oidc-provider", rest))) if !rest.is_empty() => {
-                principal.kind = PrincipalKind::IdentityProvider;
-            }
-            ("sts", Some(("assumed-role", rest))) => {
-                let (role, session) = rest.split_once('/').ok_or_else(err)?;
-                if role.is_empty() || session.is_empty() {
+            let Some(arn) = Arn::parse(text) else {
+                let is_name = !text.is_empty()
+                    && text.contains('.')
+                    && text
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
+                if !is_name {
                     return Err(err());
                 }
-                principal.kind = PrincipalKind::AssumedRole;
-                principal.name = Some(role.to_owned());
-                principal.session_name = Some(session.to_owned());
-                principal.role_arn = Some(format!(
-                    "arn:{}:iam::{}:role/{}",
-                    arn.partition, arn.account, role
-                ));
+                principal.kind = if is_service_name(text) {
+                    PrincipalKind::Service
+                } else {
+                    PrincipalKind::WebIdentity
+                };
+                principal.name = Some(0..text.len());
+                principal.buffer = text.to_owned();
+                return Ok(principal);
+            };
+            if !is_account_id(arn.account) {
+                return Err(err());
             }
-            ("sts", Some(("federated-user", name))) if !name.is_empty() => {
-                principal.kind = PrincipalKind::FederatedUser;
-                principal.name = Some(name.to_owned());
+            let span = |part: &str| span_of(text, part);
+            principal.partition = Some(span(arn.partition));
+            principal.account = Some(span(arn.account));
+            let last = |path: &'_ str| span(path.rsplit('/').next().unwrap_or(path));
+            match (arn.service, arn.resource.split_once('/')) {
+                ("iam", None) if arn.resource == "root" => principal.kind = PrincipalKind::Root,
+                ("iam", Some(("user", path))) if !path.is_empty() => {
+                    principal.kind = PrincipalKind::User;
+                    principal.name = Some(last(path));
+                }
+                ("iam", Some(("role", path))) if !path.is_empty() => {
+                    principal.kind = PrincipalKind::AssumedRole;
+                    principal.name = Some(last(path));
+                    principal.role_arn = Some(0..text.len());
+                }
+                ("iam", Some(("saml-provider" | "oidc-provider", rest))) if !rest.is_empty() => {
+                    principal.kind = PrincipalKind::IdentityProvider;
+                }
+                ("sts", Some(("assumed-role", rest))) => {
+                    let (role, session) = rest.split_once('/').ok_or_else(err)?;
+                    if role.is_empty() || session.is_empty() {
+                        return Err(err());
+                    }
+                    principal.kind = PrincipalKind::AssumedRole;
+                    principal.name = Some(span(role));
+                    principal.session_name = Some(span(session));
+                    built_role = Some((arn.partition.len(), arn.account.len(), span(role)));
+                }
+                ("sts", Some(("federated-user", name))) if !name.is_empty() => {
+                    principal.kind = PrincipalKind::FederatedUser;
+                    principal.name = Some(span(name));
+                }
+                _ => return Err(err()),
             }
-            _ => return Err(err()),
+        }
+        principal.buffer = text;
+        if let (Some((_, _, role)), Some(partition), Some(account)) = (
+            built_role,
+            principal.partition.clone(),
+            principal.account.clone(),
+        ) {
+            // arn:PARTITION:iam::ACCOUNT:role/ROLE, after the text.
+            let start = principal.buffer.len();
+            let mut arn = String::with_capacity(start + role.len() + 40);
+            arn.push_str(&principal.buffer);
+            for piece in [
+                "arn:",
+                principal.slice(&partition),
+                ":iam::",
+                principal.slice(&account),
+                ":role/",
+                principal.slice(&role),
+            ] {
+                arn.push_str(piece);
+            }
+            principal.role_arn = Some(start..arn.len());
+            principal.buffer = arn;
         }
         Ok(principal)
+    }
+
+    fn slice(&self, span: &Span) -> &str {
+        self.buffer.get(span.clone()).unwrap_or_default()
+    }
+
+    fn part(&self, span: Option<&Span>) -> Option<&str> {
+        span.map(|s| self.slice(s))
     }
 
     /// The kind of principal.
@@ -133,40 +188,40 @@ impl RequestPrincipal {
 
     /// The principal as given (for a role session, its session ARN).
     pub fn text(&self) -> &str {
-        &self.text
+        self.buffer.get(..self.text_end).unwrap_or_default()
     }
 
     /// The principal's account, for IAM principals.
     pub fn account(&self) -> Option<&str> {
-        self.account.as_deref()
+        self.part(self.account.as_ref())
     }
 
     /// The ARN partition.
     pub fn partition(&self) -> &str {
-        &self.partition
+        self.part(self.partition.as_ref()).unwrap_or("aws")
     }
 
     /// User, role, federated user or service name.
     pub fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+        self.part(self.name.as_ref())
     }
 
     /// For role sessions: the role's ARN.
     pub fn role_arn(&self) -> Option<&str> {
-        self.role_arn.as_deref()
+        self.part(self.role_arn.as_ref())
     }
 
     /// For role sessions: the role's name.
     pub fn role_name(&self) -> Option<&str> {
         match self.kind {
-            PrincipalKind::AssumedRole => self.name.as_deref(),
+            PrincipalKind::AssumedRole => self.name(),
             _ => None,
         }
     }
 
     /// For named role sessions: the session name.
     pub fn session_name(&self) -> Option<&str> {
-        self.session_name.as_deref()
+        self.part(self.session_name.as_ref())
     }
 
     /// True for IAM principals that belong to an account and are governed by
@@ -184,12 +239,11 @@ impl RequestPrincipal {
     /// The ARN that `aws:PrincipalArn` reports: the role's ARN for a session.
     pub fn principal_arn(&self) -> Option<String> {
         match self.kind {
-            PrincipalKind::AssumedRole => self.role_arn.clone(),
+            PrincipalKind::AssumedRole => self.role_arn().map(str::to_owned),
             PrincipalKind::Root => self
-                .account
-                .as_ref()
-                .map(|a| format!("arn:{}:iam::{}:root", self.partition, a)),
-            PrincipalKind::User | PrincipalKind::FederatedUser => Some(self.text.clone()),
+                .account()
+                .map(|a| format!("arn:{}:iam::{}:root", self.partition(), a)),
+            PrincipalKind::User | PrincipalKind::FederatedUser => Some(self.text().to_owned()),
             _ => None,
         }
     }
@@ -203,7 +257,7 @@ impl RequestPrincipal {
         if let Some(arn) = self.principal_arn() {
             context.insert("aws:PrincipalArn", vec![arn]);
         }
-        if let Some(account) = &self.account
+        if let Some(account) = self.account()
             && self.is_iam_identity()
         {
             context.insert("aws:PrincipalAccount", one(account));
@@ -220,12 +274,12 @@ impl RequestPrincipal {
             context.insert("aws:PrincipalType", one(t));
         }
         if self.kind == PrincipalKind::User
-            && let Some(name) = &self.name
+            && let Some(name) = self.name()
         {
             context.insert("aws:username", one(name));
         }
         let is_service = self.kind == PrincipalKind::Service;
-        if is_service && let Some(name) = &self.name {
+        if is_service && let Some(name) = self.name() {
             context.insert("aws:PrincipalServiceName", one(name));
         }
         context.insert(
@@ -246,6 +300,72 @@ pub fn is_service_name(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_part_is_read_from_the_one_buffer() {
+        type Parts<'a> = (
+            &'a str,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<&'a str>,
+        );
+        fn parts(p: &RequestPrincipal) -> Parts<'_> {
+            (
+                p.partition(),
+                p.account(),
+                p.name(),
+                p.role_arn(),
+                p.session_name(),
+            )
+        }
+        let text = "arn:aws-cn:sts::111122223333:assumed-role/deploy/s1";
+        let p = RequestPrincipal::parse_owned(text.to_owned()).unwrap();
+        assert_eq!(p.text(), text);
+        assert_eq!(
+            parts(&p),
+            (
+                "aws-cn",
+                Some("111122223333"),
+                Some("deploy"),
+                Some("arn:aws-cn:iam::111122223333:role/deploy"),
+                Some("s1")
+            )
+        );
+        let p = RequestPrincipal::parse("arn:aws:iam::444455556666:role/ops/deploy").unwrap();
+        assert_eq!(
+            parts(&p),
+            (
+                "aws",
+                Some("444455556666"),
+                Some("deploy"),
+                Some("arn:aws:iam::444455556666:role/ops/deploy"),
+                None
+            )
+        );
+        let p = RequestPrincipal::parse("lambda.amazonaws.com").unwrap();
+        assert_eq!(
+            parts(&p),
+            ("aws", None, Some("lambda.amazonaws.com"), None, None)
+        );
+        assert_eq!(p.text(), "lambda.amazonaws.com");
+        let p = RequestPrincipal::parse("anonymous").unwrap();
+        assert_eq!(
+            (p.text(), parts(&p)),
+            ("anonymous", ("aws", None, None, None, None))
+        );
+        assert_eq!(
+            RequestPrincipal::parse("arn:aws:iam::111122223333:root")
+                .unwrap()
+                .principal_arn()
+                .as_deref(),
+            Some("arn:aws:iam::111122223333:root")
+        );
+        assert_eq!(
+            RequestPrincipal::parse(text).unwrap(),
+            RequestPrincipal::parse_owned(text.to_owned()).unwrap()
+        );
+    }
 
     #[test]
     fn reads_every_documented_form() {

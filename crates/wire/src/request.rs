@@ -34,7 +34,7 @@ pub fn question(message: AuthorizeRequest, limits: &ParseLimits) -> Result<Quest
         session_policies,
         explain,
     } = message;
-    let principal = read_principal(&principal)?;
+    let principal = read_principal(principal)?;
     check_action(&action)?;
     if resource.is_empty() {
         return Err(ConvertError::new(
@@ -57,14 +57,14 @@ pub fn question(message: AuthorizeRequest, limits: &ParseLimits) -> Result<Quest
     })
 }
 
-fn read_principal(text: &str) -> Result<RequestPrincipal, ConvertError> {
+fn read_principal(text: String) -> Result<RequestPrincipal, ConvertError> {
     if text.is_empty() {
         return Err(ConvertError::new(
             "principal",
             "required: an IAM principal ARN, a service or web identity provider name, or `anonymous`",
         ));
     }
-    RequestPrincipal::parse(text).map_err(|e| ConvertError::new("principal", e.to_string()))
+    RequestPrincipal::parse_owned(text).map_err(|e| ConvertError::new("principal", e.to_string()))
 }
 
 fn check_action(action: &str) -> Result<(), ConvertError> {

@@ -195,10 +195,12 @@ pub(crate) fn check_request(
     request: &AuthorizeRequest,
     limits: &RequestLimits,
 ) -> Result<(), LimitError> {
-    let bytes = |path: String, len: usize| {
+    // The path of a fault is made only when there is one: a request within
+    // its limits allocates nothing here.
+    let bytes = |path: &dyn Fn() -> String, len: usize| {
         if len > limits.max_value_bytes {
             Err(LimitError::new(
-                path,
+                path(),
                 len,
                 "bytes",
                 limits.max_value_bytes,
@@ -208,9 +210,9 @@ pub(crate) fn check_request(
             Ok(())
         }
     };
-    bytes("principal".to_owned(), request.principal.len())?;
-    bytes("action".to_owned(), request.action.len())?;
-    bytes("resource".to_owned(), request.resource.len())?;
+    bytes(&|| "principal".to_owned(), request.principal.len())?;
+    bytes(&|| "action".to_owned(), request.action.len())?;
+    bytes(&|| "resource".to_owned(), request.resource.len())?;
     let keys = request.context.len();
     if keys > limits.max_context_keys {
         return Err(LimitError::new(
@@ -222,10 +224,9 @@ pub(crate) fn check_request(
         ));
     }
     for (key, values) in &request.context {
-        let path = key_path(key);
         if key.len() > limits.max_value_bytes {
             return Err(LimitError {
-                path,
+                path: key_path(key),
                 message: format!(
                     "the key has {} bytes, the limit is {} (max-value-bytes)",
                     key.len(),
@@ -236,7 +237,7 @@ pub(crate) fn check_request(
         let count = values.values.len();
         if count > limits.max_values_per_key {
             return Err(LimitError::new(
-                path,
+                key_path(key),
                 count,
                 "values",
                 limits.max_values_per_key,
@@ -249,7 +250,7 @@ pub(crate) fn check_request(
                 Some(Value::BinaryValue(raw)) => raw.len(),
                 _ => 0,
             };
-            bytes(format!("{path}.values[{i}]"), len)?;
+            bytes(&|| format!("{}.values[{i}]", key_path(key)), len)?;
         }
     }
     let documents = request.session_policies.len();
