@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 
 use harness::{Running, http_get, photo_request, store_dir, test_config};
 use tollgate_proto::v1::authorizer_server::Authorizer;
-use tollgate_proto::v1::{AuthorizeBatchRequest, AuthorizeRequest};
+use tollgate_proto::v1::context_value::Value;
+use tollgate_proto::v1::{
+    AuthorizeBatchRequest, AuthorizeRequest, ContextValue, ContextValues, Decision,
+};
 use tollgate_server::grpc::AuthorizerService;
 use tollgate_server::limits::RequestLimits;
 use tonic::Code;
@@ -212,5 +215,57 @@ async fn oversized_requests_name_field_and_setting() {
 
     let limit = r#"tollgate_rejected_total{reason="limit"}"#;
     assert!(metric(&server, limit).await >= 3.0);
+    server.join().await.unwrap();
+}
+
+fn with_value(bytes: usize) -> AuthorizeRequest {
+    let mut request = photo_request();
+    request.context.insert(
+        "app:note".to_owned(),
+        ContextValues {
+            values: vec![ContextValue {
+                value: Some(Value::StringValue("n".repeat(bytes))),
+            }],
+        },
+    );
+    request
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_value_bytes_is_the_limit_the_request_is_read_with() {
+    let _serial = SERIAL.lock().await;
+    let dir = store_dir();
+
+    // The default (8 KiB): a 9 KiB value is refused, naming the value.
+    let server = Running::start(test_config(dir.path())).await;
+    let mut client = server.client().await;
+    let status = client.authorize(with_value(9 << 10)).await.unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    assert_eq!(
+        status.message(),
+        r#"context["app:note"].values[0]: 9216 bytes, the limit is 8192 (max-value-bytes)"#
+    );
+    server.join().await.unwrap();
+
+    // Raised to 32 KiB: a 16 KiB value is read and decided, a 40 KiB one refused.
+    let mut config = test_config(dir.path());
+    config.limits.max_value_bytes = 32 << 10;
+    let server = Running::start(config).await;
+    let mut client = server.client().await;
+    let answer = client
+        .authorize(with_value(16 << 10))
+        .await
+        .expect("a value under the raised limit is accepted")
+        .into_inner();
+    assert_eq!(answer.decision(), Decision::Allowed);
+    let status = client.authorize(with_value(40 << 10)).await.unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    assert!(
+        status
+            .message()
+            .ends_with("the limit is 32768 (max-value-bytes)"),
+        "{}",
+        status.message()
+    );
     server.join().await.unwrap();
 }
