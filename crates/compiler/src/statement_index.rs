@@ -1,7 +1,11 @@
-//! The two-level index of one group of policies: by action (literal names in a
-//! hash table, wildcard patterns by id), then by resource. A request visits
-//! only the statements filed under its action's id, the wildcard patterns
-//! that match its action, and `NotAction` statements.
+//! The index of one group's statements of one effect. Most groups are one
+//! policy of a few statements: their index is a flat, contiguous list of
+//! (action key, statement) entries scanned in full, with no hash table, so a
+//! request touches one or two cache lines per group. Bigger groups are
+//! indexed in two levels: by action (literal names in a hash table, wildcard
+//! patterns by id), then by resource. A request visits only the statements
+//! filed under its action's id, the wildcard patterns that match it, and the
+//! `NotAction` statements.
 
 use rustc_hash::FxHashMap;
 use tollgate_policy::Statement;
@@ -10,12 +14,43 @@ use crate::resource_index::{ResourceIndex, ResourceIndexBuilder, ResourceKey};
 use crate::statement::StatementId;
 use crate::vocabulary::{ActionId, ActionKey, ActionVocabulary, ResolvedAction, WildcardId};
 
+/// Up to this many (action, statement) entries, an index is a flat list.
+/// Scanning a few dozen 12-byte entries in one contiguous block costs less
+/// than the hash lookups and scattered buckets of the keyed form.
+const FLAT_LIMIT: usize = 48;
+
+/// Which actions an entry stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum ActionSlot {
+    /// One literal action name.
+    Literal(ActionId),
+    /// The actions a wildcard pattern matches.
+    Wildcard(WildcardId),
+    /// A `NotAction` statement: any action (the statement checks its list).
+    NotAction,
+}
+
+impl ActionSlot {
+    fn matches(self, action: &ResolvedAction) -> bool {
+        match self {
+            ActionSlot::Literal(id) => action.literal == Some(id),
+            ActionSlot::Wildcard(id) => action.wildcards.contains(&id),
+            ActionSlot::NotAction => true,
+        }
+    }
+}
+
+/// One statement filed under one action key, in a flat index.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FlatEntry {
+    slot: ActionSlot,
+    statement: StatementId,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct StatementIndexBuilder {
-    literal: FxHashMap<ActionId, ResourceIndexBuilder>,
-    wildcard: FxHashMap<WildcardId, ResourceIndexBuilder>,
-    not_action: ResourceIndexBuilder,
-    has_not_action: bool,
+    /// In the order added: statements ascending, then their patterns.
+    entries: Vec<(ActionSlot, ResourceKey, StatementId)>,
 }
 
 /// The resource keys a statement is filed under.
@@ -48,54 +83,93 @@ impl StatementIndexBuilder {
     ) {
         let keys = resource_keys(statement);
         if statement.action.negated {
-            self.has_not_action = true;
             for key in keys {
-                self.not_action.push(key, id);
+                self.entries.push((ActionSlot::NotAction, key, id));
             }
             return;
         }
         for pattern in &statement.action.patterns {
-            let bucket = match vocabulary.intern(pattern.lowercase()) {
-                ActionKey::Literal(action) => self.literal.entry(action).or_default(),
-                ActionKey::Wildcard(wildcard) => self.wildcard.entry(wildcard).or_default(),
+            let slot = match vocabulary.intern(pattern.lowercase()) {
+                ActionKey::Literal(action) => ActionSlot::Literal(action),
+                ActionKey::Wildcard(wildcard) => ActionSlot::Wildcard(wildcard),
             };
             for key in &keys {
-                bucket.push(key.clone(), id);
+                self.entries.push((slot, key.clone(), id));
             }
         }
     }
 
     pub(crate) fn build(self) -> Result<StatementIndex, aho_corasick::BuildError> {
-        let literal = self
-            .literal
+        // One flat entry per (action key, statement): the resource keys only
+        // matter to the keyed form, the statement checks its patterns anyway.
+        let mut flat: Vec<FlatEntry> = Vec::new();
+        for (slot, _, statement) in &self.entries {
+            let entry = FlatEntry {
+                slot: *slot,
+                statement: *statement,
+            };
+            // Entries of one statement are adjacent: a statement's repeated
+            // (slot, statement) pairs are among its own few entries.
+            let repeated = flat
+                .iter()
+                .rev()
+                .take_while(|e| e.statement == entry.statement)
+                .any(|e| e.slot == entry.slot);
+            if !repeated {
+                if flat.len() == FLAT_LIMIT {
+                    return self.build_keyed();
+                }
+                flat.push(entry);
+            }
+        }
+        Ok(StatementIndex::Flat(flat.into_boxed_slice()))
+    }
+
+    fn build_keyed(self) -> Result<StatementIndex, aho_corasick::BuildError> {
+        let mut literal: FxHashMap<ActionId, ResourceIndexBuilder> = FxHashMap::default();
+        let mut wildcard: FxHashMap<WildcardId, ResourceIndexBuilder> = FxHashMap::default();
+        let mut not_action: Option<ResourceIndexBuilder> = None;
+        for (slot, key, statement) in self.entries {
+            let bucket = match slot {
+                ActionSlot::Literal(id) => literal.entry(id).or_default(),
+                ActionSlot::Wildcard(id) => wildcard.entry(id).or_default(),
+                ActionSlot::NotAction => not_action.get_or_insert_default(),
+            };
+            bucket.push(key, statement);
+        }
+        let literal = literal
             .into_iter()
             .map(|(k, b)| Ok((k, b.build()?)))
             .collect::<Result<FxHashMap<_, _>, aho_corasick::BuildError>>()?;
-        let mut wildcard = self
-            .wildcard
+        let mut wildcard = wildcard
             .into_iter()
             .map(|(k, b)| Ok((k, b.build()?)))
             .collect::<Result<Vec<_>, aho_corasick::BuildError>>()?;
         wildcard.sort_by_key(|(k, _)| *k);
-        let not_action = if self.has_not_action {
-            Some(self.not_action.build()?)
-        } else {
-            None
-        };
-        Ok(StatementIndex {
+        let not_action = not_action.map(ResourceIndexBuilder::build).transpose()?;
+        Ok(StatementIndex::Keyed(Box::new(KeyedIndex {
             literal,
-            wildcard,
+            wildcard: wildcard.into_boxed_slice(),
             not_action,
-        })
+        })))
     }
 }
 
-/// Statements of one group and one effect, indexed by action and resource.
+/// Statements of one group and one effect, by action and resource.
 #[derive(Debug)]
-pub(crate) struct StatementIndex {
+pub(crate) enum StatementIndex {
+    /// A few entries, scanned in full.
+    Flat(Box<[FlatEntry]>),
+    /// By action, then by resource.
+    Keyed(Box<KeyedIndex>),
+}
+
+/// The two-level index of a big group.
+#[derive(Debug)]
+pub(crate) struct KeyedIndex {
     literal: FxHashMap<ActionId, ResourceIndex>,
     /// Sorted by wildcard id.
-    wildcard: Vec<(WildcardId, ResourceIndex)>,
+    wildcard: Box<[(WildcardId, ResourceIndex)]>,
     not_action: Option<ResourceIndex>,
 }
 
@@ -103,6 +177,30 @@ impl StatementIndex {
     /// Calls `visit` with every candidate statement for the action and
     /// resource (possibly more than once); stops when `visit` returns true.
     pub(crate) fn candidates(
+        &self,
+        action: &ResolvedAction,
+        resource: &str,
+        visit: &mut impl FnMut(StatementId) -> bool,
+    ) -> bool {
+        match self {
+            StatementIndex::Flat(entries) => entries
+                .iter()
+                .any(|e| e.slot.matches(action) && visit(e.statement)),
+            StatementIndex::Keyed(index) => index.candidates(action, resource, visit),
+        }
+    }
+
+    /// The number of index entries, for size reports.
+    pub(crate) fn entries(&self) -> usize {
+        match self {
+            StatementIndex::Flat(entries) => entries.len(),
+            StatementIndex::Keyed(index) => index.entries(),
+        }
+    }
+}
+
+impl KeyedIndex {
+    fn candidates(
         &self,
         action: &ResolvedAction,
         resource: &str,
@@ -141,8 +239,7 @@ impl StatementIndex {
         false
     }
 
-    /// The number of index entries, for size reports.
-    pub(crate) fn entries(&self) -> usize {
+    fn entries(&self) -> usize {
         self.literal.values().map(ResourceIndex::len).sum::<usize>()
             + self.wildcard.iter().map(|(_, i)| i.len()).sum::<usize>()
             + self
