@@ -113,7 +113,11 @@ fn group_uses(plan: &Plan) -> Vec<u32> {
         }
     };
     for level in &plan.levels {
-        level.scps.iter().chain(&level.rcps).for_each(|&id| count(id));
+        level
+            .scps
+            .iter()
+            .chain(&level.rcps)
+            .for_each(|&id| count(id));
     }
     let mut singles = rustc_hash::FxHashSet::default();
     for account in plan.accounts.values() {
