@@ -219,9 +219,20 @@ impl TablesBuilder {
         Ok(id)
     }
 
+    /// Reserves room for `additional` more statements, so that a caller
+    /// who knows how many it will add spares the copies (and the spare
+    /// capacity) of a growing list.
+    pub fn reserve_statements(&mut self, additional: usize) {
+        self.statements.reserve_exact(additional);
+    }
+
     /// The finished tables and the warnings found.
     pub fn finish(mut self) -> (Tables, Vec<CompileWarning>) {
         self.vocabulary.finish();
+        self.statements.shrink_to_fit();
+        self.conditions.shrink_to_fit();
+        self.labels.shrink_to_fit();
+        self.groups.shrink_to_fit();
         let tables = Tables {
             vocabulary: self.vocabulary,
             statements: self.statements,
@@ -272,7 +283,7 @@ impl Compiler {
             });
         }
         let mut build = TablesBuilder::new(self.config);
-        build.statements.reserve(count);
+        build.statements.reserve_exact(count);
         let identity = build.add_group(&set.identity)?;
         let permissions_boundary = set
             .permissions_boundary

@@ -38,7 +38,7 @@ impl ResourceIndexBuilder {
             let mut flat: Vec<StatementId> = self.entries.into_iter().map(|(_, s)| s).collect();
             flat.sort_unstable();
             flat.dedup();
-            return Ok(ResourceIndex::Flat(flat));
+            return Ok(ResourceIndex::Flat(flat.into_boxed_slice()));
         }
         let mut any = Vec::new();
         let mut exact: FxHashMap<Box<str>, Vec<StatementId>> = FxHashMap::default();
@@ -61,11 +61,14 @@ impl ResourceIndexBuilder {
         } else {
             Some(PrefixIndex::build(prefixes)?)
         };
-        Ok(ResourceIndex::Indexed {
-            any,
-            exact,
+        Ok(ResourceIndex::Indexed(Box::new(IndexedResources {
+            any: any.into_boxed_slice(),
+            exact: exact
+                .into_iter()
+                .map(|(k, v)| (k, v.into_boxed_slice()))
+                .collect(),
             prefixes: prefix_index,
-        })
+        })))
     }
 }
 
@@ -78,7 +81,7 @@ impl ResourceIndexBuilder {
 pub(crate) struct PrefixIndex {
     automaton: AhoCorasick,
     /// Per automaton pattern: the statements of it and of its pattern-prefixes.
-    statements: Vec<Vec<StatementId>>,
+    statements: Box<[Box<[StatementId]>]>,
 }
 
 impl PrefixIndex {
@@ -106,7 +109,7 @@ impl PrefixIndex {
                     .collect();
                 chain.sort_unstable();
                 chain.dedup();
-                chain
+                chain.into_boxed_slice()
             })
             .collect();
         let automaton = AhoCorasick::builder()
@@ -126,7 +129,7 @@ impl PrefixIndex {
             Ok(Some(m)) => self
                 .statements
                 .get(m.pattern().as_usize())
-                .map_or(&[], Vec::as_slice),
+                .map_or(&[], |list| &**list),
             _ => &[],
         }
     }
@@ -135,12 +138,16 @@ impl PrefixIndex {
 /// The statements of one action bucket, by resource.
 #[derive(Debug)]
 pub(crate) enum ResourceIndex {
-    Flat(Vec<StatementId>),
-    Indexed {
-        any: Vec<StatementId>,
-        exact: FxHashMap<Box<str>, Vec<StatementId>>,
-        prefixes: Option<PrefixIndex>,
-    },
+    Flat(Box<[StatementId]>),
+    Indexed(Box<IndexedResources>),
+}
+
+/// The statements of a big action bucket, by resource.
+#[derive(Debug)]
+pub(crate) struct IndexedResources {
+    any: Box<[StatementId]>,
+    exact: FxHashMap<Box<str>, Box<[StatementId]>>,
+    prefixes: Option<PrefixIndex>,
 }
 
 impl ResourceIndex {
@@ -154,11 +161,12 @@ impl ResourceIndex {
     ) -> bool {
         match self {
             ResourceIndex::Flat(list) => list.iter().any(|s| visit(*s)),
-            ResourceIndex::Indexed {
-                any,
-                exact,
-                prefixes,
-            } => {
+            ResourceIndex::Indexed(indexed) => {
+                let IndexedResources {
+                    any,
+                    exact,
+                    prefixes,
+                } = &**indexed;
                 if any.iter().any(|s| visit(*s)) {
                     return true;
                 }
@@ -181,16 +189,17 @@ impl ResourceIndex {
     pub(crate) fn len(&self) -> usize {
         match self {
             ResourceIndex::Flat(list) => list.len(),
-            ResourceIndex::Indexed {
-                any,
-                exact,
-                prefixes,
-            } => {
+            ResourceIndex::Indexed(indexed) => {
+                let IndexedResources {
+                    any,
+                    exact,
+                    prefixes,
+                } = &**indexed;
                 any.len()
-                    + exact.values().map(Vec::len).sum::<usize>()
+                    + exact.values().map(|list| list.len()).sum::<usize>()
                     + prefixes
                         .as_ref()
-                        .map(|p| p.statements.iter().map(Vec::len).sum::<usize>())
+                        .map(|p| p.statements.iter().map(|list| list.len()).sum::<usize>())
                         .unwrap_or(0)
             }
         }
@@ -235,7 +244,7 @@ mod tests {
         );
         b.push(ResourceKey::Any, StatementId(103));
         let index = b.build().unwrap();
-        assert!(matches!(index, ResourceIndex::Indexed { .. }));
+        assert!(matches!(index, ResourceIndex::Indexed(_)));
         assert_eq!(collect(&index, "arn:aws:s3:::bucket-7"), vec![7, 101, 103]);
         assert_eq!(
             collect(&index, "arn:aws:s3:::bucket-7/key"),

@@ -28,8 +28,8 @@ enum ResourceCheck {
     Any,
     /// `NotResource` with a `"*"`: no resource.
     Nothing,
-    Listed(Vec<ResourcePattern>),
-    NotListed(Vec<ResourcePattern>),
+    Listed(Box<[ResourcePattern]>),
+    NotListed(Box<[ResourcePattern]>),
 }
 
 fn is_star(template: &Template) -> bool {
@@ -44,9 +44,10 @@ pub struct CompiledStatement {
     sid: Option<Box<str>>,
     effect: Effect,
     /// For `NotAction` statements: the lowercase patterns that must not match.
-    not_actions: Option<Vec<ActionPattern>>,
+    not_actions: Option<Box<[ActionPattern]>>,
     resource: ResourceCheck,
-    principal: Option<PrincipalMatcher>,
+    /// Boxed: identity policies, most of the statements, have none.
+    principal: Option<Box<PrincipalMatcher>>,
     conditions: Box<[ConditionId]>,
 }
 
@@ -106,7 +107,10 @@ impl CompiledStatement {
             effect: statement.effect,
             not_actions,
             resource,
-            principal: statement.principal.as_ref().map(PrincipalMatcher::compile),
+            principal: statement
+                .principal
+                .as_ref()
+                .map(|p| Box::new(PrincipalMatcher::compile(p))),
             conditions: statement.conditions.iter().map(&mut intern).collect(),
         }
     }
@@ -181,5 +185,20 @@ impl CompiledStatement {
             ResourceCheck::Listed(patterns) => listed(patterns),
             ResourceCheck::NotListed(patterns) => !listed(patterns),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compiled_statements_stay_small() {
+        // Stores hold a million of them: every field is a pointer or less.
+        assert!(
+            std::mem::size_of::<CompiledStatement>() <= 96,
+            "{}",
+            std::mem::size_of::<CompiledStatement>()
+        );
     }
 }

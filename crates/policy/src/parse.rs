@@ -508,6 +508,7 @@ impl Parser<'_> {
             }
             patterns.push(ActionPattern::new(text));
         }
+        patterns.shrink_to_fit();
         Some(ActionClause { negated, patterns })
     }
 
@@ -550,6 +551,7 @@ impl Parser<'_> {
             }
             patterns.push(Template::parse(text, syntax));
         }
+        patterns.shrink_to_fit();
         Some(ResourceClause { negated, patterns })
     }
 
@@ -600,6 +602,7 @@ impl Parser<'_> {
                 });
             }
         }
+        conditions.shrink_to_fit();
         conditions
     }
 

@@ -84,6 +84,8 @@ impl Template {
             rest = &rest[c.len_utf8()..];
         }
         flush(&mut literal, &mut parts);
+        // Stores parse hundreds of thousands of templates: no spare capacity.
+        parts.shrink_to_fit();
         Self {
             raw: text.to_owned(),
             parts,
@@ -175,7 +177,9 @@ fn parse_placeholder(inner: &str) -> Option<Placeholder> {
 
 fn flush(literal: &mut String, parts: &mut Vec<TemplatePart>) {
     if !literal.is_empty() {
-        parts.push(TemplatePart::Literal(std::mem::take(literal)));
+        let mut text = std::mem::take(literal);
+        text.shrink_to_fit();
+        parts.push(TemplatePart::Literal(text));
     }
 }
 

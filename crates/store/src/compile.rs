@@ -90,14 +90,77 @@ pub(crate) struct Compiled {
 
 struct Compiler {
     builder: TablesBuilder,
-    policies: Vec<NamedPolicy>,
+    /// The parsed documents, each released (`None`) once compiled into
+    /// every group that holds it: parsed documents take more memory than
+    /// the tables, so holding all of them to the end would set the peak.
+    policies: Vec<Option<NamedPolicy>>,
+    /// Per document: the groups still to compile that hold it.
+    remaining: Vec<u32>,
     single_groups: FxHashMap<PolicyId, GroupId>,
+}
+
+/// Per policy document, the number of groups `compile` puts it in: one per
+/// SCP or RCP level listing it, one for an identity or boundary policy
+/// (shared), one per role trusting it, one per resource it governs. It must
+/// follow [`compile`]'s walk: a document released too early fails the load
+/// with [`StoreError::ReleasedTooEarly`], one counted too often is merely
+/// kept to the end.
+fn group_uses(plan: &Plan) -> Vec<u32> {
+    let mut uses = vec![0u32; plan.policies.len()];
+    let mut count = |id: PolicyId| {
+        if let Some(n) = uses.get_mut(id) {
+            *n += 1;
+        }
+    };
+    for level in &plan.levels {
+        level
+            .scps
+            .iter()
+            .chain(&level.rcps)
+            .for_each(|&id| count(id));
+    }
+    let mut singles = rustc_hash::FxHashSet::default();
+    for account in plan.accounts.values() {
+        for principal in account.users.values().chain(account.roles.values()) {
+            for &id in principal.identity.iter().chain(&principal.boundary) {
+                if singles.insert(id) {
+                    count(id);
+                }
+            }
+            if let Some(trust) = principal.trust {
+                count(trust);
+            }
+        }
+    }
+    for (_, policy) in plan.resources.values() {
+        count(*policy);
+    }
+    uses
 }
 
 impl Compiler {
     fn group(&mut self, ids: &[PolicyId]) -> Result<GroupId, StoreError> {
-        let policies = ids.iter().filter_map(|&id| self.policies.get(id));
-        Ok(self.builder.add_group(policies)?)
+        if let Some(&policy) = ids
+            .iter()
+            .find(|&&id| matches!(self.policies.get(id), Some(None)))
+        {
+            return Err(StoreError::ReleasedTooEarly { policy });
+        }
+        let policies = ids
+            .iter()
+            .filter_map(|&id| self.policies.get(id).and_then(Option::as_ref));
+        let group = self.builder.add_group(policies)?;
+        for &id in ids {
+            if let Some(n) = self.remaining.get_mut(id) {
+                *n = n.saturating_sub(1);
+                if *n == 0
+                    && let Some(slot) = self.policies.get_mut(id)
+                {
+                    *slot = None;
+                }
+            }
+        }
+        Ok(group)
     }
 
     /// The groups of one identity policy list, each shared.
@@ -145,6 +208,14 @@ pub(crate) fn compile(plan: Plan, config: CompilerConfig) -> Result<Compiled, St
         .map(|(i, p)| (p.label.clone(), i))
         .collect();
     let policy_count = plan.policies.len();
+    let remaining = group_uses(&plan);
+    // Statements compiled: each document once per group holding it.
+    let statements = plan
+        .policies
+        .iter()
+        .zip(&remaining)
+        .map(|(p, &n)| p.document.statements.len() * n as usize)
+        .sum();
     let mut compiler = Compiler {
         builder: TablesBuilder::new(config),
         policies: plan
@@ -153,11 +224,13 @@ pub(crate) fn compile(plan: Plan, config: CompilerConfig) -> Result<Compiled, St
             .map(
                 |LoadedPolicy {
                      label, document, ..
-                 }| NamedPolicy::new(label, document),
+                 }| Some(NamedPolicy::new(label, document)),
             )
             .collect(),
+        remaining,
         single_groups: FxHashMap::default(),
     };
+    compiler.builder.reserve_statements(statements);
     let mut level_groups = Vec::with_capacity(plan.levels.len());
     for level in &plan.levels {
         level_groups.push((compiler.group(&level.scps)?, compiler.group(&level.rcps)?));

@@ -148,6 +148,15 @@ pub enum StoreError {
     /// The policies could not be compiled (a compiler limit).
     #[error("cannot compile the store: {0}")]
     Compile(#[from] CompileError),
+    /// The store's compiler released a policy document before compiling
+    /// every group that holds it: a defect of tollgate, not of the store.
+    #[error(
+        "cannot compile the store: policy document #{policy} was released before its last use (a tollgate defect; please report it)"
+    )]
+    ReleasedTooEarly {
+        /// The document's index in load order.
+        policy: usize,
+    },
 }
 
 impl StoreError {

@@ -74,8 +74,7 @@ impl Store {
         limits: &StoreLimits,
     ) -> Result<Store, StoreError> {
         let revision = revision(&files);
-        let (model, mut diag) = read_files(&files, limits);
-        drop(files);
+        let (model, mut diag) = read_files(files, limits);
         let plan = resolve(model, &mut diag);
         if let Some(faults) = StoreFaults::from_vec(diag.faults) {
             return Err(StoreError::Invalid(faults));

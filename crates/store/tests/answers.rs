@@ -473,3 +473,46 @@ fn shared_policies_compile_once_and_answers_keep_the_policy_order() {
     assert!(labels[2].contains("team"), "{labels:?}");
     assert!(labels[3].contains("shared"), "{labels:?}");
 }
+
+/// The store releases each parsed policy once compiled into every group
+/// that holds it: a managed policy attached to several principals and used
+/// as a boundary, and an AWS managed policy attached twice, still apply to
+/// every one of them.
+#[test]
+fn a_policy_shared_by_principals_and_boundaries_applies_to_each() {
+    let shared = format!("arn:aws:iam::{PROD}:policy/shared");
+    let user_file = format!(
+        r#"{{"AttachedManagedPolicies": ["{shared}", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]}}"#
+    );
+    let role_file = format!(
+        r#"{{"TrustPolicy": {{"Statement": {{"Effect": "Allow", "Principal": {{"AWS": "{PROD}"}}, "Action": "sts:AssumeRole"}}}},
+            "AttachedManagedPolicies": ["{shared}", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"],
+            "InlinePolicies": {{"all": {}}},
+            "PermissionsBoundary": "{shared}"}}"#,
+        allow("*", "*")
+    );
+    let shared_policy = allow("sqs:SendMessage", "*");
+    let store = store(&[
+        ("accounts/111122223333/policies/shared.json", &shared_policy),
+        ("accounts/111122223333/users/u1.json", &user_file),
+        ("accounts/111122223333/users/u2.json", &user_file),
+        ("accounts/111122223333/roles/r.json", &role_file),
+    ]);
+    let role = "arn:aws:sts::111122223333:assumed-role/r/s";
+    for principal in [user(PROD, "u1"), user(PROD, "u2"), role.to_owned()] {
+        let send = request(
+            &principal,
+            "sqs:SendMessage",
+            "arn:aws:sqs:us-east-1:111122223333:q",
+        );
+        assert_eq!(decide(&store, &send), Allowed, "{principal}");
+        let read = request(&principal, "s3:GetObject", "arn:aws:s3:::b/k");
+        // The role's boundary (the shared policy) does not allow S3.
+        let expected = if principal == role {
+            ImplicitDeny
+        } else {
+            Allowed
+        };
+        assert_eq!(decide(&store, &read), expected, "{principal}");
+    }
+}

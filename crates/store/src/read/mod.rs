@@ -22,8 +22,10 @@ use crate::model::{Entity, Model, Origin, broken_key};
 pub(crate) const STORE_ROOT: &str = ".";
 
 /// Reads every file; the model is complete only when no fault was recorded.
+/// Each file's bytes are dropped once it is read, so the raw files and the
+/// parsed documents are not all held at once.
 pub(crate) fn read_files(
-    files: &BTreeMap<String, Vec<u8>>,
+    files: BTreeMap<String, Vec<u8>>,
     limits: &StoreLimits,
 ) -> (Model, Diagnostics) {
     let mut loader = Loader {
@@ -31,11 +33,11 @@ pub(crate) fn read_files(
         diag: Diagnostics::default(),
         limits: limits.parse,
     };
-    if !loader.check_sizes(files, limits) {
+    if !loader.check_sizes(&files, limits) {
         return (loader.model, loader.diag);
     }
     for (path, bytes) in files {
-        loader.read_file(path, bytes);
+        loader.read_file(&path, &bytes);
     }
     (loader.model, loader.diag)
 }

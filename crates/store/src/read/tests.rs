@@ -13,7 +13,7 @@ fn read(entries: &[(&str, &str)]) -> (Model, Diagnostics) {
         .iter()
         .map(|(p, t)| ((*p).to_owned(), t.as_bytes().to_vec()))
         .collect();
-    read_files(&files, &StoreLimits::default())
+    read_files(files, &StoreLimits::default())
 }
 
 fn faults(diag: &Diagnostics) -> Vec<String> {

@@ -15,7 +15,7 @@ fn plan(entries: &[(&str, &str)]) -> (Plan, Diagnostics) {
         .iter()
         .map(|(p, t)| ((*p).to_owned(), t.as_bytes().to_vec()))
         .collect();
-    let (model, mut diag) = read_files(&files, &StoreLimits::default());
+    let (model, mut diag) = read_files(files, &StoreLimits::default());
     let plan = resolve(model, &mut diag);
     (plan, diag)
 }
