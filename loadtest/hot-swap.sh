@@ -16,7 +16,8 @@
 #
 # Usage: loadtest/hot-swap.sh [RATE] [SECONDS] [SWAPS] [STORE_DIR]
 # Environment: TOLLGATE, LOADTEST (binaries), REPEAT (default 3), BIG (default 0),
-# REQUESTS (a JSON-lines request file; default: the load tester's built-in sample).
+# REQUESTS (a JSON-lines request file; default: the load tester's built-in sample),
+# SERVE_ARGS (more `tollgate serve` flags, such as `--reload-priority normal`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rate=${1:-5000}
@@ -26,6 +27,7 @@ source_store=${4:-tests/data/store/example}
 repeat=${REPEAT:-3}
 big=${BIG:-0}
 requests=${REQUESTS:-}
+read -r -a serve_args <<< "${SERVE_ARGS:-}"
 tollgate=${TOLLGATE:-target/release/tollgate}
 loadtest=${LOADTEST:-target/release/tollgate-loadtest}
 
@@ -60,7 +62,7 @@ PY
 fi
 
 "$tollgate" serve --store "$store" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
-  --reload-debounce-ms 20 --rescan-interval-secs 0 2>"$work/server.log" &
+  --reload-debounce-ms 20 --rescan-interval-secs 0 "${serve_args[@]}" 2>"$work/server.log" &
 server=$!
 for _ in $(seq 600); do
   grep -q "tollgate listening on" "$work/server.log" && break

@@ -49,9 +49,9 @@ use tracing::{info, warn};
 use self::bucket::Poller;
 pub use self::bucket::{poll_delay, poll_time_limit};
 use self::fingerprint::Fingerprint;
-pub use self::priority::ReloadPriority;
 #[cfg(target_os = "linux")]
 pub use self::priority::current_thread_priority;
+pub use self::priority::{ReloadPriority, ReloadPrioritySetting};
 pub use self::task::{ReloadTask, WatchError};
 pub use self::thread::RELOAD_THREAD_NAME;
 use self::thread::ReloadThread;
@@ -155,6 +155,18 @@ impl Reloader {
     /// A reloader of `source` into `state`, polled as `poll` says when it
     /// is a store in object storage; nothing is loaded yet.
     pub fn with_poll(state: Arc<PolicyState>, source: StoreSource, poll: PollSettings) -> Self {
+        Self::with_settings(state, source, poll, ReloadPrioritySetting::default())
+    }
+
+    /// A reloader of `source` into `state`, polled as `poll` says when it
+    /// is a store in object storage, whose thread runs at the CPU priority
+    /// `priority` asks (`reload-priority`); nothing is loaded yet.
+    pub fn with_settings(
+        state: Arc<PolicyState>,
+        source: StoreSource,
+        poll: PollSettings,
+        priority: ReloadPrioritySetting,
+    ) -> Self {
         let (wake, wake_rx) = mpsc::channel(8);
         let (poll_settings, poller) = match &source {
             StoreSource::Bucket(bucket) => {
@@ -176,7 +188,7 @@ impl Reloader {
                 last: Mutex::new(None),
                 poll_settings,
                 poller,
-                thread: ReloadThread::start(),
+                thread: ReloadThread::start(priority),
                 wake,
                 wake_rx: std::sync::Mutex::new(Some(wake_rx)),
             }),

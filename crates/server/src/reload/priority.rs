@@ -1,13 +1,45 @@
-//! The CPU priority of the reload thread: the lowest the OS allows, so the
-//! threads that serve requests win the CPU while a store compiles. On Linux
-//! the thread runs under `SCHED_IDLE` (below nice 19; a waking request
-//! thread always preempts it), else at nice 19; elsewhere at the minimum
-//! priority `thread-priority` can set, else at normal priority (logged at
-//! `debug`).
+//! The CPU priority of the reload thread: by default the lowest the OS
+//! allows, so the threads that serve requests win the CPU while a store
+//! compiles. On Linux the thread runs under `SCHED_IDLE` (below nice 19; a
+//! waking request thread always preempts it), else at nice 19; elsewhere at
+//! the minimum priority `thread-priority` can set, else at normal priority
+//! (logged at `debug`). The `reload-priority` setting
+//! ([`ReloadPrioritySetting`]) trades this for faster reloads on a machine
+//! whose CPU is saturated by other work.
 
 use std::fmt;
+use std::str::FromStr;
 
 use tracing::debug;
+
+/// The priority asked for the reload thread (`reload-priority`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReloadPrioritySetting {
+    /// `idle`: the lowest the OS allows (Linux `SCHED_IDLE`); a reload may
+    /// wait long while other processes keep every core busy.
+    #[default]
+    Idle,
+    /// `low`: nice 19 on Linux (the OS minimum elsewhere); a reload keeps a
+    /// small share of a saturated CPU.
+    Low,
+    /// `normal`: the priority of the serving threads.
+    Normal,
+}
+
+impl FromStr for ReloadPrioritySetting {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim() {
+            "idle" => Ok(Self::Idle),
+            "low" => Ok(Self::Low),
+            "normal" => Ok(Self::Normal),
+            other => Err(format!(
+                "`reload-priority`: expected `idle`, `low` or `normal`, found `{other}`"
+            )),
+        }
+    }
+}
 
 /// The priority the reload thread runs at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,23 +65,26 @@ impl fmt::Display for ReloadPriority {
     }
 }
 
-/// Lowers the calling thread's CPU priority as far as the OS allows and
-/// says how far it went.
+/// Lowers the calling thread's CPU priority as `setting` asks, as far as
+/// the OS allows, and says how far it went.
 #[cfg(any(target_os = "linux", target_os = "android"))]
-pub(super) fn lower_current_thread() -> ReloadPriority {
+pub(super) fn lower_current_thread(setting: ReloadPrioritySetting) -> ReloadPriority {
     use thread_priority::{
         NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
         set_thread_priority_and_policy, thread_native_id,
     };
     let thread = thread_native_id();
-    let idle = set_thread_priority_and_policy(
-        thread,
-        ThreadPriority::Min,
-        ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
-    );
-    let idle_error = match idle {
-        Ok(()) => return ReloadPriority::Idle,
-        Err(error) => error,
+    let idle_error = match setting {
+        ReloadPrioritySetting::Normal => return ReloadPriority::Normal,
+        ReloadPrioritySetting::Low => None,
+        ReloadPrioritySetting::Idle => match set_thread_priority_and_policy(
+            thread,
+            ThreadPriority::Min,
+            ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
+        ) {
+            Ok(()) => return ReloadPriority::Idle,
+            Err(error) => Some(error),
+        },
     };
     // `ThreadPriority::Min` under the normal policy is nice 19.
     match set_thread_priority_and_policy(
@@ -69,10 +104,13 @@ pub(super) fn lower_current_thread() -> ReloadPriority {
     }
 }
 
-/// Lowers the calling thread's CPU priority as far as the OS allows and
-/// says how far it went.
+/// Lowers the calling thread's CPU priority as `setting` asks, as far as
+/// the OS allows, and says how far it went.
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-pub(super) fn lower_current_thread() -> ReloadPriority {
+pub(super) fn lower_current_thread(setting: ReloadPrioritySetting) -> ReloadPriority {
+    if setting == ReloadPrioritySetting::Normal {
+        return ReloadPriority::Normal;
+    }
     match thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min) {
         Ok(()) => ReloadPriority::Minimum,
         Err(error) => {
@@ -113,26 +151,51 @@ fn current_thread_nice() -> Option<i32> {
     fields.split_whitespace().nth(19 - 3)?.parse().ok()
 }
 
-#[cfg(all(test, target_os = "linux"))]
+#[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_thread_is_lowered_and_reads_back_as_lowered() {
-        let before = current_thread_priority();
-        let (lowered, read_back, nice) = std::thread::spawn(|| {
-            let lowered = lower_current_thread();
+    fn settings_are_read_and_a_wrong_one_is_named() {
+        assert_eq!("idle".parse(), Ok(ReloadPrioritySetting::Idle));
+        assert_eq!(" low ".parse(), Ok(ReloadPrioritySetting::Low));
+        assert_eq!("normal".parse(), Ok(ReloadPrioritySetting::Normal));
+        let error = "high".parse::<ReloadPrioritySetting>().unwrap_err();
+        assert!(
+            error.contains("`reload-priority`") && error.contains("`high`"),
+            "{error}"
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    fn lowered(setting: ReloadPrioritySetting) -> (ReloadPriority, ReloadPriority, Option<i32>) {
+        std::thread::spawn(move || {
+            let lowered = lower_current_thread(setting);
             (lowered, current_thread_priority(), current_thread_nice())
         })
         .join()
-        .unwrap();
+        .unwrap()
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_thread_is_lowered_as_asked_and_reads_back_so() {
+        let before = current_thread_priority();
+        let (idle, read_back, nice) = lowered(ReloadPrioritySetting::Idle);
         assert_ne!(
-            lowered,
+            idle,
             ReloadPriority::Normal,
             "Linux lets a thread lower itself"
         );
-        assert_eq!(lowered, read_back);
+        assert_eq!(idle, read_back);
         assert!(nice.is_some(), "the niceness is read from /proc");
+        let low = lowered(ReloadPrioritySetting::Low);
+        assert_eq!(
+            low,
+            (ReloadPriority::Nice19, ReloadPriority::Nice19, Some(19))
+        );
+        let (normal, read_back, _) = lowered(ReloadPrioritySetting::Normal);
+        assert_eq!((normal, read_back), (ReloadPriority::Normal, before));
         // The priority is the thread's own: the test thread keeps its.
         assert_eq!(current_thread_priority(), before);
     }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 use tracing::{debug, info, warn};
 
-use super::priority::{ReloadPriority, lower_current_thread};
+use super::priority::{ReloadPriority, ReloadPrioritySetting, lower_current_thread};
 
 /// The name of the reload thread.
 pub const RELOAD_THREAD_NAME: &str = "tollgate-reload";
@@ -59,21 +59,23 @@ pub(crate) struct ReloadThread {
     priority: Arc<OnceLock<ReloadPriority>>,
 }
 
-/// The reload thread stopped before answering (it panicked in a drop).
+/// A job on the reload thread did not answer: it panicked (the message
+/// says where), or the thread was gone.
 #[derive(Debug, thiserror::Error)]
 #[error("the reload thread stopped: {0}")]
 pub(crate) struct ThreadGone(String);
 
 impl ReloadThread {
-    /// Starts the thread, named [`RELOAD_THREAD_NAME`]. If the OS refuses a
-    /// thread, work runs on Tokio's blocking pool (logged at `warn`).
-    pub(crate) fn start() -> Self {
+    /// Starts the thread, named [`RELOAD_THREAD_NAME`], at the priority
+    /// `setting` asks. If the OS refuses a thread, work runs on Tokio's
+    /// blocking pool (logged at `warn`).
+    pub(crate) fn start(setting: ReloadPrioritySetting) -> Self {
         let (jobs, receiver) = mpsc::channel();
         let priority = Arc::new(OnceLock::new());
         let reported = Arc::clone(&priority);
         let spawned = std::thread::Builder::new()
             .name(RELOAD_THREAD_NAME.to_owned())
-            .spawn(move || serve(&receiver, &reported));
+            .spawn(move || serve(&receiver, &reported, setting));
         match spawned {
             Ok(_) => Self {
                 jobs: Some(jobs),
@@ -108,14 +110,12 @@ impl ReloadThread {
             // The caller may have gone (its task aborted): nothing to tell.
             let _ = answer.send(result);
         }));
-        if let Err(job) = self.send(job) {
-            // No thread: the blocking pool runs it (it answers before it
-            // returns).
-            if let Job::Run(job) = job {
-                tokio::task::spawn_blocking(job)
-                    .await
-                    .map_err(|join| ThreadGone(join.to_string()))?;
-            }
+        // No thread: the blocking pool runs it (it answers before it
+        // returns).
+        if let Err(Job::Run(job)) = self.send(job) {
+            tokio::task::spawn_blocking(job)
+                .await
+                .map_err(|join| ThreadGone(join.to_string()))?;
         }
         answered
             .await
@@ -125,21 +125,21 @@ impl ReloadThread {
     /// Frees `value` on the reload thread once the thread holds its last
     /// reference (within [`RETIRED_LIMIT`]).
     pub(crate) fn retire<T: Send + Sync + 'static>(&self, value: Arc<T>) {
-        if let Err(job) = self.send(Job::Retire(Box::new(value))) {
-            // No thread: free it off the async workers all the same.
-            if tokio::runtime::Handle::try_current().is_ok() {
-                tokio::task::spawn_blocking(move || drop(job));
-            }
+        // No thread: free it off the async workers all the same.
+        if let Err(job) = self.send(Job::Retire(Box::new(value)))
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            tokio::task::spawn_blocking(move || drop(job));
         }
     }
 
     /// Frees `value` on the reload thread (a compiled store that was not
     /// installed, say).
     pub(crate) fn dispose<T: Send + 'static>(&self, value: T) {
-        if let Err(job) = self.send(Job::Run(Box::new(move || drop(value)))) {
-            if tokio::runtime::Handle::try_current().is_ok() {
-                tokio::task::spawn_blocking(move || drop(job));
-            }
+        if let Err(job) = self.send(Job::Run(Box::new(move || drop(value))))
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            tokio::task::spawn_blocking(move || drop(job));
         }
     }
 
@@ -154,8 +154,12 @@ impl ReloadThread {
 
 /// The thread's loop: lowers its priority, runs jobs in order, and frees
 /// retired values once released.
-fn serve(jobs: &Receiver<Job>, priority: &OnceLock<ReloadPriority>) {
-    let lowered = lower_current_thread();
+fn serve(
+    jobs: &Receiver<Job>,
+    priority: &OnceLock<ReloadPriority>,
+    setting: ReloadPrioritySetting,
+) {
+    let lowered = lower_current_thread(setting);
     let _ = priority.set(lowered);
     info!(priority = %lowered, "the reload thread runs (store compiles and frees)");
     let mut retired: Vec<(Box<dyn Retired>, Instant)> = Vec::new();
@@ -245,7 +249,7 @@ mod tests {
             })
             .unwrap();
 
-        let thread = ReloadThread::start();
+        let thread = ReloadThread::start(ReloadPrioritySetting::Idle);
         thread.retire(old);
         // The reload thread polls while the request holds the value; the
         // handle going away does not end the wait.
@@ -280,7 +284,7 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread")]
     async fn work_runs_on_the_reload_thread_at_its_lowered_priority() {
-        let thread = ReloadThread::start();
+        let thread = ReloadThread::start(ReloadPrioritySetting::Idle);
         let (name, priority) = thread
             .run(|| {
                 let name = std::thread::current().name().map(str::to_owned);
@@ -316,9 +320,9 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread")]
     async fn a_panic_in_work_is_an_error_and_the_thread_lives_on() {
-        let thread = ReloadThread::start();
+        let thread = ReloadThread::start(ReloadPrioritySetting::Idle);
         let failed = thread.run(|| -> u32 { panic!("compiler bug") }).await;
-        let error = failed.err().expect("the panic is an error").to_string();
+        let error = failed.unwrap_err().to_string();
         assert!(error.contains("compiler bug"), "{error}");
         assert_eq!(thread.run(|| 7).await.unwrap(), 7);
     }
