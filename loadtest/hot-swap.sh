@@ -9,8 +9,15 @@
 # every swap recompiles a larger store (the reload runs off the request
 # path, but on this machine's cores).
 #
+# A generated store (`tollgate workload --name enterprise --out DIR`) is
+# loaded with its own requests: STORE_DIR=DIR/store, REQUESTS=DIR/requests.jsonl.
+# A swap of such a store recompiles it whole (about 3 s for enterprise);
+# rewrites that come while a reload runs are merged into the next one.
+#
 # Usage: loadtest/hot-swap.sh [RATE] [SECONDS] [SWAPS] [STORE_DIR]
-# Environment: TOLLGATE, LOADTEST (binaries), REPEAT (default 3), BIG (default 0).
+# Environment: TOLLGATE, LOADTEST (binaries), REPEAT (default 3), BIG (default 0),
+# REQUESTS (a JSON-lines request file; default: the load tester's built-in sample),
+# SERVE_ARGS (more `tollgate serve` flags, such as `--reload-priority normal`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rate=${1:-5000}
@@ -19,6 +26,8 @@ swaps=${3:-100}
 source_store=${4:-tests/data/store/example}
 repeat=${REPEAT:-3}
 big=${BIG:-0}
+requests=${REQUESTS:-}
+read -r -a serve_args <<< "${SERVE_ARGS:-}"
 tollgate=${TOLLGATE:-target/release/tollgate}
 loadtest=${LOADTEST:-target/release/tollgate-loadtest}
 
@@ -53,7 +62,7 @@ PY
 fi
 
 "$tollgate" serve --store "$store" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
-  --reload-debounce-ms 20 --rescan-interval-secs 0 2>"$work/server.log" &
+  --reload-debounce-ms 20 --rescan-interval-secs 0 "${serve_args[@]}" 2>"$work/server.log" &
 server=$!
 for _ in $(seq 600); do
   grep -q "tollgate listening on" "$work/server.log" && break
@@ -62,7 +71,7 @@ done
 addr=$(sed -n 's/.*tollgate listening on grpc=\([^ ]*\).*/\1/p' "$work/server.log")
 [ -n "$addr" ] || { echo "the server did not start:" >&2; cat "$work/server.log" >&2; exit 1; }
 
-echo "store $source_store (+$big generated users), $rate calls/s for ${seconds}s, $swaps swaps; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "store $source_store (+$big generated users)${requests:+, requests $requests}, $rate calls/s for ${seconds}s, $swaps swaps; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 summary() {
   python3 -c 'import json, sys
 r = json.load(sys.stdin); l = r["latency_us"]
@@ -71,6 +80,7 @@ print("p50 %.0f us  p99 %.0f us  p99.9 %.0f us  max %.0f us  errors %d dropped %
 }
 for run in $(seq "$repeat"); do
   common=(--target "http://$addr" --rate "$rate" --duration "${seconds}s" --warmup 1s --check-expect --output json)
+  [ -n "$requests" ] && common+=(--requests "$requests")
   echo -n "run $run without swaps: "
   "$loadtest" "${common[@]}" | summary
   echo -n "run $run with swaps:    "

@@ -79,6 +79,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECS", env = "TOLLGATE_RESCAN_INTERVAL_SECS")]
     rescan_interval_secs: Option<String>,
 
+    /// The CPU priority of the thread that compiles and frees stores: `idle`
+    /// (Linux SCHED_IDLE: calls always win the CPU; a reload may wait while
+    /// other processes keep every core busy), `low` (nice 19), `normal` [default: idle]
+    #[arg(long, value_name = "PRIORITY", env = "TOLLGATE_RELOAD_PRIORITY")]
+    reload_priority: Option<String>,
+
     /// How long shutdown waits for calls in flight [default: 10]
     #[arg(long, value_name = "SECS", env = "TOLLGATE_DRAIN_TIMEOUT_SECS")]
     drain_timeout_secs: Option<String>,
@@ -234,6 +240,7 @@ impl ServeArgs {
             cache_dir: self.cache_dir.clone(),
             reload_debounce_ms: keep(number("reload-debounce-ms", &self.reload_debounce_ms)),
             rescan_interval_secs: keep(number("rescan-interval-secs", &self.rescan_interval_secs)),
+            reload_priority: self.reload_priority.clone(),
             drain_timeout_secs: keep(number("drain-timeout-secs", &self.drain_timeout_secs)),
             log_format: self.log_format.clone(),
             log_level: self.log_level.clone(),

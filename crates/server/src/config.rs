@@ -167,6 +167,8 @@ pub struct ServeConfig {
     /// How often the folder is rescanned for changes the watcher missed;
     /// `None` turns the rescan off.
     pub rescan_interval: Option<Duration>,
+    /// The CPU priority of the reload thread (`reload-priority`).
+    pub reload_priority: crate::reload::ReloadPrioritySetting,
     /// How an object-storage store is polled.
     pub poll: PollSettings,
     /// How long shutdown waits for in-flight calls before dropping them.
@@ -226,6 +228,7 @@ impl Default for ServeConfig {
             store: StoreSource::Embedded,
             reload_debounce: Duration::from_millis(DEFAULT_RELOAD_DEBOUNCE_MS),
             rescan_interval: Some(Duration::from_secs(DEFAULT_RESCAN_INTERVAL_SECS)),
+            reload_priority: crate::reload::ReloadPrioritySetting::default(),
             poll: PollSettings::default(),
             drain_timeout: Duration::from_secs(DEFAULT_DRAIN_TIMEOUT_SECS),
             log_format: LogFormat::Text,
@@ -267,6 +270,8 @@ pub struct ConfigLayer {
     pub reload_debounce_ms: Option<u64>,
     /// `rescan-interval-secs` (0: off).
     pub rescan_interval_secs: Option<u64>,
+    /// `reload-priority`: `idle`, `low` or `normal`.
+    pub reload_priority: Option<String>,
     /// `drain-timeout-secs`.
     pub drain_timeout_secs: Option<u64>,
     /// `log-format`: `text` or `json`.
@@ -371,6 +376,7 @@ impl ConfigLayer {
             cache_dir: self.cache_dir.or(lower.cache_dir),
             reload_debounce_ms: self.reload_debounce_ms.or(lower.reload_debounce_ms),
             rescan_interval_secs: self.rescan_interval_secs.or(lower.rescan_interval_secs),
+            reload_priority: self.reload_priority.or(lower.reload_priority),
             drain_timeout_secs: self.drain_timeout_secs.or(lower.drain_timeout_secs),
             log_format: self.log_format.or(lower.log_format),
             log_level: self.log_level.or(lower.log_level),
@@ -504,6 +510,12 @@ impl ServeConfig {
         }
         if let Some(secs) = layer.rescan_interval_secs {
             config.rescan_interval = (secs > 0).then(|| Duration::from_secs(secs));
+        }
+        if let Some(text) = &layer.reload_priority {
+            match text.parse() {
+                Ok(priority) => config.reload_priority = priority,
+                Err(error) => fault(error),
+            }
         }
         if let Some(secs) = layer.drain_timeout_secs {
             if secs > 3600 {

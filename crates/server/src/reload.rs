@@ -2,6 +2,12 @@
 //! it into the [`PolicyState`] atomically; requests already running finish on
 //! the snapshot they started with.
 //!
+//! The heavy work (reading, compiling, and freeing a replaced store) runs
+//! on the reloader's own thread, [`RELOAD_THREAD_NAME`], at the lowest CPU
+//! priority the OS allows ([`ReloadPriority`]): the Tokio workers that
+//! serve requests win the CPU, and a request that held the old snapshot
+//! last only lets go of a reference (the reload thread frees it).
+//!
 //! A [`Reloader`] does one reload at a time ([`Reloader::reload`]); the
 //! background task that [`Reloader::spawn`] starts calls it when the store
 //! folder changes (a debounced recursive watch), on `SIGHUP`, on
@@ -28,7 +34,9 @@
 
 mod bucket;
 mod fingerprint;
+mod priority;
 mod task;
+mod thread;
 
 use std::fmt;
 use std::sync::Arc;
@@ -41,7 +49,12 @@ use tracing::{info, warn};
 use self::bucket::Poller;
 pub use self::bucket::{poll_delay, poll_time_limit};
 use self::fingerprint::Fingerprint;
+#[cfg(target_os = "linux")]
+pub use self::priority::current_thread_priority;
+pub use self::priority::{ReloadPriority, ReloadPrioritySetting};
 pub use self::task::{ReloadTask, WatchError};
+pub use self::thread::RELOAD_THREAD_NAME;
+use self::thread::ReloadThread;
 use crate::config::{PollSettings, StoreSource};
 use crate::metrics;
 use crate::state::{PolicyState, Snapshot};
@@ -124,6 +137,8 @@ struct Inner {
     poll_settings: Option<PollSettings>,
     /// The fetcher of a store in object storage, held for a whole poll.
     poller: Option<Mutex<Poller>>,
+    /// Where stores are read, compiled and freed, at low priority.
+    thread: ReloadThread,
     /// Wakes the background task, when one runs.
     wake: mpsc::Sender<Cause>,
     /// Taken by the background task.
@@ -140,6 +155,18 @@ impl Reloader {
     /// A reloader of `source` into `state`, polled as `poll` says when it
     /// is a store in object storage; nothing is loaded yet.
     pub fn with_poll(state: Arc<PolicyState>, source: StoreSource, poll: PollSettings) -> Self {
+        Self::with_settings(state, source, poll, ReloadPrioritySetting::default())
+    }
+
+    /// A reloader of `source` into `state`, polled as `poll` says when it
+    /// is a store in object storage, whose thread runs at the CPU priority
+    /// `priority` asks (`reload-priority`); nothing is loaded yet.
+    pub fn with_settings(
+        state: Arc<PolicyState>,
+        source: StoreSource,
+        poll: PollSettings,
+        priority: ReloadPrioritySetting,
+    ) -> Self {
         let (wake, wake_rx) = mpsc::channel(8);
         let (poll_settings, poller) = match &source {
             StoreSource::Bucket(bucket) => {
@@ -161,6 +188,7 @@ impl Reloader {
                 last: Mutex::new(None),
                 poll_settings,
                 poller,
+                thread: ReloadThread::start(priority),
                 wake,
                 wake_rx: std::sync::Mutex::new(Some(wake_rx)),
             }),
@@ -175,6 +203,12 @@ impl Reloader {
     /// The source it loads.
     pub fn source(&self) -> &StoreSource {
         &self.inner.source
+    }
+
+    /// The CPU priority of the reload thread, where stores are read,
+    /// compiled and freed; `None` before the thread has started running.
+    pub fn thread_priority(&self) -> Option<ReloadPriority> {
+        self.inner.thread.priority()
     }
 
     /// True for a store in object storage (polled, and a server may start
@@ -230,11 +264,14 @@ impl Reloader {
         let mut last = self.inner.last.lock().await;
         let source = self.inner.source.clone();
         let started = Instant::now();
-        let loaded = tokio::task::spawn_blocking(move || {
-            let fingerprint = Fingerprint::of(&source);
-            (fingerprint, load(&source))
-        })
-        .await;
+        let loaded = self
+            .inner
+            .thread
+            .run(move || {
+                let fingerprint = Fingerprint::of(&source);
+                (fingerprint, load(&source))
+            })
+            .await;
         let elapsed = started.elapsed();
         let state = &self.inner.state;
         let store = match loaded {
@@ -242,7 +279,7 @@ impl Reloader {
                 *last = Some(fingerprint);
                 loaded.map_err(LoadError::from)
             }
-            Err(join) => Err(LoadError::Panicked(join.to_string())),
+            Err(gone) => Err(LoadError::Panicked(gone.to_string())),
         };
         let store = match store {
             Ok(store) => store,
@@ -260,9 +297,10 @@ impl Reloader {
 
     /// Serves `store`, loaded from `source` (published at `published_at` for
     /// a store in object storage), unless that revision already serves from
-    /// there: logs it, records it in the state and the metrics, and frees
-    /// the replaced store off the async workers (a request still using it
-    /// frees it when done). The one install path of folders and buckets.
+    /// there: logs it, records it in the state and the metrics, and hands
+    /// the replaced snapshot (or the store not installed) to the reload
+    /// thread, which frees it once no request uses it (a request only lets
+    /// go of its reference). The one install path of folders and buckets.
     fn install_store(
         &self,
         store: Store,
@@ -274,12 +312,13 @@ impl Reloader {
         let state = &self.inner.state;
         let revision = store.revision().to_owned();
         let previous = state.current();
-        let installed = match previous.as_deref() {
+        let (installed, replaced) = match previous.as_deref() {
             Some(current) if current.store.revision() == revision && current.source == source => {
                 state.record_unchanged();
                 info!(%cause, %revision, "store unchanged");
                 metrics::record_reload("unchanged", elapsed);
-                false
+                self.inner.thread.dispose(store);
+                (false, None)
             }
             current => {
                 log_warnings(&revision, store.warnings());
@@ -289,7 +328,7 @@ impl Reloader {
                     loaded_at: SystemTime::now(),
                 };
                 metrics::record_install(current, &snapshot);
-                state.install_published(snapshot, published_at);
+                let replaced = state.install_published(snapshot, published_at);
                 info!(
                     %cause,
                     %revision,
@@ -300,12 +339,14 @@ impl Reloader {
                     "store installed"
                 );
                 metrics::record_reload("success", elapsed);
-                true
+                (true, replaced)
             }
         };
-        let previous = arc_swap::Guard::into_inner(previous);
-        if installed && previous.is_some() {
-            tokio::task::spawn_blocking(move || drop(previous));
+        // This load counts in the replaced snapshot's references: let go
+        // before the reload thread looks.
+        drop(previous);
+        if let Some(replaced) = replaced {
+            self.inner.thread.retire(replaced);
         }
         Loaded {
             revision,

@@ -69,8 +69,12 @@ impl Server {
     pub async fn bind(config: ServeConfig) -> Result<Server, ServeError> {
         let metrics = metrics::install_recorder()?;
         let state = Arc::new(PolicyState::empty());
-        let reloader =
-            Reloader::with_poll(state.clone(), config.store.clone(), config.poll.clone());
+        let reloader = Reloader::with_settings(
+            state.clone(),
+            config.store.clone(),
+            config.poll.clone(),
+            config.reload_priority,
+        );
         match reloader.load_initial().await {
             Ok(_) => {}
             Err(error) if reloader.polls() => warn!(

@@ -191,24 +191,37 @@ impl PolicyState {
         self.ready.subscribe()
     }
 
-    /// Serves `snapshot` from now on; requests already running finish on the
-    /// snapshot they loaded.
+    /// Serves `snapshot` from now on; requests already running finish on
+    /// the snapshot they loaded. The replaced snapshot is dropped here, or
+    /// by the last request still using it: a reloader retires it instead
+    /// ([`PolicyState::install_published`]).
     pub fn install(&self, snapshot: Snapshot) {
-        self.install_published(snapshot, None);
+        drop(self.install_published(snapshot, None));
     }
 
     /// Serves `snapshot`, a revision published at `published_at` (for a
-    /// store in object storage), from now on.
-    pub fn install_published(&self, snapshot: Snapshot, published_at: Option<SystemTime>) {
+    /// store in object storage), from now on, and returns the snapshot it
+    /// replaces. The returned reference counts every request still using
+    /// that snapshot (`Arc::strong_count`, their loads included): once it
+    /// is the only one, no request can reach the old snapshot any more, and
+    /// whoever holds it decides where it is freed.
+    #[must_use = "the replaced snapshot is freed where it is dropped"]
+    pub fn install_published(
+        &self,
+        snapshot: Snapshot,
+        published_at: Option<SystemTime>,
+    ) -> Option<Arc<Snapshot>> {
         let revision = snapshot.store.revision().to_owned();
-        {
+        let replaced = {
             let mut history = self.lock_history();
-            self.current.store(Some(Arc::new(snapshot)));
+            let replaced = self.current.swap(Some(Arc::new(snapshot)));
             history.succeeded += 1;
             history.last_error = None;
             history.published = published_at.map(|at| (revision, at));
-        }
+            replaced
+        };
         self.ready.send_replace(true);
+        replaced
     }
 
     /// Records a failed reload; the current snapshot keeps serving.

@@ -185,3 +185,45 @@ async fn the_rescan_finds_what_the_watcher_missed() {
     .expect("the rescan reloads within 1 s");
     server.join().await.unwrap();
 }
+
+/// A request still holding the replaced snapshot when the swap happens only
+/// lets go of a reference: the reloader keeps the other one and frees the
+/// snapshot on its own thread once the request is done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_replaced_snapshot_is_freed_by_the_reloader_once_requests_let_go() {
+    use tollgate_server::config::StoreSource;
+    use tollgate_server::reload::{Cause, ReloadOutcome};
+    use tollgate_server::state::PolicyState;
+
+    let dir = store_dir();
+    let state = Arc::new(PolicyState::empty());
+    let reloader =
+        tollgate_server::Reloader::new(Arc::clone(&state), StoreSource::Dir(dir.path().to_owned()));
+    reloader.load_initial().await.unwrap();
+    // The store was compiled on the reload thread, lowered first.
+    let priority = reloader.thread_priority().expect("the reload thread ran");
+    if cfg!(target_os = "linux") {
+        assert_ne!(priority, tollgate_server::reload::ReloadPriority::Normal);
+    }
+    // What a request answering from the first revision holds.
+    let held = Option::clone(&state.current()).unwrap();
+    let first = held.store.revision().to_owned();
+    let freed = Arc::downgrade(&held);
+
+    write_atomic(dir.path(), ALICE_FILE, &alice("Deny", "B"));
+    let outcome = reloader.reload(Cause::Trigger).await;
+    assert!(
+        matches!(outcome, ReloadOutcome::Installed { .. }),
+        "{outcome:?}"
+    );
+    assert_ne!(state.current().as_ref().unwrap().store.revision(), first);
+    // The request's reference and the reloader's.
+    assert_eq!(Arc::strong_count(&held), 2);
+    drop(held);
+    let (_, took) = poll(Duration::from_secs(10), || async {
+        (freed.strong_count() == 0).then_some(())
+    })
+    .await
+    .expect("the reloader frees the replaced snapshot");
+    eprintln!("freed {took:?} after the request let go");
+}

@@ -24,7 +24,8 @@ fn every_key_reads_from_toml() -> Result<(), ConfigError> {
     let text = format!(
         "listen = \"unix:{}/t.sock\"\nsocket-mode = \"0660\"\nadmin-listen = \"127.0.0.1:0\"\n\
          store = \"{}\"\nreload-debounce-ms = 50\nrescan-interval-secs = 0\n\
-         drain-timeout-secs = 2\nlog-format = \"json\"\nlog-level = \"debug\"\n",
+         drain-timeout-secs = 2\nlog-format = \"json\"\nlog-level = \"debug\"\n\
+         reload-priority = \"low\"\n",
         dir.display(),
         dir.display()
     );
@@ -37,6 +38,10 @@ fn every_key_reads_from_toml() -> Result<(), ConfigError> {
     assert_eq!(config.drain_timeout, Duration::from_secs(2));
     assert_eq!(config.log_format, LogFormat::Json);
     assert_eq!(config.log_level.as_deref(), Some("debug"));
+    assert_eq!(
+        config.reload_priority,
+        crate::reload::ReloadPrioritySetting::Low
+    );
     Ok(())
 }
 
@@ -76,6 +81,7 @@ fn every_fault_is_reported() {
         drain_timeout_secs: Some(100_000),
         log_format: Some("xml".into()),
         log_level: Some("info,[".into()),
+        reload_priority: Some("high".into()),
         ..ConfigLayer::default()
     };
     let faults = ServeConfig::from_layer(bad)
@@ -90,6 +96,7 @@ fn every_fault_is_reported() {
         "`drain-timeout-secs`",
         "`log-format`",
         "`log-level`",
+        "`reload-priority`",
     ] {
         assert!(faults.contains(key), "{key} missing from: {faults}");
     }

@@ -4,11 +4,11 @@
 //! changed (the fetcher's `If-None-Match`); a new manifest is fetched with
 //! its objects, each checked against the manifest's hashes by the fetcher, so
 //! a revision with missing or altered objects is refused and never loaded.
-//! A fetched revision is compiled off the async workers and installed as a
-//! folder's would be. After each successful load the revision is written to
-//! the cache folder (when one is set); at start-up, when storage cannot be
-//! reached, the cached revision serves ("cache of URL") until a poll
-//! succeeds.
+//! A fetched revision is compiled on the reload thread (low priority, off
+//! the async workers) and installed as a folder's would be. After each
+//! successful load the revision is written to the cache folder (when one is
+//! set); at start-up, when storage cannot be reached, the cached revision
+//! serves ("cache of URL") until a poll succeeds.
 //!
 //! Failures keep the serving revision; the next poll backs off
 //! exponentially (with jitter), see [`poll_delay`].
@@ -420,7 +420,7 @@ impl Reloader {
             .and_then(|settings| settings.trusted_keys.as_ref())
             .and(fetched.signature.as_ref())
             .map(|signature| signature.key_id.clone());
-        let store = match compile(fetched.files).await? {
+        let store = match self.compile(fetched.files).await? {
             Ok(store) => store,
             Err(error) => {
                 let error = LoadError::Store(error);
@@ -463,13 +463,18 @@ async fn write_cache(dir: PathBuf, fetched: Fetched) {
     }
 }
 
-/// Compiles `files` on the blocking pool.
-async fn compile(
-    files: std::collections::BTreeMap<String, Vec<u8>>,
-) -> Result<Result<Store, tollgate_store::StoreError>, LoadError> {
-    tokio::task::spawn_blocking(move || Store::from_files(files))
-        .await
-        .map_err(|join| LoadError::Panicked(join.to_string()))
+impl Reloader {
+    /// Compiles `files` on the reload thread.
+    async fn compile(
+        &self,
+        files: std::collections::BTreeMap<String, Vec<u8>>,
+    ) -> Result<Result<Store, tollgate_store::StoreError>, LoadError> {
+        self.inner
+            .thread
+            .run(move || Store::from_files(files))
+            .await
+            .map_err(|gone| LoadError::Panicked(gone.to_string()))
+    }
 }
 
 /// The time of an RFC 3339 `publishedAt`; `None` when it does not parse

@@ -141,7 +141,12 @@ impl Reloader {
         };
         let last = *last;
         let source = self.inner.source.clone();
-        match tokio::task::spawn_blocking(move || Fingerprint::of(&source)).await {
+        match self
+            .inner
+            .thread
+            .run(move || Fingerprint::of(&source))
+            .await
+        {
             Ok(now) => {
                 let changed = last != Some(now);
                 if changed {
