@@ -79,9 +79,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECS", env = "TOLLGATE_RESCAN_INTERVAL_SECS")]
     rescan_interval_secs: Option<String>,
 
-    /// The CPU priority of the thread that compiles and frees stores: `idle`
-    /// (Linux SCHED_IDLE: calls always win the CPU; a reload may wait while
-    /// other processes keep every core busy), `low` (nice 19), `normal` [default: idle]
+    /// The CPU priority of the thread that compiles and frees stores: `low`
+    /// (nice 19: calls win the CPU, a reload still progresses on a busy
+    /// machine), `idle` (Linux SCHED_IDLE: a reload may wait while other
+    /// processes keep every core busy), `normal` [default: low]
     #[arg(long, value_name = "PRIORITY", env = "TOLLGATE_RELOAD_PRIORITY")]
     reload_priority: Option<String>,
 

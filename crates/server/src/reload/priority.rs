@@ -17,10 +17,11 @@ use tracing::debug;
 pub enum ReloadPrioritySetting {
     /// `idle`: the lowest the OS allows (Linux `SCHED_IDLE`); a reload may
     /// wait long while other processes keep every core busy.
-    #[default]
     Idle,
-    /// `low`: nice 19 on Linux (the OS minimum elsewhere); a reload keeps a
-    /// small share of a saturated CPU.
+    /// `low` (the default): nice 19 on Linux (the OS minimum elsewhere); a
+    /// reload keeps a small share of a saturated CPU, so a revocation takes
+    /// effect even then.
+    #[default]
     Low,
     /// `normal`: the priority of the serving threads.
     Normal,
