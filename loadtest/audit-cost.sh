@@ -11,7 +11,8 @@
 #
 # Usage: loadtest/audit-cost.sh [RATE] [SECONDS]
 # Environment: TOLLGATE, LOADTEST (binaries), REPEAT (default 3),
-# CONNECTIONS (default 4), GENERATOR (loadtest | h2load).
+# CONNECTIONS (default 4), GENERATOR (loadtest | h2load), TICK (the load
+# tester's --tick, default 200us).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rate=${1:-30000}
@@ -19,6 +20,7 @@ seconds=${2:-10}
 repeat=${REPEAT:-3}
 connections=${CONNECTIONS:-4}
 generator=${GENERATOR:-loadtest}
+tick=${TICK:-200us}
 tollgate=${TOLLGATE:-target/release/tollgate}
 loadtest=${LOADTEST:-target/release/tollgate-loadtest}
 
@@ -36,7 +38,7 @@ run() { # $1: label, then extra server arguments
     for arg in "$@"; do args+=("--server-arg=$arg"); done
     "$loadtest" --spawn-server "$tollgate" ${args[@]+"${args[@]}"} \
       --rate "$rate" --duration "${seconds}s" --warmup 2s --connections "$connections" \
-      --check-expect --output json >"$work/$label.json"
+      --tick "$tick" --check-expect --output json >"$work/$label.json"
   fi
   python3 - "$work/$label.json" "$label" <<'PY'
 import json, sys

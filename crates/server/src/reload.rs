@@ -51,6 +51,7 @@ pub use self::bucket::{poll_delay, poll_time_limit};
 use self::fingerprint::Fingerprint;
 #[cfg(target_os = "linux")]
 pub use self::priority::current_thread_priority;
+pub(crate) use self::priority::lower_current_thread;
 pub use self::priority::{ReloadPriority, ReloadPrioritySetting};
 pub use self::task::{ReloadTask, WatchError};
 pub use self::thread::RELOAD_THREAD_NAME;

@@ -7,7 +7,9 @@
 //! non-blocking `try_send`. A dedicated writer thread drains the queue
 //! every [`DRAIN_INTERVAL`] (it never waits in a blocking receive, so a push
 //! never wakes a thread), formats and writes records through a buffer,
-//! flushing every [`FLUSH_INTERVAL`] and on shutdown. When the queue is full, records are dropped and counted
+//! flushing every [`FLUSH_INTERVAL`] and on shutdown; it runs at nice 19,
+//! so the threads that decide win the CPU from it. When the queue is full,
+//! records are dropped and counted
 //! (`tollgate_audit_dropped_total`), never blocking a decision.
 //!
 //! ```
@@ -46,7 +48,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use tollgate_policy::DecisionKind;
-use tracing::warn;
+use tracing::{debug, warn};
 
 pub use self::record::{AuditRecord, AuditStatement, RequestId};
 use self::rotate::RotatingFile;
@@ -55,6 +57,7 @@ pub use self::settings::{
     DEFAULT_QUEUE,
 };
 use crate::metrics::{AUDIT_DROPPED, AUDIT_RECORDS, AUDIT_WRITE_ERRORS};
+use crate::reload::{ReloadPrioritySetting, lower_current_thread};
 
 /// Buffered output is flushed at least this often.
 pub const FLUSH_INTERVAL: Duration = Duration::from_secs(1);
@@ -155,7 +158,13 @@ impl AuditLog {
         let boot = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
         let thread = std::thread::Builder::new()
             .name("tollgate-audit".to_owned())
-            .spawn(move || write_loop(&receiver, sink, boot))?;
+            .spawn(move || {
+                // Serving threads win the CPU; the queue absorbs what the
+                // writer cannot keep up with, and drops beyond it are counted.
+                let priority = lower_current_thread(ReloadPrioritySetting::Low);
+                debug!(%priority, "audit writer started");
+                write_loop(&receiver, sink, boot)
+            })?;
         Ok((
             AuditLog {
                 shared: shared.clone(),
@@ -296,6 +305,7 @@ impl Sink {
 /// is gone).
 fn write_loop(receiver: &Receiver<Message>, mut sink: Sink, boot: u64) {
     let mut line = Vec::with_capacity(1024);
+    let records = metrics::counter!(AUDIT_RECORDS);
     let mut dirty = false;
     let mut warned = false;
     let mut last_flush = Instant::now();
@@ -315,7 +325,7 @@ fn write_loop(receiver: &Receiver<Message>, mut sink: Sink, boot: u64) {
                     .and_then(|()| sink.write_record(&line));
                 match written {
                     Ok(()) => {
-                        metrics::counter!(AUDIT_RECORDS).increment(1);
+                        records.increment(1);
                         dirty = true;
                         warned = false;
                     }

@@ -303,3 +303,38 @@ fn settings_come_from_the_audit_keys() {
     let faults = AuditSettings::from_layer(&layer("audit-queue = 5\n")).unwrap_err();
     assert_eq!(faults, ["`audit-queue`: only with `audit-log`"]);
 }
+
+/// A sink that notes the priority of the thread that writes to it.
+#[derive(Clone, Default)]
+struct PriorityProbe(Arc<Mutex<Option<crate::reload::ReloadPriority>>>);
+
+impl Write for PriorityProbe {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap()
+            .get_or_insert_with(crate::reload::current_thread_priority);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_writer_runs_below_the_serving_threads() {
+    let probe = PriorityProbe::default();
+    let (log, writer) = AuditLog::to_writer(&settings(), Box::new(probe.clone())).unwrap();
+    assert!(record(&log, DecisionKind::Allowed, None));
+    writer.shutdown();
+    assert_eq!(
+        *probe.0.lock().unwrap(),
+        Some(crate::reload::ReloadPriority::Nice19)
+    );
+    assert_eq!(
+        crate::reload::current_thread_priority(),
+        crate::reload::ReloadPriority::Normal,
+        "the caller's thread is left as it was"
+    );
+}

@@ -69,7 +69,7 @@ impl fmt::Display for ReloadPriority {
 /// Lowers the calling thread's CPU priority as `setting` asks, as far as
 /// the OS allows, and says how far it went.
 #[cfg(any(target_os = "linux", target_os = "android"))]
-pub(super) fn lower_current_thread(setting: ReloadPrioritySetting) -> ReloadPriority {
+pub(crate) fn lower_current_thread(setting: ReloadPrioritySetting) -> ReloadPriority {
     use thread_priority::{
         NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
         set_thread_priority_and_policy, thread_native_id,
@@ -98,7 +98,7 @@ pub(super) fn lower_current_thread(setting: ReloadPrioritySetting) -> ReloadPrio
             debug!(
                 ?idle_error,
                 ?nice_error,
-                "cannot lower the reload thread's priority; it runs at normal priority"
+                "cannot lower this thread's priority; it runs at normal priority"
             );
             ReloadPriority::Normal
         }
@@ -108,7 +108,7 @@ pub(super) fn lower_current_thread(setting: ReloadPrioritySetting) -> ReloadPrio
 /// Lowers the calling thread's CPU priority as `setting` asks, as far as
 /// the OS allows, and says how far it went.
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-pub(super) fn lower_current_thread(setting: ReloadPrioritySetting) -> ReloadPriority {
+pub(crate) fn lower_current_thread(setting: ReloadPrioritySetting) -> ReloadPriority {
     if setting == ReloadPrioritySetting::Normal {
         return ReloadPriority::Normal;
     }
@@ -117,7 +117,7 @@ pub(super) fn lower_current_thread(setting: ReloadPrioritySetting) -> ReloadPrio
         Err(error) => {
             debug!(
                 ?error,
-                "cannot lower the reload thread's priority on this OS; it runs at normal priority"
+                "cannot lower this thread's priority on this OS; it runs at normal priority"
             );
             ReloadPriority::Normal
         }
