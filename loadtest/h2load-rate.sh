@@ -38,15 +38,9 @@ server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-"$tollgate" serve --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 "$@" 2>"$work/server.log" &
-server=$!
-for _ in $(seq 100); do
-  grep -q "tollgate listening on" "$work/server.log" && break
-  sleep 0.1
-done
-addr=$(sed -n 's/.*tollgate listening on grpc=\([^ ]*\).*/\1/p' "$work/server.log")
-admin=$(sed -n 's/.*admin=\([^ ]*\).*/\1/p' "$work/server.log" | head -n 1)
-[ -n "$addr" ] && [ -n "$admin" ] || { echo "the server did not start:" >&2; cat "$work/server.log" >&2; exit 1; }
+# shellcheck source=loadtest/start-server.sh
+source loadtest/start-server.sh
+start_server "$work" "$@"
 
 head -n 1 loadtest/requests/example.jsonl >"$work/one.jsonl"
 "$loadtest" --requests "$work/one.jsonl" --write-frame "$work/frame.bin"

@@ -61,15 +61,10 @@ for u in range(users):
 PY
 fi
 
-"$tollgate" serve --store "$store" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
-  --reload-debounce-ms 20 --rescan-interval-secs 0 "${serve_args[@]}" 2>"$work/server.log" &
-server=$!
-for _ in $(seq 600); do
-  grep -q "tollgate listening on" "$work/server.log" && break
-  sleep 0.1
-done
-addr=$(sed -n 's/.*tollgate listening on grpc=\([^ ]*\).*/\1/p' "$work/server.log")
-[ -n "$addr" ] || { echo "the server did not start:" >&2; cat "$work/server.log" >&2; exit 1; }
+# shellcheck source=loadtest/start-server.sh
+source loadtest/start-server.sh
+START_SECONDS=60 start_server "$work" --store "$store" --reload-debounce-ms 20 \
+  --rescan-interval-secs 0 "${serve_args[@]}"
 
 echo "store $source_store (+$big generated users)${requests:+, requests $requests}, $rate calls/s for ${seconds}s, $swaps swaps; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 summary() {

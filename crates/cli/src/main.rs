@@ -1,6 +1,7 @@
 //! `tollgate`: the authorization engine's command line. Each subcommand lives
 //! in its own module; this file only parses the arguments and dispatches.
 
+mod allocator;
 mod bench;
 mod check;
 mod keygen;
@@ -14,13 +15,6 @@ mod workload;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-
-/// mimalloc rather than the system allocator: a server answering tens of
-/// thousands of calls a second allocates and frees small buffers on every
-/// one, and glibc's malloc spent about 45% of the server's CPU on an
-/// `AuthorizeBatch` load (`loadtest/README.md`, "Profile").
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// An AWS-IAM-compatible authorization engine.
 #[derive(Debug, Parser)]
@@ -46,7 +40,10 @@ enum Command {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Simulate(args) => simulate::main(&args),
-        Command::Serve(args) => serve::main(&args),
+        Command::Serve(args) => {
+            allocator::keep_freed_pages();
+            serve::main(&args)
+        }
         Command::Validate(args) => validate::main(&args),
         Command::Check(args) => check::main(&args),
         Command::Publish(args) => publish::main(&args),

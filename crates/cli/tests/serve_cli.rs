@@ -191,3 +191,60 @@ fn serves_the_example_reloads_on_sighup_and_stops_on_sigterm() {
     guard.0 = None;
     assert_eq!(status.code(), Some(0));
 }
+
+/// `serve` on ephemeral ports; returns once it listens, with the process.
+fn started(envs: &[(&str, &str)], remove: &[&str]) -> Guard {
+    let mut command = serve(
+        &["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"],
+        envs,
+    );
+    for key in remove {
+        command.env_remove(key);
+    }
+    let mut child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let guard = Guard(Some(child));
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stderr.lines() {
+            let Ok(line) = line else { break };
+            if line.starts_with("tollgate listening on ") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("the server listens within 10 s");
+    guard
+}
+
+/// The value of `key` in the environment the process `pid` runs with.
+fn environment_value(pid: u32, key: &str) -> Option<String> {
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+    environ.split(|b| *b == 0).find_map(|entry| {
+        let entry = String::from_utf8_lossy(entry);
+        entry
+            .strip_prefix(key)
+            .and_then(|rest| rest.strip_prefix('='))
+            .map(str::to_owned)
+    })
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn serve_keeps_freed_pages_unless_told_otherwise() {
+    const PURGE: &str = "MIMALLOC_PURGE_DELAY";
+    // Unset: the same process (same pid) now runs with purging off.
+    let guard = started(&[], &[PURGE]);
+    let pid = guard.0.as_ref().unwrap().id();
+    assert_eq!(environment_value(pid, PURGE).as_deref(), Some("-1"));
+    drop(guard);
+    // Set: left as given.
+    let guard = started(&[(PURGE, "250")], &[]);
+    let pid = guard.0.as_ref().unwrap().id();
+    assert_eq!(environment_value(pid, PURGE).as_deref(), Some("250"));
+}

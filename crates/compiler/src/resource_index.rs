@@ -190,17 +190,12 @@ impl ResourceIndex {
         match self {
             ResourceIndex::Flat(list) => list.len(),
             ResourceIndex::Indexed(indexed) => {
-                let IndexedResources {
-                    any,
-                    exact,
-                    prefixes,
-                } = &**indexed;
-                any.len()
-                    + exact.values().map(|list| list.len()).sum::<usize>()
-                    + prefixes
-                        .as_ref()
-                        .map(|p| p.statements.iter().map(|list| list.len()).sum::<usize>())
-                        .unwrap_or(0)
+                let prefixed = indexed.prefixes.as_ref().map_or(0, |p| {
+                    p.statements.iter().map(|list| list.len()).sum::<usize>()
+                });
+                indexed.any.len()
+                    + indexed.exact.values().map(|list| list.len()).sum::<usize>()
+                    + prefixed
             }
         }
     }

@@ -1,0 +1,21 @@
+# Sourced by the load scripts: start_server WORK [SERVE_ARGS...] starts
+# `$tollgate serve` on ephemeral loopback ports with its log in WORK, waits
+# until it listens (at most START_SECONDS, default 10), and sets `server`
+# (its pid), `addr` (gRPC) and `admin`. The caller's EXIT trap stops it.
+start_server() {
+  local work=$1
+  shift
+  "$tollgate" serve --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 "$@" 2>"$work/server.log" &
+  server=$!
+  for _ in $(seq $((${START_SECONDS:-10} * 10))); do
+    grep -q "tollgate listening on" "$work/server.log" && break
+    sleep 0.1
+  done
+  addr=$(sed -n 's/.*tollgate listening on grpc=\([^ ]*\).*/\1/p' "$work/server.log")
+  admin=$(sed -n 's/.*admin=\([^ ]*\).*/\1/p' "$work/server.log" | head -n 1)
+  if [ -z "$addr" ] || [ -z "$admin" ]; then
+    echo "the server did not start:" >&2
+    cat "$work/server.log" >&2
+    exit 1
+  fi
+}
