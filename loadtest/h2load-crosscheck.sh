@@ -19,17 +19,10 @@ seconds=${1:-10}
 connections=${2:-4}
 streams=${3:-16}
 repeat=${REPEAT:-3}
-tollgate=${TOLLGATE:-target/release/tollgate}
-loadtest=${LOADTEST:-target/release/tollgate-loadtest}
-command -v h2load >/dev/null || { echo "h2load not found: apt-get install nghttp2-client" >&2; exit 1; }
+# shellcheck source=loadtest/common.sh
+source loadtest/common.sh
+need_h2load
 
-work=$(mktemp -d)
-server=""
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-# shellcheck source=loadtest/start-server.sh
-source loadtest/start-server.sh
 start_server "$work"
 
 head -n 1 loadtest/requests/example.jsonl >"$work/one.jsonl"

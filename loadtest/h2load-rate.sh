@@ -29,17 +29,10 @@ shift $(($# < 2 ? $# : 2))
 clients=${CLIENTS:-30}
 streams=${STREAMS:-8}
 warmup=${WARMUP:-2}
-tollgate=${TOLLGATE:-target/release/tollgate}
-loadtest=${LOADTEST:-target/release/tollgate-loadtest}
-command -v h2load >/dev/null || { echo "h2load not found: apt-get install nghttp2-client" >&2; exit 1; }
+# shellcheck source=loadtest/common.sh
+source loadtest/common.sh
+need_h2load
 
-work=$(mktemp -d)
-server=""
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-# shellcheck source=loadtest/start-server.sh
-source loadtest/start-server.sh
 start_server "$work" "$@"
 
 head -n 1 loadtest/requests/example.jsonl >"$work/one.jsonl"

@@ -28,13 +28,8 @@ repeat=${REPEAT:-3}
 big=${BIG:-0}
 requests=${REQUESTS:-}
 read -r -a serve_args <<< "${SERVE_ARGS:-}"
-tollgate=${TOLLGATE:-target/release/tollgate}
-loadtest=${LOADTEST:-target/release/tollgate-loadtest}
-
-work=$(mktemp -d)
-server=""
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+# shellcheck source=loadtest/common.sh
+source loadtest/common.sh
 
 store="$work/store"
 cp -r "$source_store" "$store"
@@ -61,8 +56,6 @@ for u in range(users):
 PY
 fi
 
-# shellcheck source=loadtest/start-server.sh
-source loadtest/start-server.sh
 START_SECONDS=60 start_server "$work" --store "$store" --reload-debounce-ms 20 \
   --rescan-interval-secs 0 "${serve_args[@]}"
 

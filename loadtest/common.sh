@@ -1,4 +1,20 @@
-# Sourced by the load scripts: start_server WORK [SERVE_ARGS...] starts
+# Sourced by the load scripts once they are at the repository's top: the
+# binaries (TOLLGATE, LOADTEST; default target/release/...), a scratch
+# folder `work` removed on exit (with any server started stopped), and
+# start_server.
+tollgate=${TOLLGATE:-target/release/tollgate}
+loadtest=${LOADTEST:-target/release/tollgate-loadtest}
+work=$(mktemp -d)
+server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+# Exits unless h2load is installed.
+need_h2load() {
+  command -v h2load >/dev/null || { echo "h2load not found: apt-get install nghttp2-client" >&2; exit 1; }
+}
+
+# start_server WORK [SERVE_ARGS...] starts
 # `$tollgate serve` on ephemeral loopback ports with its log in WORK, waits
 # until it listens (at most START_SECONDS, default 10), and sets `server`
 # (its pid), `addr` (gRPC) and `admin`. The caller's EXIT trap stops it.
