@@ -126,6 +126,7 @@ pub use manifest::{
     MANIFEST_FORMAT, MAX_PATH_BYTES, MAX_PUBLISHER_CHARS, Manifest, ManifestObject,
 };
 pub use publish::{PublishOptions, PublishOutcome, PublishReport, publish};
+pub use remote::published_manifest;
 pub use signing::{
     ManifestSignature, SIGNATURE_FORMAT, SIGNATURES_FOLDER, SignKey, TrustedKeys, VerifyKey,
     manifest_digest,

@@ -64,6 +64,15 @@ pub(crate) async fn read_manifest(
     Ok(ManifestRead::Found { manifest, version })
 }
 
+/// The manifest published at `location`, read and validated as a fetcher
+/// reads it (default limits); `None` when nothing is published there.
+pub async fn published_manifest(location: &Location) -> Result<Option<Manifest>, BundleError> {
+    match read_manifest(location, None, &FetchOptions::default()).await? {
+        ManifestRead::Found { manifest, .. } => Ok(Some(manifest)),
+        ManifestRead::Missing | ManifestRead::NotModified => Ok(None),
+    }
+}
+
 /// Reads the object of `object` and checks its size and digest.
 pub(crate) async fn read_object(
     location: &Location,

@@ -9,6 +9,7 @@ use common::{example_copy, memory, write};
 use object_store::{ObjectStoreExt as _, PutPayload};
 use tollgate_bundle::{
     BundleError, FetchOptions, Fetcher, Location, Manifest, PollOutcome, PublishOptions, publish,
+    published_manifest,
 };
 
 async fn put(location: &Location, path: &object_store::path::Path, bytes: Vec<u8>) {
@@ -20,15 +21,10 @@ async fn put(location: &Location, path: &object_store::path::Path, bytes: Vec<u8
 }
 
 async fn read_manifest(location: &Location) -> Manifest {
-    let bytes = location
-        .store()
-        .get(&location.manifest_path())
+    published_manifest(location)
         .await
         .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    Manifest::from_json(&bytes, &FetchOptions::default()).unwrap()
+        .expect("a published manifest")
 }
 
 /// Publishes the example store, fetches it, and returns the fetcher.

@@ -11,7 +11,7 @@ use common::{example_copy, write};
 use object_store::{ObjectStoreExt as _, PutPayload};
 use tollgate_bundle::{
     FetchOptions, Fetcher, Location, LocationOptions, Manifest, PollOutcome, PublishOptions,
-    PublishOutcome, SignKey, TrustedKeys, cache, manifest_digest, publish,
+    PublishOutcome, SignKey, TrustedKeys, cache, manifest_digest, publish, published_manifest,
 };
 
 fn file_location(bucket: &tempfile::TempDir) -> Location {
@@ -27,15 +27,10 @@ fn signed(key: &SignKey) -> PublishOptions {
 }
 
 async fn manifest_of(location: &Location) -> Manifest {
-    let bytes = location
-        .store()
-        .get(&location.manifest_path())
+    published_manifest(location)
         .await
         .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    Manifest::from_json(&bytes, &FetchOptions::default()).unwrap()
+        .expect("a published manifest")
 }
 
 async fn put(location: &Location, path: &object_store::path::Path, bytes: Vec<u8>) {

@@ -15,7 +15,7 @@ use std::time::Duration;
 use harness::{ALICE_FILE, Running, alice, ask, http_get, poll, status, write_atomic};
 use object_store::{ObjectStoreExt as _, PutPayload};
 use tollgate_bundle::{
-    FetchOptions, Location, Manifest, PublishOptions, SignKey, TrustedKeys, publish,
+    Location, PublishOptions, SignKey, TrustedKeys, publish, published_manifest,
 };
 use tollgate_proto::v1::{Decision, PolicyStatus};
 use tollgate_server::config::{BucketSource, ListenAddr, PollSettings, ServeConfig, StoreSource};
@@ -126,15 +126,7 @@ async fn only_signed_revisions_serve() {
     );
 
     publish_alice(&location, "Deny", "Tampered", Some(&key)).await;
-    let bytes = location
-        .store()
-        .get(&location.manifest_path())
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let mut manifest = Manifest::from_json(&bytes, &FetchOptions::default()).unwrap();
+    let mut manifest = published_manifest(&location).await.unwrap().unwrap();
     manifest.publisher = Some("mallory".to_owned());
     location
         .store()
