@@ -9,6 +9,7 @@ mod mesh;
 mod publish;
 mod serve;
 mod simulate;
+mod store_test;
 mod validate;
 mod workload;
 
@@ -35,6 +36,7 @@ enum Command {
     Workload(workload::WorkloadArgs),
     Bench(bench::BenchArgs),
     Keygen(keygen::KeygenArgs),
+    Test(store_test::TestArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,5 +53,6 @@ fn main() -> ExitCode {
         Command::Workload(args) => workload::main(&args),
         Command::Bench(args) => bench::main(&args),
         Command::Keygen(args) => keygen::main(&args),
+        Command::Test(args) => store_test::main(&args),
     }
 }

@@ -1,5 +1,6 @@
 //! Runs the built `tollgate` binary: `validate` on good, warned and broken
-//! store folders, and `check` against the embedded example store.
+//! store folders, `check` against the embedded example store, and `test`
+//! with store test suites.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
@@ -259,4 +260,60 @@ fn check_input_errors_exit_2() {
         "*",
     ]);
     assert_eq!(missing_store.code, 2);
+}
+
+#[test]
+fn test_runs_the_example_suite_and_gates_on_failures() {
+    let suite =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/store/example.tests.json");
+    let store = example_store();
+    let run = tollgate(&[
+        "test",
+        "--store",
+        store.to_str().unwrap(),
+        suite.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .lines()
+            .all(|l| l.starts_with("PASS ") || l.ends_with(" passed, 0 failed")),
+        "{}",
+        run.stdout
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "suites/wrong.json",
+        r#"{"tests": [{"name": "alice may not read", "principal": "arn:aws:iam::111122223333:user/alice",
+            "action": "s3:GetObject", "resource": "arn:aws:s3:::example-photos/cat.jpg", "expect": "implicitDeny"}]}"#,
+    );
+    let folder = dir.path().join("suites");
+    let run = tollgate(&["test", folder.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.starts_with("FAIL "), "{}", run.stdout);
+    assert!(run.stdout.contains("got allowed"), "{}", run.stdout);
+    assert!(
+        run.stdout.ends_with("0 passed, 1 failed\n"),
+        "{}",
+        run.stdout
+    );
+
+    let run = tollgate(&["test", "--format", "junit", folder.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("<failure message=\"got allowed"),
+        "{}",
+        run.stdout
+    );
+
+    write(dir.path(), "broken/b.json", r#"{"tests": [{"name": 3}]}"#);
+    let run = tollgate(&["test", dir.path().join("broken").to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("tests[0].name: expected a string"),
+        "{}",
+        run.stdout
+    );
 }
