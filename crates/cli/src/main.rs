@@ -4,6 +4,7 @@
 mod allocator;
 mod bench;
 mod check;
+mod import;
 mod keygen;
 mod mesh;
 mod publish;
@@ -30,6 +31,7 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     Serve(Box<serve::ServeArgs>),
     Validate(validate::ValidateArgs),
+    Import(import::ImportArgs),
     Check(check::CheckArgs),
     Publish(publish::PublishArgs),
     Mesh(mesh::MeshArgs),
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
             serve::main(&args)
         }
         Command::Validate(args) => validate::main(&args),
+        Command::Import(args) => import::main(&args),
         Command::Check(args) => check::main(&args),
         Command::Publish(args) => publish::main(&args),
         Command::Mesh(args) => mesh::main(&args),

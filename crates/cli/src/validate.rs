@@ -48,7 +48,7 @@ pub fn main(args: &ValidateArgs) -> ExitCode {
     }
 }
 
-fn report_store(out: &mut impl Write, store: &Store) -> io::Result<()> {
+pub(crate) fn report_store(out: &mut impl Write, store: &Store) -> io::Result<()> {
     let warnings = store.warnings();
     for warning in warnings {
         writeln!(out, "warning: {warning}")?;
@@ -68,7 +68,7 @@ fn report_store(out: &mut impl Write, store: &Store) -> io::Result<()> {
     )
 }
 
-fn report_error(out: &mut impl Write, error: &StoreError) -> io::Result<()> {
+pub(crate) fn report_error(out: &mut impl Write, error: &StoreError) -> io::Result<()> {
     let faults = error.faults();
     if faults.is_empty() {
         writeln!(out, "error: {error}")?;

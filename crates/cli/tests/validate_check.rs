@@ -317,3 +317,78 @@ fn test_runs_the_example_suite_and_gates_on_failures() {
         run.stdout
     );
 }
+
+#[test]
+fn import_splits_a_multi_account_export_into_a_store_that_loads() {
+    let exports = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/exports");
+    let page1 = exports.join("two-accounts-page1.json");
+    let page2 = exports.join("two-accounts-page2.json");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("store");
+    let run = tollgate(&[
+        "import",
+        "--out",
+        out.to_str().unwrap(),
+        page1.to_str().unwrap(),
+        page2.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("imported 2 account(s) (111111111111, 222222222222)"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("warning: "), "{}", run.stdout);
+    assert!(
+        out.join("accounts/111111111111/authorization-details.json")
+            .is_file()
+    );
+    let validate = tollgate(&["validate", out.to_str().unwrap()]);
+    assert_eq!(validate.code, 0, "{}", validate.stdout);
+    let check = tollgate(&[
+        "check",
+        "--store",
+        out.to_str().unwrap(),
+        "--principal",
+        "arn:aws:sts::222222222222:assumed-role/ci/b1",
+        "--action",
+        "sts:AssumeRole",
+        "--resource",
+        "arn:aws:iam::111111111111:role/deployer",
+    ]);
+    assert_eq!(
+        check.stdout.trim(),
+        "allowed",
+        "{}{}",
+        check.stdout,
+        check.stderr
+    );
+
+    // Not into a folder that holds something, and nothing half-written on faults.
+    let again = tollgate(&[
+        "import",
+        "--out",
+        out.to_str().unwrap(),
+        page1.to_str().unwrap(),
+    ]);
+    assert_eq!(again.code, 2, "{}{}", again.stdout, again.stderr);
+    assert!(again.stderr.contains("not empty"), "{}", again.stderr);
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"UserDetailList": [{"UserName": "x"}]}"#).unwrap();
+    let fresh = dir.path().join("fresh");
+    let faulty = tollgate(&[
+        "import",
+        "--out",
+        fresh.to_str().unwrap(),
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(faulty.code, 1, "{}{}", faulty.stdout, faulty.stderr);
+    assert!(
+        faulty.stdout.contains("error: ")
+            && faulty.stdout.contains("UserDetailList[0].Arn: required"),
+        "{}",
+        faulty.stdout
+    );
+    assert!(!fresh.exists());
+}

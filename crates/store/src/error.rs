@@ -37,7 +37,7 @@ pub enum FaultKind {
     Policy(ParseErrorKind),
     /// A managed policy ARN that neither the store nor the AWS managed
     /// policy catalog holds.
-    #[error("unknown managed policy `{0}`")]
+    #[error("unknown managed policy `{0}`: {hint}", hint = supply_hint(.0))]
     UnknownPolicy(String),
     /// A group name that the account does not hold.
     #[error("unknown group `{0}`")]
@@ -212,5 +212,23 @@ impl Diagnostics {
 
     pub(crate) fn warn(&mut self, file: &str, path: &JsonPath, message: impl Into<String>) {
         self.warnings.push(StoreWarning::new(file, path, message));
+    }
+}
+
+/// How to supply a managed policy the store lacks: where its document goes.
+fn supply_hint(arn: &str) -> String {
+    let parsed = tollgate_policy::arn::Arn::parse(arn);
+    let path = parsed
+        .and_then(|a| a.resource.strip_prefix("policy/"))
+        .unwrap_or("NAME");
+    match parsed.map(|a| a.account) {
+        Some("aws") => format!(
+            "the built-in catalog of AWS managed policies does not have it (deprecated or newer than the catalog): add its document as `aws-managed/{path}.json`, or give the authorization-details export that lists it under `Policies`"
+        ),
+        Some(account) if !account.is_empty() => format!(
+            "add its document as `accounts/{account}/policies/{path}.json`, or give the account's authorization-details export that lists it under `Policies`"
+        ),
+        _ => "add its document to the store (`accounts/ACCOUNT/policies/` or `aws-managed/`)"
+            .to_owned(),
     }
 }

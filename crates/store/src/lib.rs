@@ -44,6 +44,7 @@ mod document;
 mod error;
 mod example;
 mod folder;
+pub mod import;
 mod json;
 mod layout;
 mod limits;

@@ -75,10 +75,10 @@ fn unknown_managed_policy_arn() {
         found,
         [
             format!(
-                "{ALICE}: AttachedManagedPolicies[1]: unknown managed policy `arn:aws:iam::aws:policy/NoSuchPolicy`"
+                "{ALICE}: AttachedManagedPolicies[1]: unknown managed policy `arn:aws:iam::aws:policy/NoSuchPolicy`: the built-in catalog of AWS managed policies does not have it (deprecated or newer than the catalog): add its document as `aws-managed/NoSuchPolicy.json`, or give the authorization-details export that lists it under `Policies`"
             ),
             format!(
-                "{ALICE}: AttachedManagedPolicies[2]: unknown managed policy `arn:aws:iam::111122223333:policy/missing`"
+                "{ALICE}: AttachedManagedPolicies[2]: unknown managed policy `arn:aws:iam::111122223333:policy/missing`: add its document as `accounts/111122223333/policies/missing.json`, or give the account's authorization-details export that lists it under `Policies`"
             ),
             format!(
                 "{ALICE}: PermissionsBoundary: `arn:aws:iam::999999999999:policy/b` belongs to account `999999999999`: only policies of account `111122223333` and AWS managed policies can be attached here"

@@ -7,7 +7,9 @@
 //! version only. Fields this reader does not use (`CreateDate`, `UserId`,
 //! `InstanceProfileList`, `RoleLastUsed` ...) are accepted and ignored;
 //! unknown fields inside entries are warned about (AWS adds fields over
-//! time), unknown top-level keys are faults (the file is not what it seems).
+//! time), unknown top-level keys are faults (the file is not what it seems);
+//! boto3's `ResponseMetadata` is ignored. Every entry must belong to the
+//! folder's account: `crate::import` splits exports of several accounts.
 
 use serde_json::Value;
 use tollgate_policy::arn::Arn;
@@ -27,6 +29,8 @@ const TOP: &[&str] = &[
     "Policies",
     "IsTruncated",
     "Marker",
+    // boto3's response metadata (request id, HTTP headers): not IAM state.
+    "ResponseMetadata",
 ];
 const USER: &[&str] = &[
     "Path",
@@ -178,7 +182,7 @@ impl Details<'_> {
             self.reader.fault(
                 &path,
                 FaultKind::Invalid(format!(
-                    "`{arn}` is not in account `{}` whose folder holds this file",
+                    "`{arn}` is not in account `{}` whose folder holds this file (an export of several accounts: `tollgate import` splits it by account)",
                     self.account
                 )),
             );
