@@ -3,19 +3,27 @@
 //!
 //! Output (stdout): the decision (`allowed`, `explicitDeny`, `implicitDeny`);
 //! with `--explain`, then `revision: REV`, one `decisive: EFFECT POLICY
-//! #INDEX [SID]` line per decisive statement, and `reason: ...` when there is
-//! one.
+//! Statement[INDEX] [SID]` line per decisive statement, and `reason: ...`
+//! when there is one. With `--json`, one JSON object instead: `decision`,
+//! `revision`, `decisive` (`policy`, `index`, `sid`, `effect`) and `reason`
+//! (`null` when there is none).
+//!
+//! `--session-policy FILE` (repeatable) gives the session policies the
+//! principal's session was created with, as `Authorize`'s
+//! `session_policies` does.
 //!
 //! Exit status: 0 allowed; 3 denied (explicitly or implicitly); 2 when the
 //! question or the store cannot be read.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use tollgate_policy::{DecisionKind, Effect, ParseLimits};
 use tollgate_proto::v1::{AuthorizeRequest, ContextValue, ContextValues, context_value};
 use tollgate_server::config::StoreSource;
+use tollgate_store::{SessionTables, compile_session_policies};
 use tollgate_wire as convert;
 
 /// Exit status when the request is allowed.
@@ -59,10 +67,23 @@ pub struct CheckArgs {
     #[arg(long, value_name = "KEY=VALUE")]
     context: Vec<String>,
 
+    /// A session policy document (JSON file) the principal's session was
+    /// created with; repeat for several.
+    #[arg(long, value_name = "FILE")]
+    session_policy: Vec<PathBuf>,
+
     /// Also print the revision, the decisive statements and the reason.
     #[arg(long)]
     explain: bool,
+
+    /// Print one JSON object: decision, revision, decisive statements, reason.
+    #[arg(long)]
+    json: bool,
 }
+
+/// The largest session policy file read: AWS caps a session policy far
+/// below this; the request reader applies the policy limits after.
+const MAX_SESSION_POLICY_BYTES: u64 = 1 << 20;
 
 /// Runs the subcommand.
 pub fn main(args: &CheckArgs) -> ExitCode {
@@ -85,8 +106,12 @@ fn run(args: &CheckArgs) -> Result<DecisionKind, String> {
         resource: args.resource.clone(),
         resource_account: args.resource_account.clone().unwrap_or_default(),
         context: context(&args.context)?,
-        session_policies: Vec::new(),
-        explain: args.explain,
+        session_policies: args
+            .session_policy
+            .iter()
+            .map(|path| read_policy_file(path))
+            .collect::<Result<_, _>>()?,
+        explain: args.explain || args.json,
     };
     let question = convert::question(message, &ParseLimits::default()).map_err(|e| {
         let field = e.path();
@@ -102,12 +127,48 @@ fn run(args: &CheckArgs) -> Result<DecisionKind, String> {
     };
     let store = tollgate_server::reload::load(&source)
         .map_err(|e| format!("cannot load the store `{source}`: {e}"))?;
-    if !args.explain {
-        let kind = store.decide(&question.request, None).kind;
+    let documents: Vec<&str> = question
+        .session_policies
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let compiled = if documents.is_empty() {
+        None
+    } else {
+        Some(compile_session_policies(&documents).map_err(|e| format!("--session-policy: {e}"))?)
+    };
+    let session = compiled.as_ref().map(|(tables, group)| SessionTables {
+        tables,
+        group: *group,
+    });
+    if !args.explain && !args.json {
+        let kind = store.decide(&question.request, session).kind;
         println!("{kind}");
         return Ok(kind);
     }
-    let (decision, reason) = store.evaluate(&question.request, None);
+    let (decision, reason) = store.evaluate(&question.request, session);
+    if args.json {
+        let decisive: Vec<serde_json::Value> = decision
+            .decisive
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "policy": d.policy,
+                    "index": d.index,
+                    "sid": d.sid,
+                    "effect": match d.effect { Effect::Allow => "Allow", Effect::Deny => "Deny" },
+                })
+            })
+            .collect();
+        let answer = serde_json::json!({
+            "decision": decision.kind.as_str(),
+            "revision": store.revision(),
+            "decisive": decisive,
+            "reason": reason.map(|r| r.to_string()),
+        });
+        println!("{answer}");
+        return Ok(decision.kind);
+    }
     println!("{}", decision.kind);
     println!("revision: {}", store.revision());
     for statement in &decision.decisive {
@@ -121,7 +182,7 @@ fn run(args: &CheckArgs) -> Result<DecisionKind, String> {
             .map(|sid| format!(" {sid}"))
             .unwrap_or_default();
         println!(
-            "decisive: {effect} {} #{}{sid}",
+            "decisive: {effect} {} Statement[{}]{sid}",
             statement.policy, statement.index
         );
     }
@@ -129,6 +190,28 @@ fn run(args: &CheckArgs) -> Result<DecisionKind, String> {
         println!("reason: {reason}");
     }
     Ok(decision.kind)
+}
+
+/// A session policy file's text: a regular file of at most
+/// [`MAX_SESSION_POLICY_BYTES`].
+fn read_policy_file(path: &Path) -> Result<String, String> {
+    let fault = |e: &dyn std::fmt::Display| format!("--session-policy {}: {e}", path.display());
+    let metadata = std::fs::metadata(path).map_err(|e| fault(&e))?;
+    if !metadata.is_file() {
+        return Err(fault(&"not a regular file"));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .map_err(|e| fault(&e))?
+        .take(MAX_SESSION_POLICY_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| fault(&e))?;
+    if text.len() as u64 > MAX_SESSION_POLICY_BYTES {
+        return Err(fault(&format!(
+            "more than {MAX_SESSION_POLICY_BYTES} bytes"
+        )));
+    }
+    Ok(text)
 }
 
 /// `KEY=VALUE` pairs as the request's context; a key given several times

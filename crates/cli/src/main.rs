@@ -4,6 +4,7 @@
 mod allocator;
 mod bench;
 mod check;
+mod completions;
 mod import;
 mod keygen;
 mod mesh;
@@ -38,6 +39,7 @@ enum Command {
     Workload(workload::WorkloadArgs),
     Bench(bench::BenchArgs),
     Keygen(keygen::KeygenArgs),
+    Completions(completions::CompletionsArgs),
     Test(store_test::TestArgs),
 }
 
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Command::Workload(args) => workload::main(&args),
         Command::Bench(args) => bench::main(&args),
         Command::Keygen(args) => keygen::main(&args),
+        Command::Completions(args) => completions::main::<Cli>(&args),
         Command::Test(args) => store_test::main(&args),
     }
 }

@@ -1,5 +1,5 @@
 //! `tollgate simulate [--check] PATH... | -`: answers the scenarios of the
-//! simulate contract (`contracts/scenario.md`) with the real compiler and engine.
+//! simulate contract (`docs/scenario-format.md`) with the real compiler and engine.
 //!
 //! Output (stdout): one JSON line per scenario, in input order (paths in the
 //! order given; a folder's `*.json` files in path order). A scenario that
@@ -32,7 +32,7 @@ use tollgate_scenario::{
 };
 
 /// Answer authorization scenarios: the policies, a request, and optionally
-/// the expected decision (`contracts/scenario.md`).
+/// the expected decision (`docs/scenario-format.md`).
 ///
 /// Prints one JSON line per scenario: {"name": ..., "decision": ..., "decisive": [...]}.
 #[derive(Debug, clap::Args)]

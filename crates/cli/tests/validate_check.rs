@@ -392,3 +392,106 @@ fn import_splits_a_multi_account_export_into_a_store_that_loads() {
     );
     assert!(!fresh.exists());
 }
+
+const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const DEPLOY_SESSION: &str = "arn:aws:sts::111122223333:assumed-role/deploy/release-7";
+
+#[test]
+fn check_json_and_session_policies() {
+    let run = tollgate(&[
+        "check",
+        "--json",
+        "--principal",
+        DEPLOY_SESSION,
+        "--action",
+        "kms:Decrypt",
+        "--resource",
+        KEY,
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let answer: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(answer["decision"], "allowed");
+    assert_eq!(answer["reason"], serde_json::Value::Null);
+    assert_eq!(answer["revision"].as_str().unwrap().len(), 64);
+    let decisive = answer["decisive"].as_array().unwrap();
+    assert!(
+        decisive.iter().any(
+            |d| d["policy"] == "accounts/111122223333/resources/app-key.json"
+                && d["index"].is_u64()
+                && d["effect"] == "Allow"
+        ),
+        "{answer}"
+    );
+
+    // The key policy names the role, so a session policy still limits the session.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "session.json",
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*"}]}"#,
+    );
+    let session = dir.path().join("session.json");
+    let run = tollgate(&[
+        "check",
+        "--principal",
+        DEPLOY_SESSION,
+        "--action",
+        "kms:Decrypt",
+        "--resource",
+        KEY,
+        "--session-policy",
+        session.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        (run.code, run.stdout.trim()),
+        (3, "implicitDeny"),
+        "{}",
+        run.stderr
+    );
+    write(
+        dir.path(),
+        "bad.json",
+        r#"{"Statement": [{"Effect": "Maybe"}]}"#,
+    );
+    let run = tollgate(&[
+        "check",
+        "--principal",
+        DEPLOY_SESSION,
+        "--action",
+        "kms:Decrypt",
+        "--resource",
+        KEY,
+        "--session-policy",
+        dir.path().join("bad.json").to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("session"), "{}", run.stderr);
+    let run = tollgate(&[
+        "check",
+        "--principal",
+        DEPLOY_SESSION,
+        "--action",
+        "kms:Decrypt",
+        "--resource",
+        KEY,
+        "--session-policy",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+}
+
+#[test]
+fn completions_cover_every_subcommand() {
+    for shell in ["bash", "zsh", "fish"] {
+        let run = tollgate(&["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
+        for subcommand in ["serve", "check", "test", "import", "simulate", "validate"] {
+            assert!(
+                run.stdout.contains(subcommand),
+                "{shell} lacks {subcommand}"
+            );
+        }
+    }
+    assert_ne!(tollgate(&["completions", "tcsh"]).code, 0);
+}

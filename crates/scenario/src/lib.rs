@@ -1,4 +1,4 @@
-//! The `tollgate simulate` contract (`contracts/scenario.md`) as a library:
+//! The `tollgate simulate` contract (`docs/scenario-format.md`) as a library:
 //! reading scenarios and writing answers.
 //!
 //! A [`Scenario`] is one authorization question: a [`PolicySet`], one

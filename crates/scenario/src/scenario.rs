@@ -1,5 +1,5 @@
 //! One scenario and its reading from JSON, field by field as the contract
-//! (`contracts/scenario.md`) names them.
+//! (`docs/scenario-format.md`) names them.
 
 use std::io;
 
