@@ -41,6 +41,10 @@ pub(crate) fn policy_status(state: &PolicyState) -> PolicyStatus {
     }
     status.signature_required = history.signatures.required;
     status.signature_failures = history.signatures.failures;
+    status.rollbacks_refused = history.rollbacks;
+    let watchdog = state.watchdog();
+    status.reload_in_progress_seconds = watchdog.in_progress().unwrap_or_default().as_secs_f64();
+    status.reload_stalled = watchdog.stalled().is_some();
     let current = state.current();
     if let Some(snapshot) = current.as_ref() {
         let store = &snapshot.store;
@@ -54,12 +58,21 @@ pub(crate) fn policy_status(state: &PolicyState) -> PolicyStatus {
             .unwrap_or_default()
             .to_owned();
         status.source = snapshot.source.clone();
+        if let Some(freshness) = history.freshness_of(store.revision()) {
+            status.store_sequence = freshness.sequence.unwrap_or_default();
+            status.store_expires_at = freshness.expires_at.map(Into::into);
+            status.store_expired = crate::reload::store_expired(state);
+        }
         status.accounts = count(stats.accounts);
         status.principals = count(stats.principals);
         status.policies = count(stats.policies);
         status.statements = count(stats.statements);
         status.resource_policies = count(stats.resource_policies);
-        status.warnings = store.warnings().iter().map(ToString::to_string).collect();
+        status.warnings = store
+            .warnings()
+            .iter()
+            .map(|w| crate::reload::bounded(&w.to_string()))
+            .collect();
     }
     status
 }
