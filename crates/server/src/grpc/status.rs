@@ -8,6 +8,12 @@ use tollgate_proto::v1::PolicyStatus;
 
 use crate::state::{PolicyState, ReloadHistory};
 
+/// The most store warnings listed in a status (each cut at
+/// [`crate::reload::MAX_ERROR_CHARS`]), so the answer stays far below a
+/// client's default 4 MiB message limit; one more line says how many were
+/// left out.
+pub(crate) const MAX_STATUS_WARNINGS: usize = 100;
+
 /// The status of `state` now.
 pub(crate) fn policy_status(state: &PolicyState) -> PolicyStatus {
     let history = state.history();
@@ -68,11 +74,19 @@ pub(crate) fn policy_status(state: &PolicyState) -> PolicyStatus {
         status.policies = count(stats.policies);
         status.statements = count(stats.statements);
         status.resource_policies = count(stats.resource_policies);
-        status.warnings = store
-            .warnings()
+        let warnings = store.warnings();
+        status.warnings = warnings
             .iter()
+            .take(MAX_STATUS_WARNINGS)
             .map(|w| crate::reload::bounded(&w.to_string()))
             .collect();
+        if let Some(more) = warnings.len().checked_sub(MAX_STATUS_WARNINGS)
+            && more > 0
+        {
+            status.warnings.push(format!(
+                "… and {more} more warnings (`tollgate validate` lists them all)"
+            ));
+        }
     }
     status
 }
