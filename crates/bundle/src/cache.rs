@@ -4,12 +4,21 @@
 //! ```text
 //! DIR/
 //! ├── CURRENT                      the name of the folder below
+//! ├── newest-sequence              the highest signed manifest sequence seen
 //! └── r-NONCE/                     one revision, laid out as in the bucket
 //!     ├── manifest.json
-//!     ├── etag                     the manifest's ETag, when known
 //!     ├── signature.json           the manifest's signature, when it has one
 //!     └── objects/sha256/<hex>
 //! ```
+//!
+//! The folder is local input that someone else may have written: every
+//! file is read through [`tollgate_store::files::read_regular`] (regular
+//! files only, opened without blocking, within a limit counted on the
+//! bytes read: the manifest's own limit, each object its listed size,
+//! small files a few bytes), and nothing in it vouches for freshness. A
+//! manifest's ETag is not kept (versions before this one wrote an `etag`
+//! file, now ignored): the first poll after a restart is unconditional, so
+//! storage, not the cache, says which revision is published.
 //!
 //! [`write()`] builds a new revision folder under a temporary name, renames
 //! it into place, then replaces `CURRENT` by renaming a new file over it, so
@@ -28,18 +37,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use tollgate_store::files::{FileError, read_regular};
 
 use crate::error::BundleError;
 use crate::fetch::Fetched;
 use crate::limits::FetchOptions;
 use crate::location::{MANIFEST_NAME, OBJECTS_FOLDER};
 use crate::manifest::Manifest;
-use crate::signing::ManifestSignature;
+use crate::signing::{MAX_SIGNATURE_BYTES, ManifestSignature};
 use crate::verify::{assemble, check_object};
 
 const CURRENT: &str = "CURRENT";
-const ETAG: &str = "etag";
 const SIGNATURE: &str = "signature.json";
+const NEWEST_SEQUENCE: &str = "newest-sequence";
+/// The largest `CURRENT` and `newest-sequence` read, in bytes.
+const MAX_SMALL_FILE_BYTES: u64 = 256;
 const REVISION_PREFIX: &str = "r-";
 const TEMP_PREFIX: &str = ".tmp-";
 
@@ -71,12 +83,11 @@ pub fn write(dir: &Path, fetched: &Fetched) -> Result<(), BundleError> {
 /// verification is an error: fetch from the object store instead.
 pub fn read(dir: &Path) -> Result<Option<Fetched>, BundleError> {
     let current = dir.join(CURRENT);
-    let name = match fs::read_to_string(&current) {
-        Ok(name) => name,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(BundleError::io(current, e)),
+    let name = match read_optional(&current, MAX_SMALL_FILE_BYTES)? {
+        Some(bytes) => bytes,
+        None => return Ok(None),
     };
-    let name = name.trim();
+    let name = std::str::from_utf8(&name).unwrap_or_default().trim();
     if !name.starts_with(REVISION_PREFIX) || name.contains(['/', '\\']) || name.contains("..") {
         return Err(BundleError::io(
             current,
@@ -84,20 +95,14 @@ pub fn read(dir: &Path) -> Result<Option<Fetched>, BundleError> {
         ));
     }
     let folder = dir.join(name);
+    let limits = FetchOptions::default();
     let manifest_path = folder.join(MANIFEST_NAME);
-    let bytes = fs::read(&manifest_path).map_err(|e| BundleError::io(&manifest_path, e))?;
-    let manifest = Manifest::from_json(&bytes, &FetchOptions::default())?;
-    let etag_path = folder.join(ETAG);
-    let manifest_etag = match fs::read_to_string(&etag_path) {
-        Ok(etag) => Some(etag),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-        Err(e) => return Err(BundleError::io(etag_path, e)),
-    };
+    let bytes = read_regular(&manifest_path, limits.max_manifest_bytes()).map_err(file_error)?;
+    let manifest = Manifest::from_json(&bytes, &limits)?;
     let signature_path = folder.join(SIGNATURE);
-    let signature = match fs::read(&signature_path) {
-        Ok(bytes) => Some(ManifestSignature::from_json(&bytes)?),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-        Err(e) => return Err(BundleError::io(signature_path, e)),
+    let signature = match read_optional(&signature_path, MAX_SIGNATURE_BYTES)? {
+        Some(bytes) => Some(ManifestSignature::from_json(&bytes)?),
+        None => None,
     };
     let mut objects = HashMap::with_capacity(manifest.objects.len());
     for object in &manifest.objects {
@@ -105,15 +110,22 @@ pub fn read(dir: &Path) -> Result<Option<Fetched>, BundleError> {
             continue;
         }
         let path = object_file(&folder, &object.sha256);
-        let bytes = match fs::read(&path) {
+        let bytes = match read_regular(&path, object.size) {
             Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            Err(e) if e.is_not_found() => {
                 return Err(BundleError::MissingObject {
                     path: object.path.clone(),
                     sha256: object.sha256.clone(),
                 });
             }
-            Err(e) => return Err(BundleError::io(path, e)),
+            Err(FileError::TooLarge { .. }) => {
+                return Err(BundleError::SizeMismatch {
+                    path: object.path.clone(),
+                    expected: object.size,
+                    actual: object.size.saturating_add(1),
+                });
+            }
+            Err(e) => return Err(file_error(e)),
         };
         check_object(object, &bytes)?;
         objects.insert(object.sha256.clone(), Bytes::from(bytes));
@@ -123,10 +135,74 @@ pub fn read(dir: &Path) -> Result<Option<Fetched>, BundleError> {
         revision: manifest.revision,
         published_at: manifest.published_at,
         publisher: manifest.publisher,
+        sequence: manifest.sequence,
+        expires_at: manifest.expires_at,
         files,
-        manifest_etag,
+        manifest_etag: None,
         signature,
     }))
+}
+
+/// The highest signed manifest sequence recorded in `dir`
+/// ([`write_newest_sequence`]); `None` when none is. The file is bounded
+/// (256 bytes) and must hold a decimal number and nothing else.
+pub fn read_newest_sequence(dir: &Path) -> Result<Option<u64>, BundleError> {
+    let path = dir.join(NEWEST_SEQUENCE);
+    let Some(bytes) = read_optional(&path, MAX_SMALL_FILE_BYTES)? else {
+        return Ok(None);
+    };
+    let text = std::str::from_utf8(&bytes).unwrap_or_default().trim();
+    if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(BundleError::io(
+            path,
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "not a sequence number (decimal digits)",
+            ),
+        ));
+    }
+    text.parse().map(Some).map_err(|_| {
+        BundleError::io(
+            path,
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the sequence number is too large",
+            ),
+        )
+    })
+}
+
+/// Records `sequence` as the highest signed manifest sequence seen, in
+/// `dir` (created if needed), atomically.
+pub fn write_newest_sequence(dir: &Path, sequence: u64) -> Result<(), BundleError> {
+    fs::create_dir_all(dir).map_err(|e| BundleError::io(dir, e))?;
+    let temp = dir.join(format!("{TEMP_PREFIX}{}-{NEWEST_SEQUENCE}", nonce()));
+    write_synced(&temp, format!("{sequence}\n").as_bytes())?;
+    let target = dir.join(NEWEST_SEQUENCE);
+    fs::rename(&temp, &target).map_err(|e| BundleError::io(&target, e))?;
+    sync_dir(dir);
+    Ok(())
+}
+
+/// The bytes of the regular file at `path`, at most `limit`; `None` when
+/// it does not exist.
+fn read_optional(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, BundleError> {
+    match read_regular(path, limit) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(file_error(e)),
+    }
+}
+
+fn file_error(error: FileError) -> BundleError {
+    let path = error.path().to_owned();
+    match error {
+        FileError::Io { source, .. } => BundleError::io(path, source),
+        other => BundleError::io(
+            path,
+            io::Error::new(io::ErrorKind::InvalidData, other.to_string()),
+        ),
+    }
 }
 
 /// Writes one revision's folder.
@@ -135,9 +211,6 @@ fn fill(folder: &Path, fetched: &Fetched) -> Result<(), BundleError> {
     fs::create_dir_all(&objects).map_err(|e| BundleError::io(&objects, e))?;
     let manifest = fetched.manifest();
     write_synced(&folder.join(MANIFEST_NAME), &manifest.to_json()?)?;
-    if let Some(etag) = &fetched.manifest_etag {
-        write_synced(&folder.join(ETAG), etag.as_bytes())?;
-    }
     if let Some(signature) = &fetched.signature {
         write_synced(&folder.join(SIGNATURE), &signature.to_json()?)?;
     }

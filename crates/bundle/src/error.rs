@@ -109,6 +109,21 @@ pub enum BundleError {
         /// Why.
         reason: String,
     },
+    /// A signed manifest numbered below the newest this fetcher has seen
+    /// (`sequence`): an older revision put back, which could restore
+    /// revoked permissions.
+    #[error(
+        "revision `{revision}` is refused: its manifest has sequence {sequence}, older than \
+         {newest}, the newest seen; putting back an older revision (a rollback) is refused"
+    )]
+    Rollback {
+        /// The manifest's revision (quoted briefly).
+        revision: String,
+        /// Its sequence.
+        sequence: u64,
+        /// The newest sequence seen.
+        newest: u64,
+    },
     /// A signature object that cannot be read.
     #[error("invalid signature object: {0}")]
     SignatureFormat(String),
@@ -154,6 +169,12 @@ impl BundleError {
     /// ([`BundleError::Signature`] or [`BundleError::SignatureFormat`]).
     pub fn is_signature_failure(&self) -> bool {
         matches!(self, Self::Signature { .. } | Self::SignatureFormat(_))
+    }
+
+    /// Whether a signed revision was refused as older than the newest seen
+    /// ([`BundleError::Rollback`]).
+    pub fn is_rollback(&self) -> bool {
+        matches!(self, Self::Rollback { .. })
     }
 
     /// Whether this is a [`BundleError::Conflict`].

@@ -10,7 +10,15 @@
 //!   each distinct digest the last good revision does not hold (up to
 //!   eight at a time);
 //! - first poll (or after an error before any success): 1 plus one per
-//!   distinct digest.
+//!   distinct digest;
+//! - first poll after [`Fetcher::resume`]: 1 unconditional `GET
+//!   manifest.json` (a resumed revision's ETag is never trusted), plus one
+//!   per distinct digest the resumed revision does not hold.
+//!
+//! With [signatures required](Fetcher::require_signatures), the order is:
+//! parse the manifest, check its signature, validate it, check its
+//! sequence against the newest seen ([`BundleError::Rollback`]); only then
+//! is anything downloaded.
 //!
 //! A fetcher that [requires signatures](Fetcher::require_signatures) reads
 //! the manifest's signature object too (1 more `GET` when the manifest
@@ -44,10 +52,17 @@ pub struct Fetched {
     pub published_at: String,
     /// Who published it, as the manifest says.
     pub publisher: Option<String>,
+    /// The manifest's sequence number, when it has one (signed manifests
+    /// always do).
+    pub sequence: Option<u64>,
+    /// When the manifest expires (RFC 3339), when it says (signed
+    /// manifests always do).
+    pub expires_at: Option<String>,
     /// The store's files, for [`tollgate_store::Store::from_files`].
     pub files: BTreeMap<String, Vec<u8>>,
     /// The ETag of the `manifest.json` it came from, when the backend gives
-    /// one; the next poll sends it as `If-None-Match`.
+    /// one; the fetcher's next poll sends it as `If-None-Match`. Never
+    /// taken from the cache (a cache cannot vouch for freshness).
     pub manifest_etag: Option<String>,
     /// The manifest's signature, verified, when the fetcher requires one
     /// (or read from the cache, not yet verified: see [`Fetched::verify`]).
@@ -57,11 +72,14 @@ pub struct Fetched {
 impl Fetched {
     /// The manifest that describes it.
     pub fn manifest(&self) -> Manifest {
-        Manifest::of_files(
+        let mut manifest = Manifest::of_files(
             &self.files,
             self.published_at.clone(),
             self.publisher.clone(),
-        )
+        );
+        manifest.sequence = self.sequence;
+        manifest.expires_at = self.expires_at.clone();
+        manifest
     }
 
     /// Checks that its signature is a valid signature of its manifest by one
@@ -80,9 +98,11 @@ impl Fetched {
 )]
 pub enum PollOutcome {
     /// The revision is the last one returned (or resumed): the manifest's
-    /// ETag is unchanged, or it was rewritten with the same revision.
+    /// ETag is unchanged, or it was rewritten with the same revision,
+    /// sequence and expiry.
     Unchanged,
-    /// A new revision, complete and verified.
+    /// A new revision, complete and verified (or the same files under a
+    /// manifest with another sequence or expiry).
     Updated(Fetched),
 }
 
@@ -91,6 +111,9 @@ pub enum PollOutcome {
 #[derive(Debug)]
 struct Held {
     revision: String,
+    /// The manifest's sequence and expiry: a manifest of the same files
+    /// published again (to renew its expiry) is a new revision to return.
+    freshness: (Option<u64>, Option<String>),
     etag: Option<String>,
     objects: HashMap<String, Bytes>,
 }
@@ -104,6 +127,9 @@ pub struct Fetcher {
     options: FetchOptions,
     keys: Option<TrustedKeys>,
     held: Option<Held>,
+    /// The highest manifest sequence accepted or declared seen; with
+    /// signatures required, a lower one is refused.
+    newest_sequence: Option<u64>,
 }
 
 impl Fetcher {
@@ -115,6 +141,7 @@ impl Fetcher {
             options,
             keys: None,
             held: None,
+            newest_sequence: None,
         }
     }
 
@@ -126,10 +153,27 @@ impl Fetcher {
         self.keys = Some(keys);
     }
 
+    /// Declares that a manifest numbered `sequence` was seen (by an
+    /// earlier run, persisted in the cache folder): with signatures
+    /// required, a manifest numbered below it is refused
+    /// ([`BundleError::Rollback`]). Never lowers what was seen.
+    pub fn refuse_older_than(&mut self, sequence: u64) {
+        self.newest_sequence = Some(self.newest_sequence.map_or(sequence, |n| n.max(sequence)));
+    }
+
+    /// The highest manifest sequence seen: accepted by a poll or declared
+    /// with [`Fetcher::refuse_older_than`] or [`Fetcher::resume`].
+    pub fn newest_sequence(&self) -> Option<u64> {
+        self.newest_sequence
+    }
+
     /// Starts from a revision already held, such as the one
     /// [`cache::read`](crate::cache::read) returned at startup: the next
-    /// poll is conditional on its `manifest_etag` and downloads only objects
-    /// it does not have.
+    /// poll downloads only objects it does not have. That poll is not
+    /// conditional, whatever ETag `fetched` carries: a cache folder is
+    /// local, writable input, and an ETag taken from it could make storage
+    /// answer "not modified" and pin the cached revision. Its sequence, if
+    /// any, counts as seen.
     pub fn resume(&mut self, fetched: &Fetched) {
         let objects = fetched
             .files
@@ -138,9 +182,13 @@ impl Fetcher {
             .collect();
         self.held = Some(Held {
             revision: fetched.revision.clone(),
-            etag: fetched.manifest_etag.clone(),
+            freshness: (fetched.sequence, fetched.expires_at.clone()),
+            etag: None,
             objects,
         });
+        if let Some(sequence) = fetched.sequence {
+            self.refuse_older_than(sequence);
+        }
     }
 
     /// The revision last returned or resumed.
@@ -178,7 +226,9 @@ impl Fetcher {
         };
         // Checked before the revision is compared, so that a manifest
         // rewritten without (or with a bad) signature is reported even when
-        // its revision is the one held.
+        // its revision is the one held; and before anything else in the
+        // manifest is validated or quoted, so that only what a trusted key
+        // signed is looked at.
         let signature = match &self.keys {
             Some(keys) => {
                 let signature = read_signature(&self.location, &manifest).await?;
@@ -187,8 +237,30 @@ impl Fetcher {
             }
             None => None,
         };
+        manifest.validate(&self.options)?;
+        let sequence = match &self.keys {
+            Some(_) => {
+                let (sequence, _) = manifest.signed_freshness()?;
+                if let Some(newest) = self.newest_sequence
+                    && sequence < newest
+                {
+                    return Err(BundleError::Rollback {
+                        revision: manifest.revision,
+                        sequence,
+                        newest,
+                    });
+                }
+                Some(sequence)
+            }
+            None => None,
+        };
+        if let Some(sequence) = sequence {
+            self.refuse_older_than(sequence);
+        }
         if let Some(held) = &mut self.held
             && held.revision == manifest.revision
+            && held.freshness.0 == manifest.sequence
+            && held.freshness.1 == manifest.expires_at
         {
             held.etag = version.e_tag;
             return Ok(PollOutcome::Unchanged);
@@ -199,12 +271,15 @@ impl Fetcher {
             revision: manifest.revision,
             published_at: manifest.published_at,
             publisher: manifest.publisher,
+            sequence: manifest.sequence,
+            expires_at: manifest.expires_at,
             files,
             manifest_etag: version.e_tag,
             signature,
         };
         self.held = Some(Held {
             revision: fetched.revision.clone(),
+            freshness: (fetched.sequence, fetched.expires_at.clone()),
             etag: fetched.manifest_etag.clone(),
             objects,
         });

@@ -1,12 +1,13 @@
 //! Reading a store folder into the files [`tollgate_store::Store::from_files`]
-//! takes, the way `Store::load_dir` does: every file below the folder by
-//! `/`-separated relative path, hidden files and folders (name starting
-//! with `.`) skipped, symbolic links to files followed.
+//! takes, exactly as `Store::load_dir` does
+//! ([`tollgate_store::Store::read_dir_files`]: regular files only, hidden
+//! ones skipped, links followed, cycles refused, sizes counted on the bytes
+//! read), within the bounds a fetcher will apply.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::io;
 use std::path::Path;
+
+use tollgate_store::{FaultKind, Store, StoreError, StoreLimits};
 
 use crate::error::BundleError;
 use crate::limits::FetchOptions;
@@ -16,68 +17,25 @@ pub(crate) fn read_folder(
     root: &Path,
     limits: &FetchOptions,
 ) -> Result<BTreeMap<String, Vec<u8>>, BundleError> {
-    let metadata = fs::metadata(root).map_err(|e| BundleError::io(root, e))?;
-    if !metadata.is_dir() {
-        return Err(BundleError::io(
-            root,
-            io::Error::new(io::ErrorKind::NotADirectory, "a store is a folder"),
-        ));
-    }
-    let mut reader = Reader {
-        files: BTreeMap::new(),
-        total: 0,
-        limits,
+    let store = StoreLimits::default();
+    let limits = StoreLimits {
+        max_files: limits.max_objects,
+        max_total_bytes: usize::try_from(limits.max_bytes).unwrap_or(usize::MAX),
+        max_file_bytes: store
+            .max_file_bytes
+            .min(usize::try_from(limits.max_bytes).unwrap_or(usize::MAX)),
+        ..store
     };
-    reader.read(root, "")?;
-    Ok(reader.files)
-}
-
-struct Reader<'a> {
-    files: BTreeMap<String, Vec<u8>>,
-    total: u64,
-    limits: &'a FetchOptions,
-}
-
-impl Reader<'_> {
-    fn read(&mut self, dir: &Path, prefix: &str) -> Result<(), BundleError> {
-        let entries = fs::read_dir(dir).map_err(|e| BundleError::io(dir, e))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| BundleError::io(dir, e))?;
-            let path = entry.path();
-            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
-                return Err(BundleError::io(
-                    &path,
-                    io::Error::new(io::ErrorKind::InvalidData, "file names must be UTF-8"),
-                ));
-            };
-            if name.starts_with('.') {
-                continue;
-            }
-            let relative = format!("{prefix}{name}");
-            let file_type = entry.file_type().map_err(|e| BundleError::io(&path, e))?;
-            if file_type.is_dir() {
-                self.read(&path, &format!("{relative}/"))?;
-                continue;
-            }
-            if self.files.len() >= self.limits.max_objects {
-                return Err(BundleError::Limit(format!(
-                    "the folder has more than the limit of {} files",
-                    self.limits.max_objects
-                )));
-            }
-            let size = fs::metadata(&path)
-                .map_err(|e| BundleError::io(&path, e))?
-                .len();
-            self.total = self.total.saturating_add(size);
-            if self.total > self.limits.max_bytes {
-                return Err(BundleError::Limit(format!(
-                    "the folder has more than the limit of {} bytes",
-                    self.limits.max_bytes
-                )));
-            }
-            let bytes = fs::read(&path).map_err(|e| BundleError::io(&path, e))?;
-            self.files.insert(relative, bytes);
+    Store::read_dir_files(root, &limits).map_err(|error| match error {
+        StoreError::Io { path, source } => BundleError::io(path, source),
+        StoreError::Invalid(faults)
+            if faults
+                .faults()
+                .iter()
+                .any(|f| matches!(f.kind, FaultKind::Limit(_))) =>
+        {
+            BundleError::Limit(StoreError::Invalid(faults).to_string())
         }
-        Ok(())
-    }
+        other => BundleError::Invalid(other),
+    })
 }

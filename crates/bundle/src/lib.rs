@@ -106,6 +106,7 @@
 pub mod cache;
 mod diff;
 mod digest;
+mod echo;
 mod error;
 mod fetch;
 mod folder;
@@ -118,6 +119,7 @@ mod signing;
 mod verify;
 
 pub use diff::Diff;
+pub use echo::{MAX_ECHO_CHARS, MAX_MESSAGE_CHARS};
 pub use error::BundleError;
 pub use fetch::{Fetched, Fetcher, PollOutcome};
 pub use limits::FetchOptions;
@@ -125,7 +127,7 @@ pub use location::{Location, LocationOptions, MANIFEST_NAME, OBJECTS_FOLDER};
 pub use manifest::{
     MANIFEST_FORMAT, MAX_PATH_BYTES, MAX_PUBLISHER_CHARS, Manifest, ManifestObject,
 };
-pub use publish::{PublishOptions, PublishOutcome, PublishReport, publish};
+pub use publish::{DEFAULT_EXPIRES_IN, PublishOptions, PublishOutcome, PublishReport, publish};
 pub use remote::published_manifest;
 pub use signing::{
     ManifestSignature, SIGNATURE_FORMAT, SIGNATURES_FOLDER, SignKey, TrustedKeys, VerifyKey,

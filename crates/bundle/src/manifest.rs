@@ -9,6 +9,8 @@
 //!   "revision": "<tollgate_store::revision_of(files)>",
 //!   "publishedAt": "2025-01-31T12:00:00Z",
 //!   "publisher": "alice",
+//!   "sequence": 42,
+//!   "expiresAt": "2025-03-02T12:00:00Z",
 //!   "objects": [
 //!     {"path": "accounts/111122223333/users/alice.json", "sha256": "<hex>", "size": 312}
 //!   ]
@@ -17,12 +19,22 @@
 //!
 //! Objects are sorted by path (byte order), each path once; unknown fields
 //! are rejected; `publisher` is optional.
+//!
+//! `sequence` and `expiresAt` are the protections The Update Framework
+//! defines against rollback and freeze attacks: `tollgate publish` numbers
+//! each manifest one above the one it replaces and gives it an expiry. A
+//! sidecar that verifies signatures refuses a manifest numbered below the
+//! newest it has seen, and reports when the serving one has expired. Both
+//! are optional in the format, so manifests published before them still
+//! parse, but a signed manifest must carry both
+//! ([`Manifest::signed_freshness`]).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::digest::{is_sha256_hex, sha256_hex};
+use crate::echo::{message, quote};
 use crate::error::BundleError;
 use crate::limits::FetchOptions;
 
@@ -48,6 +60,16 @@ pub struct Manifest {
     /// Who published it, as they said (`tollgate publish --publisher`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publisher: Option<String>,
+    /// The manifest's number: one more than the manifest it replaced (or
+    /// as `tollgate publish --sequence` says). Required when signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<u64>,
+    /// When this manifest stops being fresh, RFC 3339: past it, a sidecar
+    /// still serves the revision but reports it expired (a publisher that
+    /// stopped publishing, or storage frozen by an attacker). Required
+    /// when signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
     /// The files, sorted by path.
     pub objects: Vec<ManifestObject>,
 }
@@ -85,12 +107,23 @@ impl Manifest {
             revision: tollgate_store::revision_of(files),
             published_at,
             publisher,
+            sequence: None,
+            expires_at: None,
             objects,
         }
     }
 
     /// Parses and [validates](Manifest::validate) `manifest.json`.
     pub fn from_json(bytes: &[u8], limits: &FetchOptions) -> Result<Manifest, BundleError> {
+        let manifest = Manifest::parse(bytes, limits)?;
+        manifest.validate(limits)?;
+        Ok(manifest)
+    }
+
+    /// Parses `manifest.json` (its size within the limit) without
+    /// validating its values: a fetcher that requires signatures checks
+    /// the signature first, and validates only what a trusted key signed.
+    pub fn parse(bytes: &[u8], limits: &FetchOptions) -> Result<Manifest, BundleError> {
         let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
         if size > limits.max_manifest_bytes() {
             return Err(BundleError::Limit(format!(
@@ -98,10 +131,23 @@ impl Manifest {
                 limits.max_manifest_bytes()
             )));
         }
-        let manifest: Manifest =
-            serde_json::from_slice(bytes).map_err(|e| BundleError::Manifest(e.to_string()))?;
-        manifest.validate(limits)?;
-        Ok(manifest)
+        serde_json::from_slice(bytes).map_err(|e| BundleError::Manifest(message(&e.to_string())))
+    }
+
+    /// The sequence and expiry a signed manifest must carry: a manifest
+    /// signed without them (published before they existed) is refused
+    /// with [`BundleError::Signature`]; publish it again.
+    pub fn signed_freshness(&self) -> Result<(u64, chrono::DateTime<chrono::Utc>), BundleError> {
+        let (Some(sequence), Some(expires_at)) = (self.sequence, &self.expires_at) else {
+            return Err(BundleError::Signature {
+                revision: quote(&self.revision),
+                reason: "a signed manifest must carry `sequence` and `expiresAt` (it was \
+                         published by an older `tollgate publish`: publish it again)"
+                    .to_owned(),
+            });
+        };
+        let expires_at = parse_time("expiresAt", expires_at)?;
+        Ok((sequence, expires_at))
     }
 
     /// The manifest as pretty-printed JSON.
@@ -128,14 +174,12 @@ impl Manifest {
         if !is_sha256_hex(&self.revision) {
             return invalid(format!(
                 "revision `{}` is not 64 lowercase hex digits",
-                self.revision
+                quote(&self.revision)
             ));
         }
-        if chrono::DateTime::parse_from_rfc3339(&self.published_at).is_err() {
-            return invalid(format!(
-                "publishedAt `{}` is not an RFC 3339 time",
-                self.published_at
-            ));
+        parse_time("publishedAt", &self.published_at)?;
+        if let Some(expires_at) = &self.expires_at {
+            parse_time("expiresAt", expires_at)?;
         }
         if let Some(publisher) = &self.publisher {
             check_publisher(publisher)?;
@@ -154,15 +198,16 @@ impl Manifest {
             if previous.is_some_and(|p| p >= object.path.as_str()) {
                 return invalid(format!(
                     "objects are not sorted by path, each once: `{}` comes after `{}`",
-                    object.path,
-                    previous.unwrap_or_default()
+                    quote(&object.path),
+                    quote(previous.unwrap_or_default())
                 ));
             }
             previous = Some(&object.path);
             if !is_sha256_hex(&object.sha256) {
                 return invalid(format!(
                     "sha256 `{}` of `{}` is not 64 lowercase hex digits",
-                    object.sha256, object.path
+                    quote(&object.sha256),
+                    quote(&object.path)
                 ));
             }
             total = total.saturating_add(object.size);
@@ -187,7 +232,12 @@ impl Manifest {
 
 /// Checks a store file's path as a manifest may list it.
 pub(crate) fn check_path(path: &str) -> Result<(), BundleError> {
-    let fault = |why: &str| Err(BundleError::Manifest(format!("path `{path}` {why}")));
+    let fault = |why: &str| {
+        Err(BundleError::Manifest(format!(
+            "path `{}` {why}",
+            quote(path)
+        )))
+    };
     if path.is_empty() {
         return fault("is empty");
     }
@@ -212,10 +262,23 @@ pub(crate) fn check_path(path: &str) -> Result<(), BundleError> {
 pub(crate) fn check_publisher(publisher: &str) -> Result<(), BundleError> {
     if publisher.chars().count() > MAX_PUBLISHER_CHARS || publisher.chars().any(char::is_control) {
         return Err(BundleError::Manifest(format!(
-            "publisher `{publisher}` has a control character or more than {MAX_PUBLISHER_CHARS} characters"
+            "publisher `{}` has a control character or more than {MAX_PUBLISHER_CHARS} characters",
+            quote(publisher)
         )));
     }
     Ok(())
+}
+
+/// An RFC 3339 time of the manifest's field `field`.
+pub(crate) fn parse_time(
+    field: &str,
+    text: &str,
+) -> Result<chrono::DateTime<chrono::Utc>, BundleError> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| {
+            BundleError::Manifest(format!("{field} `{}` is not an RFC 3339 time", quote(text)))
+        })
 }
 
 #[cfg(test)]
@@ -252,5 +315,22 @@ mod tests {
         assert!(check_publisher("alice@example.com (ci run 42)").is_ok());
         assert!(check_publisher("a\u{1b}[31m").is_err());
         assert!(check_publisher(&"x".repeat(MAX_PUBLISHER_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn errors_quote_untrusted_values_briefly() {
+        let huge = "x".repeat(20 << 20);
+        for error in [
+            check_publisher(&huge).err(),
+            check_path(&huge).err(),
+            parse_time("expiresAt", &huge).err(),
+        ] {
+            let text = error.map(|e| e.to_string()).unwrap_or_default();
+            assert!(
+                !text.is_empty() && text.len() < 1024,
+                "{} bytes",
+                text.len()
+            );
+        }
     }
 }

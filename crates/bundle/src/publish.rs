@@ -18,6 +18,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::SecondsFormat;
@@ -36,6 +37,10 @@ use crate::signing::{SignKey, TrustedKeys};
 /// How many objects a publish uploads at once.
 const CONCURRENT_UPLOADS: usize = 8;
 
+/// How long a published manifest stays fresh when
+/// [`PublishOptions::expires_in`] is not set: 30 days.
+pub const DEFAULT_EXPIRES_IN: Duration = Duration::from_secs(30 * 24 * 3600);
+
 /// How to publish.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PublishOptions {
@@ -52,6 +57,15 @@ pub struct PublishOptions {
     /// manifest). A revision already published but not signed by this key
     /// is published again (a new manifest of the same files), signed.
     pub sign_key: Option<SignKey>,
+    /// The new manifest's sequence number; `None`: one more than the
+    /// published manifest's (1 for the first, or when it has none). A
+    /// number not above the published one is refused: sidecars that
+    /// verify signatures would refuse it as a rollback.
+    pub sequence: Option<u64>,
+    /// How long the new manifest stays fresh; `None`:
+    /// [`DEFAULT_EXPIRES_IN`]. Publishing the same files again renews the
+    /// expiry once less than half of this remains on the published one.
+    pub expires_in: Option<Duration>,
 }
 
 /// What a publish did.
@@ -89,6 +103,11 @@ pub struct PublishReport {
     /// The id of the key that signed the manifest now published, when
     /// signed with [`PublishOptions::sign_key`].
     pub signed_by: Option<String>,
+    /// The sequence of the manifest now published: the new one's, or the
+    /// base's when nothing was written.
+    pub sequence: Option<u64>,
+    /// When the manifest now published expires (RFC 3339), as `sequence`.
+    pub expires_at: Option<String>,
 }
 
 /// Publishes the store folder `dir` to `location` as a new revision.
@@ -99,7 +118,11 @@ pub struct PublishReport {
 ///    listing every fault, before any request.
 /// 2. Reads the current manifest and its ETag: the base.
 /// 3. Same revision as the base: [`PublishOutcome::AlreadyPublished`]
-///    (with a signing key: only when the base is signed by that key).
+///    (with a signing key: only when the base is signed by that key; and
+///    only when the base has a sequence and more than half of
+///    [`PublishOptions::expires_in`] left before its expiry, and no
+///    sequence is given: otherwise the same files are published again
+///    with a new sequence and expiry).
 ///    Dry run: [`PublishOutcome::DryRun`] with the diff and the count of
 ///    objects to upload.
 /// 4. Uploads the objects the base does not list (`PutMode::Create`; one
@@ -123,13 +146,32 @@ pub async fn publish(
         check_publisher(publisher)?;
     }
     let (files, warnings) = load(dir.to_owned(), options.limits).await?;
-    let published_at = chrono::Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
-    let manifest = Manifest::of_files(&files, published_at, options.publisher.clone());
-    manifest.validate(&options.limits)?;
+    let now = chrono::Utc::now();
+    let published_at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let mut manifest = Manifest::of_files(&files, published_at, options.publisher.clone());
     let base = match read_manifest(location, None, &options.limits).await? {
-        ManifestRead::Found { manifest, version } => Some((manifest, version)),
+        ManifestRead::Found { manifest, version } => {
+            manifest.validate(&options.limits)?;
+            Some((manifest, version))
+        }
         ManifestRead::Missing | ManifestRead::NotModified => None,
     };
+    let expires_in = options.expires_in.unwrap_or(DEFAULT_EXPIRES_IN);
+    manifest.sequence = Some(next_sequence(
+        base.as_ref().and_then(|(m, _)| m.sequence),
+        options.sequence,
+    )?);
+    let expires_at = chrono::Duration::from_std(expires_in)
+        .ok()
+        .and_then(|d| now.checked_add_signed(d))
+        .ok_or_else(|| {
+            BundleError::Manifest(format!(
+                "an expiry {} s from now is out of range",
+                expires_in.as_secs()
+            ))
+        })?;
+    manifest.expires_at = Some(expires_at.to_rfc3339_opts(SecondsFormat::Secs, true));
+    manifest.validate(&options.limits)?;
     let mut report = PublishReport {
         outcome: PublishOutcome::DryRun,
         revision: manifest.revision.clone(),
@@ -140,13 +182,19 @@ pub async fn publish(
         warnings,
         manifest_etag: base.as_ref().and_then(|(_, v)| v.e_tag.clone()),
         signed_by: None,
+        sequence: manifest.sequence,
+        expires_at: manifest.expires_at.clone(),
     };
     if let Some((base_manifest, _)) = &base
         && base_manifest.revision == manifest.revision
+        && options.sequence.is_none()
+        && still_fresh(base_manifest, now, expires_in)
     {
         match &options.sign_key {
             None => {
                 report.outcome = PublishOutcome::AlreadyPublished;
+                report.sequence = base_manifest.sequence;
+                report.expires_at = base_manifest.expires_at.clone();
                 return Ok(report);
             }
             Some(key) => {
@@ -155,6 +203,8 @@ pub async fn publish(
                 if let Ok(key_id) = ours.verify(base_manifest, signature.as_ref()) {
                     report.outcome = PublishOutcome::AlreadyPublished;
                     report.signed_by = Some(key_id);
+                    report.sequence = base_manifest.sequence;
+                    report.expires_at = base_manifest.expires_at.clone();
                     return Ok(report);
                 }
                 // Published, but not signed by this key: publish it again,
@@ -214,6 +264,44 @@ pub async fn publish(
             Err(BundleError::Conflict { revision: theirs })
         }
     }
+}
+
+/// The sequence of a new manifest: `given`, which must be above the
+/// published one's, or one more than the published one's (1 when there is
+/// none).
+fn next_sequence(published: Option<u64>, given: Option<u64>) -> Result<u64, BundleError> {
+    match (published, given) {
+        (Some(published), Some(given)) if given <= published => {
+            Err(BundleError::Manifest(format!(
+                "sequence {given} is not above {published}, the published manifest's: sidecars \
+             that verify signatures would refuse it as a rollback"
+            )))
+        }
+        (_, Some(given)) => Ok(given),
+        (Some(published), None) => published.checked_add(1).ok_or_else(|| {
+            BundleError::Manifest(format!("the published sequence {published} cannot grow"))
+        }),
+        (None, None) => Ok(1),
+    }
+}
+
+/// Whether the published manifest of the same files needs no renewal: it
+/// has a sequence and an expiry, and more than half of `expires_in` is
+/// left before it expires.
+fn still_fresh(
+    published: &Manifest,
+    now: chrono::DateTime<chrono::Utc>,
+    expires_in: Duration,
+) -> bool {
+    let Some(expires_at) = published
+        .expires_at
+        .as_deref()
+        .and_then(|text| crate::manifest::parse_time("expiresAt", text).ok())
+    else {
+        return false;
+    };
+    let half = chrono::Duration::from_std(expires_in / 2).unwrap_or(chrono::Duration::MAX);
+    published.sequence.is_some() && now.checked_add_signed(half).is_some_and(|t| expires_at > t)
 }
 
 /// Reads and loads the folder on a blocking thread; the files and the

@@ -20,15 +20,17 @@ pub(crate) enum ManifestRead {
     NotModified,
     /// There is none.
     Missing,
-    /// A valid manifest and the version to make a conditional write against.
+    /// A manifest, parsed but not yet validated (the caller validates it,
+    /// after checking its signature when one is required), and the version
+    /// to make a conditional write against.
     Found {
         manifest: Manifest,
         version: UpdateVersion,
     },
 }
 
-/// Reads and validates `manifest.json`, with `If-None-Match: etag` when
-/// given.
+/// Reads and parses `manifest.json` (within the size limit), with
+/// `If-None-Match: etag` when given. The caller validates it.
 pub(crate) async fn read_manifest(
     location: &Location,
     if_none_match: Option<String>,
@@ -60,7 +62,7 @@ pub(crate) async fn read_manifest(
         .bytes()
         .await
         .map_err(|e| BundleError::storage("read", &path, e))?;
-    let manifest = Manifest::from_json(&bytes, limits)?;
+    let manifest = Manifest::parse(&bytes, limits)?;
     Ok(ManifestRead::Found { manifest, version })
 }
 
@@ -68,7 +70,10 @@ pub(crate) async fn read_manifest(
 /// reads it (default limits); `None` when nothing is published there.
 pub async fn published_manifest(location: &Location) -> Result<Option<Manifest>, BundleError> {
     match read_manifest(location, None, &FetchOptions::default()).await? {
-        ManifestRead::Found { manifest, .. } => Ok(Some(manifest)),
+        ManifestRead::Found { manifest, .. } => {
+            manifest.validate(&FetchOptions::default())?;
+            Ok(Some(manifest))
+        }
         ManifestRead::Missing | ManifestRead::NotModified => Ok(None),
     }
 }

@@ -36,6 +36,7 @@ use rand::RngCore as _;
 use serde::{Deserialize, Serialize};
 
 use crate::digest::{is_sha256_hex, sha256_hex};
+use crate::echo::{message as echo_message, quote};
 use crate::error::BundleError;
 use crate::manifest::Manifest;
 
@@ -80,8 +81,12 @@ pub struct ManifestSignature {
 impl ManifestSignature {
     /// Parses a signature object.
     pub fn from_json(bytes: &[u8]) -> Result<ManifestSignature, BundleError> {
-        serde_json::from_slice(bytes)
-            .map_err(|e| BundleError::SignatureFormat(format!("not a signature object: {e}")))
+        serde_json::from_slice(bytes).map_err(|e| {
+            BundleError::SignatureFormat(format!(
+                "not a signature object: {}",
+                echo_message(&e.to_string())
+            ))
+        })
     }
 
     /// The signature object's bytes.
@@ -248,8 +253,10 @@ impl TrustedKeys {
         manifest: &Manifest,
         signature: Option<&ManifestSignature>,
     ) -> Result<String, BundleError> {
+        // The manifest is not validated yet: everything quoted from it is
+        // cut short.
         let refuse = |reason: String| BundleError::Signature {
-            revision: manifest.revision.clone(),
+            revision: quote(&manifest.revision),
             reason,
         };
         let (canonical, digest) = manifest_digest(manifest)?;
@@ -262,19 +269,20 @@ impl TrustedKeys {
         if signature.format != SIGNATURE_FORMAT || signature.algorithm != ED25519 {
             return Err(refuse(format!(
                 "its signature has format {} and algorithm `{}`; this version reads format {SIGNATURE_FORMAT}, `{ED25519}`",
-                signature.format, signature.algorithm
+                signature.format,
+                quote(&signature.algorithm)
             )));
         }
         if !is_sha256_hex(&signature.manifest_sha256) || signature.manifest_sha256 != digest {
             return Err(refuse(format!(
                 "its signature is of manifest `{}`, not of this one (`{digest}`)",
-                signature.manifest_sha256
+                quote(&signature.manifest_sha256)
             )));
         }
         let Some(key) = self.keys.iter().find(|k| k.key_id() == signature.key_id) else {
             return Err(refuse(format!(
                 "it is signed by key `{}`, which is not trusted (trusted: {})",
-                signature.key_id,
+                quote(&signature.key_id),
                 self.key_ids().join(", ")
             )));
         };

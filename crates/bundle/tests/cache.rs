@@ -45,13 +45,23 @@ async fn a_written_revision_reads_back_equal() {
     let dir = tempfile::tempdir().unwrap();
     let cache_dir = dir.path().join("cache");
     assert_eq!(cache::read(&cache_dir).unwrap(), None);
+    // Everything but the manifest's ETag, which the cache never vouches for.
+    let without_etag = |fetched: &Fetched| Fetched {
+        manifest_etag: None,
+        ..fetched.clone()
+    };
+    assert!(fetched.manifest_etag.is_some());
+    assert!(fetched.sequence.is_some() && fetched.expires_at.is_some());
     cache::write(&cache_dir, &fetched).unwrap();
-    assert_eq!(cache::read(&cache_dir).unwrap(), Some(fetched.clone()));
+    assert_eq!(
+        cache::read(&cache_dir).unwrap(),
+        Some(without_etag(&fetched))
+    );
 
     // Replacing it keeps exactly one revision folder.
     let newer = fetched_example(Some("newer\n")).await;
     cache::write(&cache_dir, &newer).unwrap();
-    assert_eq!(cache::read(&cache_dir).unwrap(), Some(newer.clone()));
+    assert_eq!(cache::read(&cache_dir).unwrap(), Some(without_etag(&newer)));
     let names = cached_folders(&cache_dir);
     assert_eq!(names.len(), 2, "{names:?}");
     assert_eq!(names[0], "CURRENT");
@@ -125,7 +135,8 @@ async fn a_fetcher_resumed_from_the_cache_polls_with_one_request() {
     let cache_dir = tempfile::tempdir().unwrap();
     cache::write(cache_dir.path(), &fetched).unwrap();
 
-    // A restart: the cache serves at once, the first poll costs one request.
+    // A restart: the cache serves at once, the first poll costs one
+    // (unconditional) request and downloads no object.
     let cached = cache::read(cache_dir.path()).unwrap().unwrap();
     let mut restarted = Fetcher::new(location.clone(), FetchOptions::default());
     restarted.resume(&cached);
@@ -145,4 +156,58 @@ async fn a_fetcher_resumed_from_the_cache_polls_with_one_request() {
         PollOutcome::Updated(_)
     ));
     assert_eq!(counting.take().len(), 2);
+}
+
+/// Reads `dir` as the cache on a thread; panics when that takes longer
+/// than 10 s (a read that blocks or grows without bound).
+fn read_within_limit(dir: &std::path::Path) -> Result<Option<Fetched>, BundleError> {
+    let (send, receive) = std::sync::mpsc::channel();
+    let dir = dir.to_owned();
+    std::thread::spawn(move || {
+        let _ = send.send(cache::read(&dir));
+    });
+    receive
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the cache read ends within 10 s")
+}
+
+/// A cached manifest linked to `/dev/zero` (which grew start-up to 3 GB),
+/// an object replaced by a FIFO, a `CURRENT` that is a FIFO: each is an
+/// error naming the file, at once.
+#[cfg(unix)]
+#[tokio::test]
+async fn cache_files_that_are_not_regular_files_are_refused_at_once() {
+    let fetched = fetched_example(None).await;
+    let dir = tempfile::tempdir().unwrap();
+    cache::write(dir.path(), &fetched).unwrap();
+    let folder = current_folder(dir.path());
+
+    let manifest = folder.join("manifest.json");
+    std::fs::remove_file(&manifest).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &manifest).unwrap();
+    let error = read_within_limit(dir.path()).unwrap_err();
+    assert!(error.to_string().contains("character device"), "{error}");
+    assert!(error.to_string().contains("manifest.json"), "{error}");
+
+    cache::write(dir.path(), &fetched).unwrap();
+    let objects = current_folder(dir.path()).join("objects/sha256");
+    let victim = objects.join(cached_folders(&objects).pop().unwrap());
+    std::fs::remove_file(&victim).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&victim)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let error = read_within_limit(dir.path()).unwrap_err();
+    assert!(error.to_string().contains("a FIFO"), "{error}");
+
+    let current = dir.path().join("CURRENT");
+    std::fs::remove_file(&current).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&current)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let error = read_within_limit(dir.path()).unwrap_err();
+    assert!(error.to_string().contains("CURRENT"), "{error}");
 }

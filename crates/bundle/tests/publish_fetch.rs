@@ -259,3 +259,29 @@ async fn file_urls_publish_and_fetch_through_the_local_file_system() {
     );
     assert!(rooted.store().head(&rooted.manifest_path()).await.is_ok());
 }
+
+/// A FIFO or a link to `/dev/zero` in the folder to publish is refused at
+/// once with a fault naming it (read as the sidecar reads a folder).
+#[cfg(unix)]
+#[tokio::test]
+async fn a_folder_with_files_that_are_not_regular_files_is_refused() {
+    let dir = example_copy();
+    let (counting, location) = memory();
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("accounts/zero.json")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("accounts/pipe.json"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let error = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        publish(dir.path(), &location, &PublishOptions::default()),
+    )
+    .await
+    .expect("the publish ends within 10 s")
+    .unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("accounts/zero.json"), "{text}");
+    assert!(text.contains("accounts/pipe.json"), "{text}");
+    assert!(counting.take().is_empty());
+}

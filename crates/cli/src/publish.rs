@@ -9,7 +9,9 @@
 //! changed; N objects uploaded`, `already published: revision REV` or
 //! `dry run: revision REV (previous PREV|none); N added, N removed, N
 //! changed; N objects to upload; nothing written`; with `--sign-key`, a
-//! `signed: key KEYID` line before the summary. A store that does not load
+//! `signed: key KEYID` line before the summary; when published, a
+//! `sequence: N, expires TIME` line (the manifest's rollback and freeze
+//! protection, see docs/signing.md) before that. A store that does not load
 //! gives `error: FILE: JSON-PATH: MESSAGE` lines and `refused: ...`.
 //!
 //! Exit status: 0 published (or nothing to do); 1 refused: the store does
@@ -19,6 +21,7 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use tollgate_bundle::{
     BundleError, Location, LocationOptions, PublishOptions, PublishOutcome, PublishReport, SignKey,
@@ -77,6 +80,43 @@ pub struct PublishArgs {
     /// `tollgate keygen` or `openssl genpkey -algorithm ed25519`).
     #[arg(long, value_name = "FILE", env = "TOLLGATE_SIGN_KEY")]
     sign_key: Option<PathBuf>,
+
+    /// The new manifest's sequence number, above the published one's
+    /// [default: the published one's + 1, or 1]
+    #[arg(long, value_name = "N")]
+    sequence: Option<u64>,
+
+    /// How long the manifest stays fresh: a number with `s`, `m`, `h` or
+    /// `d`; sidecars report an expired one. Publishing the same files again
+    /// renews it once less than half is left [default: 30d]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, env = "TOLLGATE_EXPIRES_IN")]
+    expires_in: Option<Duration>,
+}
+
+/// The longest `--expires-in`: ten years.
+const MAX_EXPIRES_IN: Duration = Duration::from_secs(10 * 366 * 24 * 3600);
+
+/// Parses `90s`, `15m`, `12h`, `30d` (a positive whole number and a unit).
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("`{text}` has no unit: use s, m, h or d (such as `30d`)"))?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` does not start with a whole number"))?;
+    let unit_secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("`{text}`: the unit is one of s, m, h or d")),
+    };
+    let duration = Duration::from_secs(number.saturating_mul(unit_secs));
+    if duration.is_zero() || duration > MAX_EXPIRES_IN {
+        return Err(format!("`{text}`: must be more than 0 and at most 3660d"));
+    }
+    Ok(duration)
 }
 
 /// Runs the subcommand on the process's stdout.
@@ -107,6 +147,8 @@ pub fn main(args: &PublishArgs) -> ExitCode {
         dry_run: args.dry_run,
         publisher: args.publisher.clone(),
         sign_key,
+        sequence: args.sequence,
+        expires_in: args.expires_in,
         ..PublishOptions::default()
     };
     let result = runtime.block_on(tollgate_bundle::publish(&args.dir, &location, &options));
@@ -167,6 +209,11 @@ fn write_report(out: &mut impl Write, report: &PublishReport) -> io::Result<()> 
         diff.removed.len(),
         diff.changed.len()
     );
+    if report.outcome == PublishOutcome::Published
+        && let (Some(sequence), Some(expires_at)) = (report.sequence, &report.expires_at)
+    {
+        writeln!(out, "sequence: {sequence}, expires {expires_at}")?;
+    }
     if let Some(key_id) = &report.signed_by {
         writeln!(out, "signed: key {key_id}")?;
     }
@@ -187,5 +234,29 @@ fn write_report(out: &mut impl Write, report: &PublishReport) -> io::Result<()> 
             report.revision,
             objects(report.uploaded)
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_have_a_unit_and_bounds() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("12h"), Ok(Duration::from_secs(12 * 3600)));
+        assert_eq!(parse_duration("30d"), Ok(Duration::from_secs(30 * 86_400)));
+        for bad in [
+            "",
+            "30",
+            "d",
+            "0d",
+            "-1d",
+            "1w",
+            "99999999999999999999d",
+            "4000d",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 }

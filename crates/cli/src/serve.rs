@@ -194,6 +194,21 @@ pub struct ServeArgs {
     /// counted, never delaying a decision [default: 65536]
     #[arg(long, value_name = "N", env = "TOLLGATE_AUDIT_QUEUE")]
     audit_queue: Option<String>,
+
+    /// A store reload running longer than this is reported as stalled
+    /// (status, `tollgate_reload_in_progress_seconds`, a warning) [default: 120]
+    #[arg(long, value_name = "SECS", env = "TOLLGATE_RELOAD_STALL_SECS")]
+    reload_stall_secs: Option<String>,
+
+    /// /readyz answers 503 while the serving revision's signed manifest has
+    /// expired (`tollgate publish --expires-in`) [default: off]
+    #[arg(long, env = "TOLLGATE_READY_REQUIRES_FRESH_STORE")]
+    ready_requires_fresh_store: bool,
+
+    /// /readyz answers 503 while a store reload is stalled (past
+    /// --reload-stall-secs) [default: off]
+    #[arg(long, env = "TOLLGATE_READY_REQUIRES_LIVE_RELOAD")]
+    ready_requires_live_reload: bool,
 }
 
 impl ServeArgs {
@@ -273,6 +288,9 @@ impl ServeArgs {
             audit_decisions: self.audit_decisions.clone(),
             audit_sample_allows,
             audit_queue: keep(number("audit-queue", &self.audit_queue)),
+            reload_stall_secs: keep(number("reload-stall-secs", &self.reload_stall_secs)),
+            ready_requires_fresh_store: self.ready_requires_fresh_store.then_some(true),
+            ready_requires_live_reload: self.ready_requires_live_reload.then_some(true),
         };
         faults.extend(jitter_faults);
         let file = match &self.config {

@@ -113,6 +113,12 @@ fn publish_reports_the_diff_the_revision_and_the_uploads() {
         "{manifest}"
     );
     assert!(manifest.contains("\"publisher\": \"alice\""), "{manifest}");
+    assert!(
+        run.stdout.contains("sequence: 1, expires "),
+        "{}",
+        run.stdout
+    );
+    assert!(manifest.contains("\"sequence\": 1"), "{manifest}");
 
     // Again: nothing to do.
     let run = tollgate(&["publish", dir, &url]);
@@ -237,4 +243,38 @@ fn usage_and_location_errors_exit_2() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn sequence_and_expiry_are_set_and_checked() {
+    let store = example_copy();
+    let bucket = tempfile::tempdir().unwrap();
+    let dir = store.path().to_str().unwrap();
+    let url = bucket_url(bucket.path());
+    let run = tollgate(&[
+        "publish",
+        dir,
+        &url,
+        "--sequence",
+        "7",
+        "--expires-in",
+        "2h",
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("sequence: 7, expires "),
+        "{}",
+        run.stdout
+    );
+    let manifest = std::fs::read_to_string(manifest_path(bucket.path())).unwrap();
+    assert!(manifest.contains("\"sequence\": 7"), "{manifest}");
+    assert!(manifest.contains("\"expiresAt\": "), "{manifest}");
+
+    // Not above the published sequence: refused, nothing written.
+    let run = tollgate(&["publish", dir, &url, "--sequence", "7"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("rollback"), "{}", run.stderr);
+    let run = tollgate(&["publish", dir, &url, "--expires-in", "30"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("unit"), "{}", run.stderr);
 }

@@ -3,7 +3,10 @@
 //!
 //! - `GET /metrics`: every `tollgate_*` metric, Prometheus text format;
 //! - `GET /healthz`: 200 while the process runs (liveness);
-//! - `GET /readyz`: 200 once a store revision is loaded, else 503 (readiness).
+//! - `GET /readyz`: 200 once a store revision is loaded, else 503 (readiness);
+//!   with `ready-requires-fresh-store` or `ready-requires-live-reload`, also
+//!   503 while the serving revision has expired or a reload is stalled
+//!   (`crate::reload::readiness`).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -80,14 +83,8 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(admin): State<Admin>) -> (StatusCode, String) {
-    match admin.state.current().as_deref() {
-        Some(snapshot) => (
-            StatusCode::OK,
-            format!("ready: revision {}\n", snapshot.store.revision()),
-        ),
-        None => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not ready: no store revision loaded\n".to_owned(),
-        ),
+    match crate::reload::readiness(&admin.state) {
+        Ok(line) => (StatusCode::OK, format!("{line}\n")),
+        Err(line) => (StatusCode::SERVICE_UNAVAILABLE, format!("{line}\n")),
     }
 }

@@ -189,6 +189,9 @@ pub struct ServeConfig {
     pub mesh: Option<MeshMapping>,
     /// A separate listener serving only Envoy's `Authorization` and health.
     pub ext_authz_listen: Option<SocketAddr>,
+    /// The reload watchdog and the readiness options that depend on
+    /// reloads (`reload-stall-secs`, `ready-requires-*`).
+    pub watchdog: crate::reload::WatchdogSettings,
 }
 
 /// A mesh mapping file, loaded and validated.
@@ -238,6 +241,7 @@ impl Default for ServeConfig {
             limits: RequestLimits::default(),
             tls: None,
             audit: None,
+            watchdog: crate::reload::WatchdogSettings::default(),
         }
     }
 }
@@ -325,6 +329,14 @@ pub struct ConfigLayer {
     pub audit_sample_allows: Option<f64>,
     /// `audit-queue`: records waiting for the writer, at most.
     pub audit_queue: Option<u64>,
+    /// `reload-stall-secs`: a store reload running longer is reported as
+    /// stalled.
+    pub reload_stall_secs: Option<u64>,
+    /// `ready-requires-fresh-store`: not ready while the serving revision's
+    /// manifest has expired.
+    pub ready_requires_fresh_store: Option<bool>,
+    /// `ready-requires-live-reload`: not ready while a reload is stalled.
+    pub ready_requires_live_reload: Option<bool>,
 }
 
 impl ConfigLayer {
@@ -406,6 +418,13 @@ impl ConfigLayer {
             audit_decisions: self.audit_decisions.or(lower.audit_decisions),
             audit_sample_allows: self.audit_sample_allows.or(lower.audit_sample_allows),
             audit_queue: self.audit_queue.or(lower.audit_queue),
+            reload_stall_secs: self.reload_stall_secs.or(lower.reload_stall_secs),
+            ready_requires_fresh_store: self
+                .ready_requires_fresh_store
+                .or(lower.ready_requires_fresh_store),
+            ready_requires_live_reload: self
+                .ready_requires_live_reload
+                .or(lower.ready_requires_live_reload),
         }
     }
 }
@@ -579,6 +598,21 @@ impl ServeConfig {
         match crate::audit::AuditSettings::from_layer(&layer) {
             Ok(audit) => config.audit = audit,
             Err(faults) => faults.into_iter().for_each(&mut fault),
+        }
+        if let Some(secs) = layer.reload_stall_secs {
+            if secs == 0 || secs > 86_400 {
+                fault(format!(
+                    "`reload-stall-secs`: must be between 1 and 86400, found {secs}"
+                ));
+            } else {
+                config.watchdog.stall_after = Duration::from_secs(secs);
+            }
+        }
+        if let Some(on) = layer.ready_requires_fresh_store {
+            config.watchdog.ready_requires_fresh_store = on;
+        }
+        if let Some(on) = layer.ready_requires_live_reload {
+            config.watchdog.ready_requires_live_reload = on;
         }
         if let ListenAddr::Tcp(grpc) = config.listen
             && grpc.port() != 0

@@ -71,6 +71,22 @@ pub const EXT_AUTHZ_CHECK_SECONDS: &str = "tollgate_ext_authz_check_duration_sec
 /// from storage or from the cache; the last good revision keeps serving.
 pub const SIGNATURE_FAILURES: &str = "tollgate_store_signature_failures_total";
 
+/// Counter: signed revisions of a store in object storage refused because
+/// their manifest's sequence is below the newest seen (a rollback); the
+/// last good revision keeps serving.
+pub const ROLLBACKS: &str = "tollgate_store_rollbacks_total";
+/// Gauge: 1 while the serving revision's manifest has expired (its
+/// `expiresAt` has passed: the publisher stopped publishing, or storage is
+/// frozen), else 0.
+pub const STORE_EXPIRED: &str = "tollgate_store_expired";
+/// Gauge: Unix time the serving revision's manifest expires.
+pub const STORE_EXPIRES_AT: &str = "tollgate_store_expires_timestamp_seconds";
+/// Gauge: the serving revision's manifest sequence.
+pub const STORE_SEQUENCE: &str = "tollgate_store_manifest_sequence";
+/// Gauge: seconds the store reload running now has run (0 when none runs);
+/// one past `reload-stall-secs` is a stalled reloader.
+pub const RELOAD_IN_PROGRESS: &str = "tollgate_reload_in_progress_seconds";
+
 /// Counter: decision records written to the audit log.
 pub const AUDIT_RECORDS: &str = "tollgate_audit_records_total";
 /// Counter: decision records dropped because the audit queue was full (the

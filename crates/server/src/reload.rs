@@ -37,6 +37,7 @@ mod fingerprint;
 mod priority;
 mod task;
 mod thread;
+mod watchdog;
 
 use std::fmt;
 use std::sync::Arc;
@@ -56,6 +57,9 @@ pub use self::priority::{ReloadPriority, ReloadPrioritySetting};
 pub use self::task::{ReloadTask, WatchError};
 pub use self::thread::RELOAD_THREAD_NAME;
 use self::thread::ReloadThread;
+pub use self::watchdog::{
+    DEFAULT_RELOAD_STALL_SECS, Watchdog, WatchdogSettings, readiness, store_expired,
+};
 use crate::config::{PollSettings, StoreSource};
 use crate::metrics;
 use crate::state::{PolicyState, Snapshot};
@@ -245,7 +249,7 @@ impl Reloader {
                 installed: false,
             }) => ReloadOutcome::Unchanged { revision },
             Err(error) => ReloadOutcome::Failed {
-                error: error.to_string(),
+                error: bounded(&error.to_string()),
             },
         }
     }
@@ -263,6 +267,7 @@ impl Reloader {
             return self.poll_bucket(cause).await;
         }
         let mut last = self.inner.last.lock().await;
+        let _running = self.inner.state.watchdog().begin(cause);
         let source = self.inner.source.clone();
         let started = Instant::now();
         let loaded = self
@@ -285,7 +290,7 @@ impl Reloader {
         let store = match store {
             Ok(store) => store,
             Err(error) => {
-                let text = error.to_string();
+                let text = bounded(&error.to_string());
                 warn!(%cause, error = %text, "store load failed; the previous revision keeps serving");
                 state.record_failure(text);
                 metrics::record_reload("failure", elapsed);
@@ -361,6 +366,7 @@ impl Reloader {
 /// them all).
 fn log_warnings(revision: &str, warnings: &[tollgate_store::StoreWarning]) {
     for warning in warnings.iter().take(MAX_LOGGED_WARNINGS) {
+        let warning = bounded(&warning.to_string());
         warn!(%revision, %warning, "store warning");
     }
     if let Some(more) = warnings.len().checked_sub(MAX_LOGGED_WARNINGS)
@@ -372,6 +378,22 @@ fn log_warnings(revision: &str, warnings: &[tollgate_store::StoreWarning]) {
 
 /// Warnings logged per installed revision.
 const MAX_LOGGED_WARNINGS: usize = 20;
+
+/// The most characters of a reload or poll error kept for the status and
+/// the logs: an error may quote hostile input (a manifest, a store file).
+pub const MAX_ERROR_CHARS: usize = 4096;
+
+/// `text` cut after [`MAX_ERROR_CHARS`] characters, saying how long it was.
+pub fn bounded(text: &str) -> String {
+    match text.char_indices().nth(MAX_ERROR_CHARS) {
+        None => text.to_owned(),
+        Some((end, _)) => format!(
+            "{}… (cut: {} bytes in all)",
+            text.get(..end).unwrap_or_default(),
+            text.len()
+        ),
+    }
+}
 
 struct Loaded {
     revision: String,

@@ -69,6 +69,7 @@ impl Server {
     pub async fn bind(config: ServeConfig) -> Result<Server, ServeError> {
         let metrics = metrics::install_recorder()?;
         let state = Arc::new(PolicyState::empty());
+        state.watchdog().configure(config.watchdog);
         let reloader = Reloader::with_settings(
             state.clone(),
             config.store.clone(),

@@ -39,6 +39,22 @@ pub struct ReloadHistory {
     pub poll: Option<PollHistory>,
     /// Signature checks of a store in object storage.
     pub signatures: SignatureHistory,
+    /// The sequence and expiry of the serving revision's manifest, for a
+    /// store in object storage whose manifest has them.
+    pub freshness: Option<Freshness>,
+    /// Signed revisions refused as older than the newest seen (rollbacks).
+    pub rollbacks: u64,
+}
+
+/// The sequence and expiry of a revision's manifest (`tollgate publish`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Freshness {
+    /// The revision.
+    pub revision: String,
+    /// The manifest's sequence.
+    pub sequence: Option<u64>,
+    /// When the manifest expires.
+    pub expires_at: Option<SystemTime>,
 }
 
 /// How signature checks go (`verify-keys`).
@@ -62,6 +78,12 @@ impl ReloadHistory {
             .as_ref()
             .filter(|(signed, _)| signed == revision)
             .map(|(_, key)| key.as_str())
+    }
+
+    /// The manifest sequence and expiry of the serving revision
+    /// `revision`, if known.
+    pub fn freshness_of(&self, revision: &str) -> Option<&Freshness> {
+        self.freshness.as_ref().filter(|f| f.revision == revision)
     }
 
     /// When the serving revision `revision` was published, if known.
@@ -150,6 +172,8 @@ pub struct PolicyState {
     history: Mutex<ReloadHistory>,
     /// True once a revision serves; never goes back.
     ready: watch::Sender<bool>,
+    /// The reload running now, and what readiness requires.
+    watchdog: crate::reload::Watchdog,
 }
 
 impl Default for PolicyState {
@@ -158,6 +182,7 @@ impl Default for PolicyState {
             current: ArcSwapOption::empty(),
             history: Mutex::default(),
             ready: watch::Sender::new(false),
+            watchdog: crate::reload::Watchdog::default(),
         }
     }
 }
@@ -299,6 +324,22 @@ impl PolicyState {
             }
         }
         poll.consecutive_failures
+    }
+
+    /// The reload watchdog: the reload running now, and the readiness
+    /// options.
+    pub fn watchdog(&self) -> &crate::reload::Watchdog {
+        &self.watchdog
+    }
+
+    /// Records the manifest sequence and expiry of `revision`.
+    pub fn record_freshness(&self, freshness: Freshness) {
+        self.lock_history().freshness = Some(freshness);
+    }
+
+    /// Records a signed revision refused as a rollback.
+    pub fn record_rollback(&self) {
+        self.lock_history().rollbacks += 1;
     }
 
     /// A copy of the reload history.

@@ -181,3 +181,84 @@ async fn only_signed_revisions_serve() {
     assert!(refused.revision.is_empty());
     server.join().await.unwrap();
 }
+
+/// Rollback and freeze (TUF): an older correctly-signed manifest put back
+/// is refused, also after a restart (the newest sequence is kept in the
+/// cache folder); the serving revision's expiry is reported (status,
+/// metric, and `/readyz` with `ready-requires-fresh-store`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollbacks_are_refused_and_expiry_is_reported() {
+    let bucket = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let location = source(bucket.path()).location().unwrap();
+    let key = SignKey::generate();
+    publish_alice(&location, "Allow", "Old", Some(&key)).await;
+    let old_manifest = published_manifest(&location).await.unwrap().unwrap();
+
+    let mut config = config(bucket.path(), &key, cache.path());
+    config.watchdog.ready_requires_fresh_store = true;
+    let server = Running::start(config.clone()).await;
+    let first = status_until(&server, "the first revision serves", |s| s.ready).await;
+    assert_eq!(first.store_sequence, 1);
+    assert!(first.store_expires_at.is_some());
+    assert!(!first.store_expired);
+
+    // A revocation, whose manifest expires in 3 s.
+    let dir = tempfile::tempdir().unwrap();
+    write_atomic(dir.path(), ALICE_FILE, &alice("Deny", "Revoked"));
+    let options = PublishOptions {
+        sign_key: Some(key.clone()),
+        expires_in: Some(Duration::from_secs(3)),
+        ..PublishOptions::default()
+    };
+    publish(dir.path(), &location, &options).await.unwrap();
+    let revoked = status_until(&server, "the revocation serves", |s| s.store_sequence == 2).await;
+    let mut client = server.client().await;
+    assert_eq!(ask(&mut client).await.0, Decision::ExplicitDeny);
+
+    // The old manifest put back: refused, the revocation keeps serving.
+    location
+        .store()
+        .put(
+            &location.manifest_path(),
+            PutPayload::from(old_manifest.to_json().unwrap()),
+        )
+        .await
+        .unwrap();
+    let refused = status_until(&server, "the rollback is refused", |s| {
+        s.rollbacks_refused >= 1 && s.last_poll_error.contains("rollback")
+    })
+    .await;
+    assert_eq!(refused.revision, revoked.revision);
+    assert_eq!(ask(&mut client).await.0, Decision::ExplicitDeny);
+
+    // Frozen: the serving revision expires.
+    let expired = status_until(&server, "the expiry is reported", |s| s.store_expired).await;
+    assert_eq!(expired.revision, revoked.revision);
+    let (code, body) = http_get(server.admin, "/readyz").await;
+    assert_eq!(code, 503, "{body}");
+    assert!(body.contains("expired"), "{body}");
+    let gauge = poll(LIMIT, || async {
+        let (_, metrics) = http_get(server.admin, "/metrics").await;
+        metrics
+            .lines()
+            .any(|line| line == "tollgate_store_expired 1")
+            .then_some(())
+    })
+    .await;
+    assert!(gauge.is_some(), "no tollgate_store_expired 1");
+    server.join().await.unwrap();
+
+    // A restart with the old manifest still in the bucket: the cache folder
+    // remembers sequence 2, so the rollback is refused and the cached
+    // revocation serves.
+    let server = Running::start(config).await;
+    let restarted = status_until(&server, "the cached revocation serves", |s| {
+        s.ready && s.rollbacks_refused >= 1
+    })
+    .await;
+    assert_eq!(restarted.revision, revoked.revision);
+    let mut client = server.client().await;
+    assert_eq!(ask(&mut client).await.0, Decision::ExplicitDeny);
+    server.join().await.unwrap();
+}

@@ -43,6 +43,7 @@ mod compile;
 mod document;
 mod error;
 mod example;
+pub mod files;
 mod folder;
 pub mod import;
 mod json;

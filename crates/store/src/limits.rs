@@ -4,12 +4,16 @@
 use tollgate_compiler::CompilerConfig;
 use tollgate_policy::ParseLimits;
 
+use crate::files::WalkLimits;
+
 /// Limits applied while loading a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreLimits {
     /// Most files in the store (ignored files included).
     pub max_files: usize,
-    /// Largest single file, in bytes. Authorization-details documents of big
+    /// Largest single file, in bytes, counted on the bytes read (a file
+    /// whose metadata says 0 bytes, such as a link to `/dev/zero`, is
+    /// refused all the same). Authorization-details documents of big
     /// accounts run to tens of megabytes.
     pub max_file_bytes: usize,
     /// Largest sum of all file sizes, in bytes.
@@ -18,6 +22,9 @@ pub struct StoreLimits {
     pub parse: ParseLimits,
     /// Limits for the compiled tables.
     pub compiler: CompilerConfig,
+    /// Bounds on walking a store folder (depth, entries examined, time);
+    /// a folder cycle is refused whatever they are.
+    pub walk: WalkLimits,
 }
 
 impl Default for StoreLimits {
@@ -28,6 +35,7 @@ impl Default for StoreLimits {
             max_total_bytes: 2 << 30,
             parse: ParseLimits::default(),
             compiler: CompilerConfig::default(),
+            walk: WalkLimits::default(),
         }
     }
 }

@@ -57,8 +57,20 @@ impl Store {
         path: impl AsRef<Path>,
         limits: &StoreLimits,
     ) -> Result<Store, StoreError> {
-        let files = crate::folder::read_folder(path.as_ref(), limits)?;
+        let files = Self::read_dir_files(path, limits)?;
         Self::from_files_with_limits(files, limits)
+    }
+
+    /// Reads the files of the store folder `path` as [`Store::load_dir`]
+    /// does, without loading them: every regular file below it by
+    /// `/`-separated relative path, hidden ones skipped, within `limits`
+    /// (file count and sizes on the bytes read, the walk's bounds). A FIFO,
+    /// socket or device, a link cycle or a limit is a fault naming its path.
+    pub fn read_dir_files(
+        path: impl AsRef<Path>,
+        limits: &StoreLimits,
+    ) -> Result<BTreeMap<String, Vec<u8>>, StoreError> {
+        crate::folder::read_folder(path.as_ref(), limits)
     }
 
     /// Loads a store from its files (path relative to the store root, with

@@ -22,7 +22,7 @@ pub(crate) struct RotatingFile {
 impl RotatingFile {
     /// Opens `path` for appending (created if needed).
     pub(crate) fn open(path: &Path, max_bytes: u64, keep: usize) -> io::Result<Self> {
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        let file = open_append(path)?;
         let written = file.metadata()?.len();
         Ok(Self {
             path: path.to_owned(),
@@ -62,10 +62,7 @@ impl RotatingFile {
             }
             fs::rename(&self.path, numbered(&self.path, 1))?;
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)?;
+        let file = open_append(&self.path)?;
         self.file = BufWriter::with_capacity(super::BUFFER_BYTES, file);
         self.written = 0;
         Ok(())
@@ -75,6 +72,43 @@ impl RotatingFile {
     pub(crate) fn flush(&mut self) -> io::Result<()> {
         self.file.flush()
     }
+}
+
+/// Opens `path` for appending (created if needed), refusing anything but
+/// a regular file. The open does not block (`O_NONBLOCK`: a FIFO with no
+/// reader fails at once instead of stalling start-up), and the type is
+/// checked on the opened descriptor, so a FIFO, a device or a socket is
+/// refused with an error that says what it is.
+fn open_append(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = match options.open(path) {
+        Ok(file) => file,
+        // Opening a FIFO that has no reader for writing without blocking.
+        Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "it is a FIFO with no reader; the audit log is a regular file (or `-` for stdout)",
+            ));
+        }
+        Err(e) => return Err(e),
+    };
+    let file_type = file.metadata()?.file_type();
+    if !file_type.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "it is {}; the audit log is a regular file (or `-` for stdout)",
+                tollgate_store::files::type_name(file_type)
+            ),
+        ));
+    }
+    Ok(file)
 }
 
 fn numbered(path: &Path, n: usize) -> PathBuf {

@@ -268,3 +268,27 @@ fn bad_limits_and_tls_are_each_named() {
         assert!(faults.contains(expected), "{expected} not in {faults}");
     }
 }
+
+#[test]
+fn watchdog_keys_read_from_toml_and_are_bounded() -> Result<(), ConfigError> {
+    let config = ServeConfig::from_layer(ConfigLayer::from_toml(
+        "reload-stall-secs = 30\nready-requires-fresh-store = true\n\
+         ready-requires-live-reload = true\n",
+    )?)?;
+    assert_eq!(config.watchdog.stall_after, Duration::from_secs(30));
+    assert!(config.watchdog.ready_requires_fresh_store);
+    assert!(config.watchdog.ready_requires_live_reload);
+    let defaults = ServeConfig::from_layer(ConfigLayer::default())?;
+    assert_eq!(
+        defaults.watchdog,
+        crate::reload::WatchdogSettings::default()
+    );
+    for bad in ["reload-stall-secs = 0\n", "reload-stall-secs = 86401\n"] {
+        let error = ServeConfig::from_layer(ConfigLayer::from_toml(bad)?)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("`reload-stall-secs`"), "{bad}: {error}");
+    }
+    Ok(())
+}

@@ -8,6 +8,12 @@ use tollgate_proto::v1::PolicyStatus;
 
 use crate::state::{PolicyState, ReloadHistory};
 
+/// The most store warnings listed in a status (each cut at
+/// [`crate::reload::MAX_ERROR_CHARS`]), so the answer stays far below a
+/// client's default 4 MiB message limit; one more line says how many were
+/// left out.
+pub(crate) const MAX_STATUS_WARNINGS: usize = 100;
+
 /// The status of `state` now.
 pub(crate) fn policy_status(state: &PolicyState) -> PolicyStatus {
     let history = state.history();
@@ -41,6 +47,10 @@ pub(crate) fn policy_status(state: &PolicyState) -> PolicyStatus {
     }
     status.signature_required = history.signatures.required;
     status.signature_failures = history.signatures.failures;
+    status.rollbacks_refused = history.rollbacks;
+    let watchdog = state.watchdog();
+    status.reload_in_progress_seconds = watchdog.in_progress().unwrap_or_default().as_secs_f64();
+    status.reload_stalled = watchdog.stalled().is_some();
     let current = state.current();
     if let Some(snapshot) = current.as_ref() {
         let store = &snapshot.store;
@@ -54,12 +64,29 @@ pub(crate) fn policy_status(state: &PolicyState) -> PolicyStatus {
             .unwrap_or_default()
             .to_owned();
         status.source = snapshot.source.clone();
+        if let Some(freshness) = history.freshness_of(store.revision()) {
+            status.store_sequence = freshness.sequence.unwrap_or_default();
+            status.store_expires_at = freshness.expires_at.map(Into::into);
+            status.store_expired = crate::reload::store_expired(state);
+        }
         status.accounts = count(stats.accounts);
         status.principals = count(stats.principals);
         status.policies = count(stats.policies);
         status.statements = count(stats.statements);
         status.resource_policies = count(stats.resource_policies);
-        status.warnings = store.warnings().iter().map(ToString::to_string).collect();
+        let warnings = store.warnings();
+        status.warnings = warnings
+            .iter()
+            .take(MAX_STATUS_WARNINGS)
+            .map(|w| crate::reload::bounded(&w.to_string()))
+            .collect();
+        if let Some(more) = warnings.len().checked_sub(MAX_STATUS_WARNINGS)
+            && more > 0
+        {
+            status.warnings.push(format!(
+                "… and {more} more warnings (`tollgate validate` lists them all)"
+            ));
+        }
     }
     status
 }

@@ -7,7 +7,8 @@ use metrics::{counter, gauge, histogram};
 
 use super::{
     LOADED_AT, POLICIES, POLL_FAILURES, POLL_SECONDS, POLLS, PRINCIPALS, PUBLISHED_AT,
-    RELOAD_FAILING, RELOAD_SECONDS, RELOADS, REVISION, SINCE_LAST_POLL, STATEMENTS,
+    RELOAD_FAILING, RELOAD_IN_PROGRESS, RELOAD_SECONDS, RELOADS, REVISION, SINCE_LAST_POLL,
+    STATEMENTS, STORE_EXPIRED, STORE_EXPIRES_AT, STORE_SEQUENCE,
 };
 use crate::state::{PolicyState, PollRecord, Snapshot};
 
@@ -33,7 +34,20 @@ pub fn record_serving(state: &PolicyState) {
         if let Some(published_at) = history.published_at(snapshot.store.revision()) {
             gauge!(PUBLISHED_AT).set(unix_seconds(published_at));
         }
+        if let Some(freshness) = history.freshness_of(snapshot.store.revision()) {
+            if let Some(sequence) = freshness.sequence {
+                gauge!(STORE_SEQUENCE).set(sequence as f64);
+            }
+            if let Some(expires_at) = freshness.expires_at {
+                gauge!(STORE_EXPIRES_AT).set(unix_seconds(expires_at));
+            }
+        }
     }
+    let expired = crate::reload::store_expired(state);
+    gauge!(STORE_EXPIRED).set(if expired { 1.0 } else { 0.0 });
+    let watchdog = state.watchdog();
+    watchdog.warn_if_stalled();
+    gauge!(RELOAD_IN_PROGRESS).set(watchdog.in_progress().unwrap_or_default().as_secs_f64());
     let failing = history.last_error.is_some()
         || history
             .poll

@@ -31,7 +31,7 @@ use tracing::{debug, info, warn};
 use super::{Cause, LoadError, Loaded, Reloader};
 use crate::config::{BucketSource, PollSettings};
 use crate::metrics;
-use crate::state::{PolicyState, PollRecord};
+use crate::state::{Freshness, PolicyState, PollRecord};
 
 /// The longest a poll may take (fetching a large store included) before it
 /// counts as failed; the object store client's own retries stop there.
@@ -66,6 +66,11 @@ pub(super) struct Poller {
     refused: Option<String>,
     /// The last error logged at `warn`, to log repeats at `debug`.
     last_warned: Option<String>,
+    /// The newest signed manifest sequence known before the fetcher was
+    /// made (the cache folder's `newest-sequence`, the cached manifest's).
+    newest_sequence: Option<u64>,
+    /// The sequence last written to the cache folder.
+    persisted_sequence: Option<u64>,
 }
 
 impl Poller {
@@ -77,6 +82,8 @@ impl Poller {
             cached: None,
             refused: None,
             last_warned: None,
+            newest_sequence: None,
+            persisted_sequence: None,
         }
     }
 
@@ -90,6 +97,9 @@ impl Poller {
             let mut fetcher = Fetcher::new(location, FetchOptions::default());
             if let Some(keys) = &self.settings.trusted_keys {
                 fetcher.require_signatures(keys.clone());
+            }
+            if let Some(sequence) = self.newest_sequence {
+                fetcher.refuse_older_than(sequence);
             }
             if let Some(cached) = &self.cached {
                 fetcher.resume(cached);
@@ -112,6 +122,9 @@ impl Poller {
                 if e.is_signature_failure() {
                     signature_failure(state);
                 }
+                if e.is_rollback() {
+                    rollback(state);
+                }
                 describe(&url, &e)
             }),
             // A poll cut short leaves the fetcher as it was.
@@ -129,7 +142,14 @@ fn signature_failure(state: &PolicyState) {
     ::metrics::counter!(metrics::SIGNATURE_FAILURES).increment(1);
 }
 
-/// An error of `url` as one line: the error and its sources.
+/// Counts a signed revision refused as older than the newest seen.
+fn rollback(state: &PolicyState) {
+    state.record_rollback();
+    ::metrics::counter!(metrics::ROLLBACKS).increment(1);
+}
+
+/// An error of `url` as one line: the error and its sources, at most
+/// [`super::MAX_ERROR_CHARS`] characters.
 fn describe(url: &str, error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = format!("{url}: {error}");
     let mut source = error.source();
@@ -141,7 +161,7 @@ fn describe(url: &str, error: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     // One line: storage errors may quote a multi-line response body.
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    super::bounded(&text.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// Whether two poll errors are of the same kind: the same letters in their
@@ -230,11 +250,20 @@ impl Reloader {
                 poller.settings.trusted_keys.clone(),
             )
         };
+        if let Some(dir) = &cache_dir
+            && keys.is_some()
+        {
+            let newest = self.read_newest_sequence(dir).await;
+            let mut poller = poller.lock().await;
+            poller.newest_sequence = newest;
+            poller.persisted_sequence = newest;
+        }
         if let Some(dir) = &cache_dir {
             let read = {
                 let dir = dir.clone();
                 tokio::task::spawn_blocking(move || tollgate_bundle::cache::read(&dir)).await
             };
+            let newest = poller.lock().await.newest_sequence;
             match read {
                 Ok(Ok(Some(fetched)))
                     if let Some(keys) = &keys
@@ -245,6 +274,19 @@ impl Reloader {
                         cache = %dir.display(),
                         error = %describe(&dir.display().to_string(), &error),
                         "the cached revision is not signed by a trusted key; ignoring it"
+                    );
+                }
+                Ok(Ok(Some(fetched)))
+                    if keys.is_some()
+                        && let Err(error) = cached_freshness(&fetched, newest) =>
+                {
+                    if error.is_rollback() {
+                        rollback(&self.inner.state);
+                    }
+                    warn!(
+                        cache = %dir.display(),
+                        error = %describe(&dir.display().to_string(), &error),
+                        "the cached revision is refused; ignoring it"
                     );
                 }
                 Ok(Ok(Some(fetched))) => {
@@ -303,8 +345,12 @@ impl Reloader {
             return Err(not_polled());
         };
         let mut poller = poller.lock().await;
+        let _running = self.inner.state.watchdog().begin(cause);
         let started = Instant::now();
         let polled = poller.fetch(&self.inner.state).await;
+        if polled.is_ok() {
+            self.persist_newest_sequence(&mut poller).await;
+        }
         let state = &self.inner.state;
         let url = self.inner.source.to_string();
         let (record, result) = match polled {
@@ -410,6 +456,11 @@ impl Reloader {
     ) -> Result<Loaded, LoadError> {
         let state = &self.inner.state;
         let published_at = published_time(&fetched.published_at);
+        let freshness = Freshness {
+            revision: fetched.revision.clone(),
+            sequence: fetched.sequence,
+            expires_at: fetched.expires_at.as_deref().and_then(published_time),
+        };
         let (fetched_publisher, fetched_published_at) = (fetched.publisher, fetched.published_at);
         // Only a fetcher that requires signatures (or a cache read checked
         // with the same keys) hands over a verified signature.
@@ -420,11 +471,29 @@ impl Reloader {
             .and_then(|settings| settings.trusted_keys.as_ref())
             .and(fetched.signature.as_ref())
             .map(|signature| signature.key_id.clone());
+        // The same files published again (a renewed expiry) from where they
+        // serve already: nothing to compile.
+        let serving = state
+            .current()
+            .as_deref()
+            .is_some_and(|s| s.store.revision() == fetched.revision && s.source == source);
+        if serving {
+            state.record_freshness(freshness);
+            if let Some(key_id) = &verified_signer {
+                state.record_signer(&fetched.revision, key_id);
+            }
+            state.record_unchanged();
+            metrics::record_reload("unchanged", started.elapsed());
+            return Ok(Loaded {
+                revision: fetched.revision,
+                installed: false,
+            });
+        }
         let store = match self.compile(fetched.files).await? {
             Ok(store) => store,
             Err(error) => {
                 let error = LoadError::Store(error);
-                state.record_failure(error.to_string());
+                state.record_failure(super::bounded(&error.to_string()));
                 metrics::record_reload("failure", started.elapsed());
                 return Err(error);
             }
@@ -435,7 +504,82 @@ impl Reloader {
         if let Some(key_id) = &verified_signer {
             state.record_signer(store.revision(), key_id);
         }
+        state.record_freshness(freshness);
         Ok(self.install_store(store, source, published_at, cause, started.elapsed()))
+    }
+}
+
+/// Checks a cached revision (its signature already verified) as the
+/// fetcher checks a signed manifest: it carries a sequence and an expiry,
+/// and its sequence is not below `newest`, the newest seen.
+fn cached_freshness(
+    fetched: &Fetched,
+    newest: Option<u64>,
+) -> Result<(), tollgate_bundle::BundleError> {
+    let (sequence, _) = fetched.manifest().signed_freshness()?;
+    match newest {
+        Some(newest) if sequence < newest => Err(tollgate_bundle::BundleError::Rollback {
+            revision: fetched.revision.clone(),
+            sequence,
+            newest,
+        }),
+        _ => Ok(()),
+    }
+}
+
+impl Reloader {
+    /// The cache folder's `newest-sequence`, off the async workers; an
+    /// unreadable or invalid one is reported and counts as none (the cached
+    /// manifest's own signed sequence still bounds what is accepted).
+    async fn read_newest_sequence(&self, dir: &std::path::Path) -> Option<u64> {
+        let task_dir = dir.to_owned();
+        let read = tokio::task::spawn_blocking(move || {
+            tollgate_bundle::cache::read_newest_sequence(&task_dir)
+        })
+        .await;
+        match read {
+            Ok(Ok(sequence)) => sequence,
+            Ok(Err(error)) => {
+                let text = describe(&dir.display().to_string(), &error);
+                warn!(cache = %dir.display(), error = %text, "the cache's newest sequence is unusable; ignoring it");
+                self.inner.state.record_failure(text);
+                None
+            }
+            Err(join) => {
+                warn!(cache = %dir.display(), error = %join, "cannot read the cache's newest sequence");
+                None
+            }
+        }
+    }
+
+    /// Writes the fetcher's newest sequence to the cache folder when it grew
+    /// (with `verify-keys` and a cache folder); a failure is logged.
+    async fn persist_newest_sequence(&self, poller: &mut Poller) {
+        let (Some(dir), Some(_)) = (&poller.settings.cache_dir, &poller.settings.trusted_keys)
+        else {
+            return;
+        };
+        let Some(newest) = poller.fetcher.as_ref().and_then(Fetcher::newest_sequence) else {
+            return;
+        };
+        if poller.persisted_sequence.is_some_and(|p| p >= newest) {
+            return;
+        }
+        let task_dir = dir.clone();
+        let written = tokio::task::spawn_blocking(move || {
+            tollgate_bundle::cache::write_newest_sequence(&task_dir, newest)
+        })
+        .await;
+        match written {
+            Ok(Ok(())) => poller.persisted_sequence = Some(newest),
+            Ok(Err(error)) => {
+                let text = describe(&dir.display().to_string(), &error);
+                warn!(%text, "cannot record the newest sequence in the cache folder");
+            }
+            Err(join) => {
+                warn!(error = %join, "cannot record the newest sequence in the cache folder")
+            }
+        }
     }
 }
 
