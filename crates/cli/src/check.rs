@@ -16,13 +16,13 @@
 //! question or the store cannot be read.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use tollgate_policy::{DecisionKind, Effect, ParseLimits};
 use tollgate_proto::v1::{AuthorizeRequest, ContextValue, ContextValues, context_value};
 use tollgate_server::config::StoreSource;
+use tollgate_store::files::read_regular;
 use tollgate_store::{SessionTables, compile_session_policies};
 use tollgate_wire as convert;
 
@@ -192,26 +192,13 @@ fn run(args: &CheckArgs) -> Result<DecisionKind, String> {
     Ok(decision.kind)
 }
 
-/// A session policy file's text: a regular file of at most
-/// [`MAX_SESSION_POLICY_BYTES`].
+/// A session policy file's text, read with the store's hostile-file reader
+/// (a regular file of at most [`MAX_SESSION_POLICY_BYTES`]).
 fn read_policy_file(path: &Path) -> Result<String, String> {
-    let fault = |e: &dyn std::fmt::Display| format!("--session-policy {}: {e}", path.display());
-    let metadata = std::fs::metadata(path).map_err(|e| fault(&e))?;
-    if !metadata.is_file() {
-        return Err(fault(&"not a regular file"));
-    }
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .map_err(|e| fault(&e))?
-        .take(MAX_SESSION_POLICY_BYTES + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| fault(&e))?;
-    if text.len() as u64 > MAX_SESSION_POLICY_BYTES {
-        return Err(fault(&format!(
-            "more than {MAX_SESSION_POLICY_BYTES} bytes"
-        )));
-    }
-    Ok(text)
+    let bytes = read_regular(path, MAX_SESSION_POLICY_BYTES)
+        .map_err(|e| format!("--session-policy: {e}"))?;
+    String::from_utf8(bytes)
+        .map_err(|e| format!("--session-policy `{}`: not UTF-8: {e}", path.display()))
 }
 
 /// `KEY=VALUE` pairs as the request's context; a key given several times

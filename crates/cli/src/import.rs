@@ -16,11 +16,11 @@
 //! be read or written.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde_json::Value;
+use tollgate_store::files::read_regular;
 use tollgate_store::import::split_authorization_details;
 use tollgate_store::{Store, StoreLimits};
 
@@ -67,7 +67,8 @@ fn run(args: &ImportArgs) -> Result<ExitCode, String> {
     let limits = StoreLimits::default();
     let mut exports = Vec::with_capacity(args.exports.len());
     for path in &args.exports {
-        let bytes = read_bounded(path, limits.max_file_bytes)?;
+        let limit = u64::try_from(limits.max_file_bytes).unwrap_or(u64::MAX);
+        let bytes = read_regular(path, limit).map_err(|e| e.to_string())?;
         let value: Value = serde_json::from_slice(&bytes)
             .map_err(|e| format!("{}: not JSON: {e}", path.display()))?;
         exports.push((path.display().to_string(), value));
@@ -130,29 +131,6 @@ fn check_output(out: &Path) -> Result<(), String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(format!("{}: {e}", out.display())),
     }
-}
-
-/// Reads a regular file of at most `limit` bytes (a FIFO or a device is
-/// refused unopened; a file that grows while read is cut at the limit and
-/// refused).
-fn read_bounded(path: &Path, limit: usize) -> Result<Vec<u8>, String> {
-    let metadata = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if !metadata.is_file() {
-        return Err(format!("{}: not a regular file", path.display()));
-    }
-    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut bytes = Vec::new();
-    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-    file.take(cap)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    if bytes.len() > limit {
-        return Err(format!(
-            "{}: more than {limit} bytes (the store's file limit)",
-            path.display()
-        ));
-    }
-    Ok(bytes)
 }
 
 /// Writes the files into a temporary sibling of `out`, then renames it to

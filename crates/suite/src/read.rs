@@ -12,12 +12,12 @@
 //! ```
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 use tollgate_policy::DecisionKind;
 use tollgate_proto::v1::{AuthorizeRequest, ContextValue, ContextValues, context_value};
+use tollgate_store::files::{FileError, read_regular};
 
 use crate::case::{ExpectedStatement, Suite, TestCase};
 use crate::error::SuiteError;
@@ -107,27 +107,21 @@ fn io(path: &Path, error: &std::io::Error) -> SuiteError {
     }
 }
 
-/// Reads one suite file. Only a regular file is read (a FIFO or a device
-/// would block or never end), and at most `limits.max_file_bytes` of it.
+/// Reads one suite file with the store's hostile-file reader
+/// ([`tollgate_store::files::read_regular`]): only a regular file (a FIFO
+/// or a device is refused without blocking), at most
+/// `limits.max_file_bytes` of it, counted as read.
 pub fn read_suite(path: &Path, limits: &SuiteLimits) -> Result<Suite, SuiteError> {
-    let metadata = std::fs::metadata(path).map_err(|e| io(path, &e))?;
-    if !metadata.is_file() {
-        return Err(SuiteError::Io {
+    let bytes = read_regular(path, limits.max_file_bytes).map_err(|error| match error {
+        FileError::TooLarge { limit, .. } => SuiteError::TooLarge {
             path: path.to_owned(),
-            message: "not a regular file".to_owned(),
-        });
-    }
-    let file = std::fs::File::open(path).map_err(|e| io(path, &e))?;
-    let mut bytes = Vec::new();
-    file.take(limits.max_file_bytes.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| io(path, &e))?;
-    if bytes.len() as u64 > limits.max_file_bytes {
-        return Err(SuiteError::TooLarge {
+            limit,
+        },
+        other => SuiteError::Io {
             path: path.to_owned(),
-            limit: limits.max_file_bytes,
-        });
-    }
+            message: other.to_string(),
+        },
+    })?;
     read_suite_bytes(&path.display().to_string(), &bytes, limits)
 }
 
