@@ -3,8 +3,9 @@
 //!
 //! Output (stdout): the decision (`allowed`, `explicitDeny`, `implicitDeny`);
 //! with `--explain`, then `revision: REV`, one `decisive: EFFECT POLICY
-//! #INDEX [SID]` line per decisive statement, and `reason: ...` when there is
-//! one.
+//! #INDEX [SID] [@ LEVEL]` line per decisive statement (`@ LEVEL` for SCP and
+//! RCP statements: the root id, OU path or account id they are attached at),
+//! and `reason: ...` when there is one.
 //!
 //! Exit status: 0 allowed; 3 denied (explicitly or implicitly); 2 when the
 //! question or the store cannot be read.
@@ -120,8 +121,13 @@ fn run(args: &CheckArgs) -> Result<DecisionKind, String> {
             .as_deref()
             .map(|sid| format!(" {sid}"))
             .unwrap_or_default();
+        let level = statement
+            .level
+            .as_ref()
+            .map(|level| format!(" @ {}", level.label()))
+            .unwrap_or_default();
         println!(
-            "decisive: {effect} {} #{}{sid}",
+            "decisive: {effect} {} #{}{sid}{level}",
             statement.policy, statement.index
         );
     }
