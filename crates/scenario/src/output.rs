@@ -95,8 +95,10 @@ pub fn explain(expected: DecisionKind, decision: &Decision) -> String {
 
 fn describe(statement: &DecisiveStatement) -> String {
     let mut place = format!("{} Statement[{}]", statement.policy, statement.index);
-    if let Some(level) = &statement.level {
-        place.push_str(&format!(" at level {}", level.label()));
+    // A scenario's labels already say the level (`serviceControlPolicies[1][0]`);
+    // a level is added only when it has a name of its own.
+    if let Some(name) = statement.level.as_ref().and_then(|l| l.name.as_deref()) {
+        place.push_str(&format!(" at level {name}"));
     }
     match &statement.sid {
         Some(sid) => format!("{place} (Sid {sid})"),
@@ -264,7 +266,7 @@ mod tests {
         );
         assert_eq!(
             explain(DecisionKind::ImplicitDeny, &d),
-            "expected implicitDeny, got allowed: allowed by serviceControlPolicies[0][0] Statement[0] at level 0, organization/scps/full.json Statement[0] at level r-ab12/ou-ab12-apps"
+            "expected implicitDeny, got allowed: allowed by serviceControlPolicies[0][0] Statement[0], organization/scps/full.json Statement[0] at level r-ab12/ou-ab12-apps"
         );
     }
 
