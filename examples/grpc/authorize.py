@@ -47,7 +47,8 @@ def main(argv):
         print("decision:", pb.Decision.Name(answer.decision))
         print("revision:", answer.revision)
         for s in answer.decisive:
-            print(f"decisive: {s.policy} Statement[{s.index}] {s.sid or '-'} {pb.Effect.Name(s.effect)}")
+            level = f" at {s.level}" if s.level else ""
+            print(f"decisive: {s.policy} Statement[{s.index}] {s.sid or '-'} {pb.Effect.Name(s.effect)}{level}")
         if answer.reason:
             print("reason:", answer.reason)
     return 0 if answer.decision == pb.ALLOWED else 3

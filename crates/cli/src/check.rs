@@ -3,9 +3,11 @@
 //!
 //! Output (stdout): the decision (`allowed`, `explicitDeny`, `implicitDeny`);
 //! with `--explain`, then `revision: REV`, one `decisive: EFFECT POLICY
-//! Statement[INDEX] [SID]` line per decisive statement, and `reason: ...`
-//! when there is one. With `--json`, one JSON object instead: `decision`,
-//! `revision`, `decisive` (`policy`, `index`, `sid`, `effect`) and `reason`
+//! Statement[INDEX] [SID] [@ LEVEL]` line per decisive statement (`@ LEVEL`
+//! for SCP and RCP statements: the root id, OU path or account id they are
+//! attached at), and `reason: ...` when there is one. With `--json`, one JSON
+//! object instead: `decision`, `revision`, `decisive` (`policy`, `index`,
+//! `sid`, `effect`, and `level` for SCP and RCP statements) and `reason`
 //! (`null` when there is none).
 //!
 //! `--session-policy FILE` (repeatable) gives the session policies the
@@ -152,12 +154,16 @@ fn run(args: &CheckArgs) -> Result<DecisionKind, String> {
             .decisive
             .iter()
             .map(|d| {
-                serde_json::json!({
+                let mut entry = serde_json::json!({
                     "policy": d.policy,
                     "index": d.index,
                     "sid": d.sid,
                     "effect": match d.effect { Effect::Allow => "Allow", Effect::Deny => "Deny" },
-                })
+                });
+                if let (Some(level), Some(object)) = (&d.level, entry.as_object_mut()) {
+                    object.insert("level".into(), level.label().into());
+                }
+                entry
             })
             .collect();
         let answer = serde_json::json!({
@@ -181,8 +187,13 @@ fn run(args: &CheckArgs) -> Result<DecisionKind, String> {
             .as_deref()
             .map(|sid| format!(" {sid}"))
             .unwrap_or_default();
+        let level = statement
+            .level
+            .as_ref()
+            .map(|level| format!(" @ {}", level.label()))
+            .unwrap_or_default();
         println!(
-            "decisive: {effect} {} Statement[{}]{sid}",
+            "decisive: {effect} {} Statement[{}]{sid}{level}",
             statement.policy, statement.index
         );
     }

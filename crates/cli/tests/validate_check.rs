@@ -179,7 +179,35 @@ fn check_denied_exits_3_and_explains() {
     assert!(
         lines.iter().any(|l| l.starts_with("decisive: Deny ")
             && l.contains("deny-outside-approved-regions")
-            && l.contains("DenyOutsideApprovedRegions")),
+            && l.contains("DenyOutsideApprovedRegions")
+            && l.ends_with(" @ r-ex12/ou-ex12-workload1")),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn check_explain_names_each_scp_level() {
+    let run = tollgate(&[
+        "check",
+        "--principal",
+        ALICE,
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::example-photos/cat.jpg",
+        "--explain",
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let full: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("p-FullAWSAccess"))
+        .filter_map(|l| l.split(" @ ").nth(1))
+        .collect();
+    assert_eq!(
+        full,
+        ["r-ex12", "r-ex12/ou-ex12-workload1", "111122223333"],
         "{}",
         run.stdout
     );
@@ -414,6 +442,13 @@ fn check_json_and_session_policies() {
     assert_eq!(answer["reason"], serde_json::Value::Null);
     assert_eq!(answer["revision"].as_str().unwrap().len(), 64);
     let decisive = answer["decisive"].as_array().unwrap();
+    // SCP statements name the level they are attached at.
+    assert!(
+        decisive
+            .iter()
+            .any(|d| d["level"].as_str().is_some_and(|l| l.starts_with("r-"))),
+        "{answer}"
+    );
     assert!(
         decisive.iter().any(
             |d| d["policy"] == "accounts/111122223333/resources/app-key.json"

@@ -32,6 +32,8 @@ enum Identity<'a> {
     BareName(&'a str),
     /// An identity provider ARN.
     Provider(&'a str),
+    /// An anonymous caller: `"*"` and `"AWS": "*"` cover it.
+    Anonymous,
 }
 
 type Chain<'a> = SmallVec<[(Identity<'a>, Strength); 3]>;
@@ -40,7 +42,7 @@ fn chain(principal: &RequestPrincipal) -> Chain<'_> {
     let mut chain = Chain::new();
     let account = principal.account();
     match principal.kind() {
-        PrincipalKind::Anonymous => {}
+        PrincipalKind::Anonymous => chain.push((Identity::Anonymous, Strength::Specific)),
         PrincipalKind::Root => {}
         PrincipalKind::User | PrincipalKind::FederatedUser => {
             chain.push((Identity::Arn(principal.text()), Strength::Specific));
@@ -141,6 +143,7 @@ impl PrincipalMatcher {
                 .chain(self.federated.iter())
                 .any(|s| &**s == name),
             Identity::Provider(arn) => self.federated.iter().any(|s| &**s == arn),
+            Identity::Anonymous => self.any_aws,
         }
     }
 
@@ -161,7 +164,11 @@ impl PrincipalMatcher {
             let exempt = !chain.is_empty() && chain.iter().all(|(id, _)| self.covers(*id));
             return (!exempt).then_some(Strength::Specific);
         }
-        if self.everyone || (self.any_aws && principal.is_iam_identity()) {
+        // `"AWS": "*"` covers IAM principals and anonymous callers alike:
+        // AWS lists it beside `"*"` as a way to grant anonymous access.
+        let any_aws_covers =
+            principal.is_iam_identity() || principal.kind() == PrincipalKind::Anonymous;
+        if self.everyone || (self.any_aws && any_aws_covers) {
             return Some(Strength::Specific);
         }
         let mut best = None;

@@ -34,6 +34,17 @@ pub struct Applicable<'a> {
     pub service_control: &'a [GroupId],
     /// RCPs per level of the resource's organization path, root first.
     pub resource_control: &'a [GroupId],
+    /// The names of the SCP levels (`r-...`, an OU path, an account id),
+    /// parallel to `service_control`, when the caller knows them: decisive
+    /// statements name their level by it, else by its index.
+    pub service_control_levels: &'a [Box<str>],
+    /// The names of the RCP levels, parallel to `resource_control`.
+    pub resource_control_levels: &'a [Box<str>],
+    /// The principal is (a session of) a service-linked role, which SCPs do
+    /// not restrict: a store knows the role's path even when the request
+    /// gives a session ARN, which carries none. A role ARN with the path
+    /// `/aws-service-role/` given as the principal says so by itself.
+    pub service_linked_role: bool,
     /// The resource-based policy.
     pub resource: Option<GroupId>,
     /// Context keys the caller of the engine knows beyond the request and the
@@ -61,6 +72,9 @@ impl<'a> Applicable<'a> {
             }),
             service_control: &layout.service_control,
             resource_control: &layout.resource_control,
+            service_control_levels: &[],
+            resource_control_levels: &[],
+            service_linked_role: false,
             resource: layout.resource,
             extra_context: [None; EXTRA_LAYERS],
             resource_account: None,

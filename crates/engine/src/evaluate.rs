@@ -7,10 +7,12 @@ use tollgate_compiler::{
     ConditionMemo, Group, GroupId, RequestView, ResolvedAction, StatementId, Strength, TableSet,
     Tables,
 };
-use tollgate_policy::{Decision, DecisionKind, DecisiveStatement, Effect, PrincipalKind, Request};
+use tollgate_policy::{
+    Decision, DecisionKind, DecisiveStatement, Effect, OrgLevel, PrincipalKind, Request,
+};
 
 use crate::applicable::Applicable;
-use crate::special::requires_resource_policy;
+use crate::special::{is_role_trust_request, is_service_linked_role, requires_resource_policy};
 
 /// The canonical rank of a policy kind in answers: identity groups in the
 /// order given, boundary, session, SCP levels, RCP levels, resource.
@@ -71,7 +73,10 @@ impl<'a> Evaluation<'a> {
                 .map(|s| s.tables.resolve_action(&request.action)),
             memo: ConditionMemo::new(),
             session_memo: ConditionMemo::new(),
-            scp_applies: principal.is_iam_identity(),
+            // Service-linked roles are not restricted by SCPs.
+            scp_applies: principal.is_iam_identity()
+                && !applicable.service_linked_role
+                && !is_service_linked_role(principal),
         }
     }
 
@@ -237,6 +242,12 @@ impl<'a> Evaluation<'a> {
     /// Steps 2 to 6: true when the request is allowed, given no explicit deny.
     fn allowed(&self) -> bool {
         let principal = self.request.principal();
+        // Read only when needed: most requests are not trust requests.
+        let trust = || is_role_trust_request(&self.request.action, &self.request.resource);
+        // STS refuses roles to account roots, whatever the trust policy says.
+        if principal.kind() == PrincipalKind::Root && trust() {
+            return false;
+        }
         let grant = self.resource_grant();
         if !principal.is_iam_identity() {
             return grant.is_some();
@@ -271,7 +282,9 @@ impl<'a> Evaluation<'a> {
             return grant.is_some() && identity_path();
         }
         match grant {
-            Some(Strength::Specific) => true,
+            // A caller named specifically by a trust policy still needs its
+            // permissions boundary to allow the trust action.
+            Some(Strength::Specific) => boundary || !trust(),
             Some(Strength::Role) => boundary && session,
             Some(Strength::Account) => identity_path(),
             None => {
@@ -295,11 +308,21 @@ impl<'a> Evaluation<'a> {
             _ => self.applicable.tables,
         };
         let statement = tables.statement(id)?;
+        let level = |index: usize, names: &[Box<str>]| OrgLevel {
+            index,
+            name: names.get(index).map(|n| n.to_string()),
+        };
+        let level = match slot {
+            Slot::ServiceControl(i) => Some(level(i, self.applicable.service_control_levels)),
+            Slot::ResourceControl(i) => Some(level(i, self.applicable.resource_control_levels)),
+            _ => None,
+        };
         Some(DecisiveStatement {
             policy: tables.policy_label(statement.policy()).to_owned(),
             index: statement.index(),
             sid: statement.sid().map(str::to_owned),
             effect: statement.effect(),
+            level,
         })
     }
 }

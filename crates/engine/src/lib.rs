@@ -37,4 +37,7 @@ mod special;
 
 pub use applicable::{Applicable, SessionTables};
 pub use evaluate::{decide, decide_with, evaluate, evaluate_with};
-pub use special::requires_resource_policy;
+pub use special::{
+    SERVICE_LINKED_ROLE_PATH, is_role_trust_request, is_service_linked_path,
+    is_service_linked_role, requires_resource_policy,
+};

@@ -138,6 +138,48 @@ fn needs_resource_policy(action: &str, resource: &str) -> bool {
         || matches("arn:*:kms:*:*:key/*", resource, CaseMode::Sensitive)
 }
 
+/// The situations of the five rules of issue 13 that the generators must
+/// produce often, so that a divergence there would be caught.
+const RULES_OF_ISSUE_13: [&str; 5] = [
+    "anonymous, resource policy naming AWS *",
+    "NotPrincipal * or AWS *",
+    "service-linked role under SCPs",
+    "root asks a role trust action",
+    "trust request with a permissions boundary",
+];
+
+/// Which situation of [`RULES_OF_ISSUE_13`] a request is in, if any, read
+/// from the generated JSON (so as not to depend on either implementation).
+fn rule_of_issue_13(
+    set: &differential_support::SetSpec,
+    spec: &RequestSpec,
+) -> Option<&'static str> {
+    let resource = set
+        .resource
+        .as_ref()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    let trust =
+        needs_resource_policy(spec.action, spec.resource) && spec.resource.contains(":role/");
+    if spec.principal == "anonymous" && resource.contains(r#""AWS":"*""#) {
+        Some(RULES_OF_ISSUE_13[0])
+    } else if resource.contains(r#""NotPrincipal":"*""#)
+        || resource.contains(r#""NotPrincipal":{"AWS":"*"}"#)
+    {
+        Some(RULES_OF_ISSUE_13[1])
+    } else if spec.principal == differential_support::vocabulary::SERVICE_LINKED_ROLE
+        && !set.scp.is_empty()
+    {
+        Some(RULES_OF_ISSUE_13[2])
+    } else if spec.principal.ends_with(":root") && trust {
+        Some(RULES_OF_ISSUE_13[3])
+    } else if set.boundary.is_some() && trust {
+        Some(RULES_OF_ISSUE_13[4])
+    } else {
+        None
+    }
+}
+
 /// Prints how often each decision kind occurs (overall and per category of
 /// request) on a fixed sample of the generated cases, and checks that all
 /// three kinds are frequent, so the property above tests something.
@@ -151,6 +193,7 @@ fn decision_kinds_are_frequent() {
     let mut overall: BTreeMap<&str, usize> = BTreeMap::new();
     let mut by_category: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     let mut by_policy: BTreeMap<(&str, String), usize> = BTreeMap::new();
+    let mut rules: BTreeMap<&str, usize> = BTreeMap::new();
     let mut total = 0usize;
     let mut decisive_lengths = 0usize;
     for _ in 0..1_000 {
@@ -161,6 +204,9 @@ fn decision_kinds_are_frequent() {
             let kind = decision.kind.as_str();
             *overall.entry(kind).or_default() += 1;
             *by_category.entry((category(&set, spec), kind)).or_default() += 1;
+            if let Some(rule) = rule_of_issue_13(&case.set, spec) {
+                *rules.entry(rule).or_default() += 1;
+            }
             decisive_lengths += decision.decisive.len();
             for d in &decision.decisive {
                 let kind = d.policy.split('[').next().unwrap_or("");
@@ -189,6 +235,14 @@ fn decision_kinds_are_frequent() {
     eprintln!("decisive statements by policy kind:");
     for ((decision, policy), count) in &by_policy {
         eprintln!("  {decision:>13} {policy:>24}: {count:5}");
+    }
+    eprintln!("requests the rules of issue 13 bear on:");
+    for (rule, count) in &rules {
+        eprintln!("  {rule:>44}: {count:5}");
+    }
+    for rule in RULES_OF_ISSUE_13 {
+        let count = rules.get(rule).copied().unwrap_or(0);
+        assert!(count >= 20, "{rule}: only {count} generated requests");
     }
     for kind in [
         DecisionKind::Allowed,

@@ -57,5 +57,7 @@ pub use identity::{PrincipalKind, PrincipalParseError, RequestPrincipal, is_serv
 pub use parse::{ParseLimits, json_type_name};
 pub use path::{JsonPath, PathSegment};
 pub use principal::{AwsPrincipal, PrincipalClause, PrincipalSet};
-pub use question::{Decision, DecisionKind, DecisiveStatement, NamedPolicy, PolicySet, Request};
+pub use question::{
+    Decision, DecisionKind, DecisiveStatement, NamedPolicy, OrgLevel, PolicySet, Request,
+};
 pub use template::{Template, TemplatePart, TemplateSyntax, Variable};

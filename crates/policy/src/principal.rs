@@ -5,7 +5,8 @@ use crate::arn::{Arn, is_account_id};
 /// One entry of a `Principal` element's `AWS` list.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AwsPrincipal {
-    /// `"AWS": "*"`: every authenticated AWS principal (not anonymous callers).
+    /// `"AWS": "*"`: every IAM principal and anonymous callers (AWS lists it
+    /// beside `"*"` for anonymous access); not services or identity providers.
     Any,
     /// An account, named by id or by `arn:PARTITION:iam::ACCOUNT:root`.
     Account(String),

@@ -190,6 +190,33 @@ pub struct DecisiveStatement {
     pub sid: Option<String>,
     /// Its effect.
     pub effect: Effect,
+    /// For an SCP or RCP statement, the organization level it is attached
+    /// at: the same policy attached at several levels decides once per
+    /// level. `None` for every other policy kind.
+    pub level: Option<OrgLevel>,
+}
+
+/// The organization level an SCP or RCP statement decided at.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OrgLevel {
+    /// Its position on the organization path, root first: for SCPs the
+    /// principal's account's path, for RCPs the resource's account's (a
+    /// scenario's `serviceControlPolicies[index]`).
+    pub index: usize,
+    /// The level's name, when the caller knows it: a policy store gives the
+    /// root's id (`r-...`), an OU's path from the root
+    /// (`r-.../ou-.../ou-...`), or the account id.
+    pub name: Option<String>,
+}
+
+impl OrgLevel {
+    /// The level as answers write it: its name, else its index in decimal.
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(name) => name.clone(),
+            None => self.index.to_string(),
+        }
+    }
 }
 
 /// The answer to a request.

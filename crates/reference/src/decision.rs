@@ -2,8 +2,8 @@
 
 use tollgate_policy::arn::Arn;
 use tollgate_policy::{
-    Decision, DecisionKind, DecisiveStatement, Effect, NamedPolicy, PolicySet, PrincipalKind,
-    Request, Statement,
+    Decision, DecisionKind, DecisiveStatement, Effect, NamedPolicy, OrgLevel, PolicySet,
+    PrincipalKind, Request, Statement,
 };
 
 use crate::principal::Strength;
@@ -20,8 +20,8 @@ enum Role {
     Session,
     /// An SCP of the given level (0 = root).
     ServiceControl(usize),
-    /// An RCP (of any level: RCPs only deny).
-    ResourceControl,
+    /// An RCP of the given level (0 = root; RCPs only deny).
+    ResourceControl(usize),
     /// The resource-based policy.
     Resource,
 }
@@ -37,27 +37,60 @@ struct Applicable<'a> {
 }
 
 impl Applicable<'_> {
+    /// The statement as answers list it; SCP and RCP statements name their
+    /// level by its index (a policy set knows no level names).
     fn decisive(&self) -> DecisiveStatement {
+        let level = match self.role {
+            Role::ServiceControl(index) | Role::ResourceControl(index) => {
+                Some(OrgLevel { index, name: None })
+            }
+            _ => None,
+        };
         DecisiveStatement {
             policy: self.policy.label.clone(),
             index: self.index,
             sid: self.statement.sid.clone(),
             effect: self.statement.effect,
+            level,
         }
     }
 }
 
 /// "Which policies take part": SCP statements take part only for principals
 /// subject to SCPs — IAM users, role sessions, federated users and account
-/// roots.
+/// roots — except service-linked roles (Organizations User Guide: "SCPs do
+/// not affect any service-linked role").
 fn subject_to_scps(request: &Request) -> bool {
+    let principal = request.principal();
     matches!(
-        request.principal().kind(),
+        principal.kind(),
         PrincipalKind::User
             | PrincipalKind::AssumedRole
             | PrincipalKind::FederatedUser
             | PrincipalKind::Root
-    )
+    ) && !is_service_linked_role(request)
+}
+
+/// The IAM path every service-linked role has.
+const SERVICE_LINKED_ROLE_PATH: &str = "/aws-service-role/";
+
+/// True when the principal is a service-linked role: a role given by its ARN
+/// (an unnamed session of it) whose path is `/aws-service-role/`. A session
+/// ARN (`assumed-role/NAME/SESSION`) does not carry the role's path, so only
+/// the role ARN tells.
+fn is_service_linked_role(request: &Request) -> bool {
+    let principal = request.principal();
+    if principal.kind() != PrincipalKind::AssumedRole || principal.session_name().is_some() {
+        return false;
+    }
+    let Some(arn) = principal.role_arn().and_then(Arn::parse) else {
+        return false;
+    };
+    arn.service == "iam"
+        && arn
+            .resource
+            .strip_prefix("role")
+            .is_some_and(|path| path.starts_with(SERVICE_LINKED_ROLE_PATH))
 }
 
 /// "Which policies take part": every policy of the set, in canonical order
@@ -87,13 +120,9 @@ fn policies_taking_part<'a>(
             taking_part.extend(scps.iter().map(|p| (Role::ServiceControl(level), p)));
         }
     }
-    taking_part.extend(
-        policies
-            .resource_control
-            .iter()
-            .flatten()
-            .map(|p| (Role::ResourceControl, p)),
-    );
+    for (level, rcps) in policies.resource_control.iter().enumerate() {
+        taking_part.extend(rcps.iter().map(|p| (Role::ResourceControl(level), p)));
+    }
     taking_part.extend(policies.resource.iter().map(|p| (Role::Resource, p)));
     taking_part
 }
@@ -196,20 +225,28 @@ const ROLE_TRUST_ACTIONS: &[&str] = &[
     "sts:SetSourceIdentity",
 ];
 
-/// Step 2, `special`: the request needs the resource policy whatever the
-/// account — a role trust action on an IAM role ARN (`arn:*:iam::*:role/*`),
-/// or any action on a KMS key ARN (`arn:*:kms:*:*:key/*`). Actions compare
-/// without ASCII case, as everywhere else.
-fn needs_resource_policy(request: &Request) -> bool {
+/// Step 2, `trust`: a role trust action on an IAM role ARN
+/// (`arn:*:iam::*:role/*`). Actions compare without ASCII case, as
+/// everywhere else.
+fn is_role_trust_request(request: &Request) -> bool {
     let Some(arn) = Arn::parse(&request.resource) else {
         return false;
     };
     let trust_action = ROLE_TRUST_ACTIONS
         .iter()
         .any(|a| a.eq_ignore_ascii_case(&request.action));
-    let role = arn.service == "iam" && arn.resource.starts_with("role/");
+    trust_action && arn.service == "iam" && arn.resource.starts_with("role/")
+}
+
+/// Step 2, `special`: the request needs the resource policy whatever the
+/// account — `trust`, or any action on a KMS key ARN
+/// (`arn:*:kms:*:*:key/*`).
+fn needs_resource_policy(request: &Request) -> bool {
+    let Some(arn) = Arn::parse(&request.resource) else {
+        return false;
+    };
     let key = arn.service == "kms" && arn.resource.starts_with("key/");
-    (trust_action && role) || key
+    is_role_trust_request(request) || key
 }
 
 /// The facts of step 2.
@@ -221,6 +258,7 @@ struct Facts {
     scp: bool,
     grant: Option<Strength>,
     special: bool,
+    trust: bool,
 }
 
 /// Step 3: principals that are not IAM identities (services, providers, web
@@ -229,12 +267,16 @@ fn non_iam_allowed(facts: &Facts) -> bool {
     facts.grant.is_some()
 }
 
-/// Step 4: IAM identities, same account — `grant` specific → allowed; `grant`
-/// role → `boundary` ∧ `session`; `grant` account → `identity path`; no
-/// `grant` → not `special` ∧ `identity path`.
+/// Step 4: IAM identities, same account — `grant` specific → allowed, but
+/// for `trust` only when `boundary` ("Update a role trust policy": a user
+/// named in a trust policy whose permissions boundary is set can assume the
+/// role only if the boundary allows `sts:AssumeRole`; a named role session
+/// is read the same way, its boundary being its role's); `grant` role →
+/// `boundary` ∧ `session`; `grant` account → `identity path`; no `grant` →
+/// not `special` ∧ `identity path`.
 fn same_account_allowed(facts: &Facts) -> bool {
     match facts.grant {
-        Some(Strength::Specific) => true,
+        Some(Strength::Specific) => !facts.trust || facts.boundary,
         Some(Strength::Role) => facts.boundary && facts.session,
         Some(Strength::Account) => facts.identity_path,
         None => !facts.special && facts.identity_path,
@@ -248,10 +290,15 @@ fn cross_account_allowed(facts: &Facts) -> bool {
 }
 
 /// Steps 3 to 6: whether the request is allowed, given no explicit deny.
+/// Step 3, first: an account root never gets `trust` (STS refuses: "Roles
+/// may not be assumed by root accounts"), whatever the trust policy says.
 /// Step 6: for IAM identities (4 and 5) the answer is allowed only if also
 /// `scp`; RCPs allow implicitly at every level.
 fn is_allowed(request: &Request, facts: &Facts) -> bool {
     let principal = request.principal();
+    if facts.trust && principal.kind() == PrincipalKind::Root {
+        return false;
+    }
     if !principal.is_iam_identity() {
         return non_iam_allowed(facts);
     }
@@ -283,6 +330,7 @@ pub(crate) fn decide(policies: &PolicySet, request: &Request) -> Decision {
         scp: scps_allow(policies, request, &allows),
         grant: resource_grant(&allows),
         special: needs_resource_policy(request),
+        trust: is_role_trust_request(request),
     };
     if is_allowed(request, &facts) {
         allowed(&allows)

@@ -36,24 +36,29 @@ pub(crate) enum Identity<'a> {
     /// A service principal's name, a web identity provider name or an
     /// identity provider ARN (specific).
     Named(&'a str),
+    /// An anonymous caller (specific): only `"*"` and `"AWS": "*"` cover it.
+    Anonymous,
 }
 
 impl Identity<'_> {
     /// The strength of this identity, from the table of "Principal matching".
     pub(crate) fn strength(self) -> Strength {
         match self {
-            Identity::Arn(_) | Identity::Named(_) => Strength::Specific,
+            Identity::Arn(_) | Identity::Named(_) | Identity::Anonymous => Strength::Specific,
             Identity::Role { .. } => Strength::Role,
             Identity::Account(_) => Strength::Account,
         }
     }
 
-    /// True for the identities of IAM principals (users, role sessions,
-    /// federated users, roots), which `"AWS": "*"` covers.
-    fn is_iam(self) -> bool {
+    /// True for the identities `"AWS": "*"` covers: those of IAM principals
+    /// (users, role sessions, federated users, roots) and the anonymous
+    /// caller. AWS lists `"Principal": "*"` and `"Principal": {"AWS": "*"}`
+    /// side by side as the ways to grant anonymous access ("AWS JSON policy
+    /// elements: Principal", "All principals").
+    fn covered_by_any_aws(self) -> bool {
         matches!(
             self,
-            Identity::Arn(_) | Identity::Role { .. } | Identity::Account(_)
+            Identity::Arn(_) | Identity::Role { .. } | Identity::Account(_) | Identity::Anonymous
         )
     }
 }
@@ -68,7 +73,7 @@ impl Identity<'_> {
 /// | account root | its account |
 /// | service | its name |
 /// | web identity / identity provider | its name or ARN |
-/// | anonymous | none |
+/// | anonymous | itself |
 pub(crate) fn identity_chain(principal: &RequestPrincipal) -> Vec<Identity<'_>> {
     let account = principal.account();
     let mut chain = Vec::new();
@@ -90,20 +95,22 @@ pub(crate) fn identity_chain(principal: &RequestPrincipal) -> Vec<Identity<'_>> 
         PrincipalKind::Service | PrincipalKind::WebIdentity | PrincipalKind::IdentityProvider => {
             chain.push(Identity::Named(principal.text()));
         }
-        PrincipalKind::Anonymous => {}
+        PrincipalKind::Anonymous => chain.push(Identity::Anonymous),
     }
     chain
 }
 
 /// The strength with which one `AWS` entry covers `identity`, if it does
 /// ("Principal matching", entries): `"AWS": "*"` covers every IAM identity
-/// and is specific; an account id or root ARN covers the account identity of
+/// and the anonymous caller, and is specific; an account id or root ARN covers the account identity of
 /// that account; a user, assumed-role or federated-user ARN covers the
 /// identity with that exact ARN; a role ARN covers the role identity with the
 /// same account and role name.
 fn aws_entry_covers(entry: &AwsPrincipal, identity: Identity<'_>) -> Option<Strength> {
     let covered = match (entry, identity) {
-        (AwsPrincipal::Any, identity) => return identity.is_iam().then_some(Strength::Specific),
+        (AwsPrincipal::Any, identity) => {
+            return identity.covered_by_any_aws().then_some(Strength::Specific);
+        }
         (AwsPrincipal::Account(id), Identity::Account(account)) => id == account,
         (
             AwsPrincipal::User(arn)
@@ -158,19 +165,15 @@ fn principal_match(set: &PrincipalSet, chain: &[Identity<'_>]) -> Option<Strengt
         .max()
 }
 
-/// `NotPrincipal` ("Principal matching"): applies when the principal is
-/// anonymous or some identity of its chain is not covered; the strength is
-/// specific.
-fn not_principal_match(
-    set: &PrincipalSet,
-    principal: &RequestPrincipal,
-    chain: &[Identity<'_>],
-) -> Option<Strength> {
-    let anonymous = principal.kind() == PrincipalKind::Anonymous;
-    let some_uncovered = chain
+/// `NotPrincipal` ("Principal matching"): applies when some identity of the
+/// chain is not covered; the strength is specific. So `NotPrincipal: "*"`
+/// (and `{"AWS": "*"}` for IAM and anonymous callers) excepts everyone and
+/// never applies, an anonymous caller included.
+fn not_principal_match(set: &PrincipalSet, chain: &[Identity<'_>]) -> Option<Strength> {
+    chain
         .iter()
-        .any(|identity| set_covers(set, *identity).is_none());
-    (anonymous || some_uncovered).then_some(Strength::Specific)
+        .any(|identity| set_covers(set, *identity).is_none())
+        .then_some(Strength::Specific)
 }
 
 /// `NotPrincipal` with `Effect: Deny` ("Principal matching", last rule):
@@ -203,7 +206,7 @@ pub(crate) fn clause_match(
         if bounded_not_principal_deny(effect, principal, has_boundary) {
             return Some(Strength::Specific);
         }
-        not_principal_match(&clause.set, principal, &chain)
+        not_principal_match(&clause.set, &chain)
     } else {
         principal_match(&clause.set, &chain)
     }

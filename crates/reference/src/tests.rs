@@ -334,10 +334,12 @@ fn principal_entries_cover_the_identities_of_the_chain() {
 #[test]
 fn wildcard_service_and_federated_principals() {
     let any_aws = r#""Principal":{"AWS":"*"}"#;
-    for who in [USER, SESSION, UNNAMED, FEDERATED, ROOT] {
+    // AWS lists `"*"` and `{"AWS": "*"}` side by side as the ways to grant
+    // anonymous access ("AWS JSON policy elements: Principal").
+    for who in [USER, SESSION, UNNAMED, FEDERATED, ROOT, "anonymous"] {
         assert!(principal_applies(any_aws, who), "{who}");
     }
-    for who in [SERVICE, WEB, PROVIDER, "anonymous"] {
+    for who in [SERVICE, WEB, PROVIDER] {
         assert!(!principal_applies(any_aws, who), "{who}");
     }
     for who in [USER, SESSION, ROOT, SERVICE, WEB, PROVIDER, "anonymous"] {
@@ -412,10 +414,14 @@ fn not_principal_applies_when_some_identity_is_not_covered() {
     assert!(!principal_applies(&np(&format!(r#""{A}""#)), ROOT));
     assert!(!principal_applies(&np(r#""*""#), USER));
     assert!(principal_applies(&np(r#""*""#), SERVICE));
-    // Anonymous callers: always.
-    assert!(principal_applies(&np(r#""*""#), "anonymous"));
-    assert!(principal_applies(r#""NotPrincipal":"*""#, "anonymous"));
+    // Anonymous callers: unless `"*"` or `{"AWS": "*"}` excepts them.
+    assert!(!principal_applies(&np(r#""*""#), "anonymous"));
+    assert!(principal_applies(&np(&format!(r#""{A}""#)), "anonymous"));
+    assert!(!principal_applies(r#""NotPrincipal":"*""#, "anonymous"));
     assert!(!principal_applies(r#""NotPrincipal":"*""#, SERVICE));
+    for who in [USER, SESSION, UNNAMED, FEDERATED, ROOT] {
+        assert!(!principal_applies(r#""NotPrincipal":"*""#, who), "{who}");
+    }
     assert!(!principal_applies(
         r#""NotPrincipal":{"Service":"lambda.amazonaws.com"}"#,
         SERVICE
@@ -853,6 +859,15 @@ fn decisive(policy: &str, index: usize, sid: Option<&str>, effect: Effect) -> De
         index,
         sid: sid.map(str::to_owned),
         effect,
+        level: None,
+    }
+}
+
+/// `statement`, decided at organization level `index`.
+fn at_level(statement: DecisiveStatement, index: usize) -> DecisiveStatement {
+    DecisiveStatement {
+        level: Some(tollgate_policy::OrgLevel { index, name: None }),
+        ..statement
     }
 }
 
@@ -887,7 +902,10 @@ fn step1_explicit_deny_lists_every_applicable_deny_in_canonical_order() {
             kind: DecisionKind::ExplicitDeny,
             decisive: vec![
                 decisive("identityPolicies[0]", 1, Some("D1"), Effect::Deny),
-                decisive("resourceControlPolicies[0][0]", 0, Some("R"), Effect::Deny),
+                at_level(
+                    decisive("resourceControlPolicies[0][0]", 0, Some("R"), Effect::Deny),
+                    0
+                ),
                 decisive("resourcePolicy", 0, None, Effect::Deny),
             ],
         }
@@ -1170,11 +1188,21 @@ fn step4_roles_and_keys_need_their_resource_policy() {
             DecisionKind::Allowed,
             "{action}"
         );
+        // Named specifically: the identity policies do not matter, the
+        // boundary does ("Update a role trust policy").
         assert_eq!(
-            kind(&grant_case(Some(USER), false, false), &assume),
+            kind(&grant_case(Some(USER), false, true), &assume),
             DecisionKind::Allowed,
             "{action}"
         );
+        assert_eq!(
+            kind(&grant_case(Some(USER), false, false), &assume),
+            DecisionKind::ImplicitDeny,
+            "{action}"
+        );
+        let mut unbounded = grant_case(Some(USER), false, false);
+        unbounded.permissions_boundary = None;
+        assert_eq!(kind(&unbounded, &assume), DecisionKind::Allowed, "{action}");
     }
     // Other actions on roles are ordinary.
     assert_eq!(
@@ -1324,7 +1352,10 @@ fn step7_allowed_lists_every_applicable_allow_in_canonical_order() {
                 decisive("identityPolicies[1]", 0, None, Effect::Allow),
                 decisive("permissionsBoundary", 0, None, Effect::Allow),
                 decisive("sessionPolicies[0]", 0, None, Effect::Allow),
-                decisive("serviceControlPolicies[0][0]", 0, None, Effect::Allow),
+                at_level(
+                    decisive("serviceControlPolicies[0][0]", 0, None, Effect::Allow),
+                    0
+                ),
                 decisive("resourcePolicy", 1, None, Effect::Allow),
             ],
         }
@@ -1353,5 +1384,149 @@ fn step7_implicit_deny_has_no_decisive_statements() {
             kind: DecisionKind::ImplicitDeny,
             decisive: vec![]
         }
+    );
+}
+
+// ---------------------------------------------------------------- the five rules of issue 13
+
+#[test]
+fn any_aws_grants_and_not_principal_star_excepts_anonymous_callers() {
+    let get = request("anonymous", "s3:GetObject", OBJECT);
+    let public =
+        with_resource(r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:GetObject"}"#);
+    assert_eq!(kind(&public, &get), DecisionKind::Allowed);
+    for element in [r#""*""#, r#"{"AWS":"*"}"#] {
+        let policies = with_resource(&format!(
+            r#"{{"Effect":"Deny","NotPrincipal":{element},"Action":"*"}},{{"Effect":"Allow","Principal":"*","Action":"*"}}"#
+        ));
+        assert_eq!(kind(&policies, &get), DecisionKind::Allowed, "{element}");
+        assert_eq!(
+            kind(&policies, &user_get(OBJECT)),
+            DecisionKind::Allowed,
+            "{element}"
+        );
+    }
+}
+
+const SLR: &str =
+    "arn:aws:iam::111122223333:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS";
+
+#[test]
+fn service_linked_roles_are_not_restricted_by_scps() {
+    let policies = PolicySet {
+        identity: vec![identity(ALLOW_ALL)],
+        service_control: vec![vec![scp(0, DENY_ALL)], vec![]],
+        ..PolicySet::default()
+    };
+    let decision = evaluate(&policies, &request(SLR, "ec2:RunInstances", "*"));
+    assert_eq!(decision.kind, DecisionKind::Allowed);
+    assert_eq!(decision.decisive.len(), 1, "{:?}", decision.decisive);
+    // Another path, or a session ARN (which carries no path): SCPs apply.
+    for who in [
+        "arn:aws:iam::111122223333:role/service-role/AWSServiceRoleForECS",
+        "arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForECS/s1",
+    ] {
+        assert_eq!(
+            kind(&policies, &request(who, "ec2:RunInstances", "*")),
+            DecisionKind::ExplicitDeny,
+            "{who}"
+        );
+    }
+}
+
+#[test]
+fn an_account_root_never_assumes_a_role() {
+    for trusted in [A, ROOT, "*"] {
+        let policies = PolicySet {
+            resource: Some(resource_policy(&format!(
+                r#"{{"Effect":"Allow","Principal":{{"AWS":"{trusted}"}},"Action":"sts:*"}}"#
+            ))),
+            ..PolicySet::default()
+        };
+        for action in [
+            "sts:AssumeRole",
+            "sts:AssumeRoleWithSAML",
+            "sts:AssumeRoleWithWebIdentity",
+            "sts:TagSession",
+            "sts:SetSourceIdentity",
+        ] {
+            let decision = evaluate(&policies, &request(ROOT, action, ROLE_RESOURCE));
+            assert_eq!(
+                decision.kind,
+                DecisionKind::ImplicitDeny,
+                "{trusted} {action}"
+            );
+            assert!(decision.decisive.is_empty());
+        }
+        // The account's users still may, through their identity policies.
+        let mut with_user = policies.clone();
+        with_user.identity = vec![identity(ALLOW_ALL)];
+        assert_eq!(
+            kind(&with_user, &request(USER, "sts:AssumeRole", ROLE_RESOURCE)),
+            DecisionKind::Allowed,
+            "{trusted}"
+        );
+    }
+    // An explicit deny still says which statement denied.
+    let denied = with_resource(&format!(
+        r#"{{"Effect":"Deny","Principal":{{"AWS":"{A}"}},"Action":"sts:AssumeRole"}}"#
+    ));
+    assert_eq!(
+        kind(&denied, &request(ROOT, "sts:AssumeRole", ROLE_RESOURCE)),
+        DecisionKind::ExplicitDeny
+    );
+    // Other requests on a role are the root's as ever.
+    assert_eq!(
+        kind(
+            &PolicySet::default(),
+            &request(ROOT, "iam:GetRole", ROLE_RESOURCE)
+        ),
+        DecisionKind::Allowed
+    );
+}
+
+#[test]
+fn a_named_session_assuming_a_role_needs_its_boundary() {
+    let assume = request(SESSION, "sts:AssumeRole", ROLE_RESOURCE);
+    assert_eq!(
+        kind(&grant_case(Some(SESSION), false, true), &assume),
+        DecisionKind::Allowed
+    );
+    assert_eq!(
+        kind(&grant_case(Some(SESSION), false, false), &assume),
+        DecisionKind::ImplicitDeny
+    );
+    // Not for other resources: a specific grant stands alone there.
+    assert_eq!(
+        kind(
+            &grant_case(Some(SESSION), false, false),
+            &request(SESSION, "s3:GetObject", OBJECT)
+        ),
+        DecisionKind::Allowed
+    );
+}
+
+#[test]
+fn scp_and_rcp_statements_name_their_level() {
+    let policies = PolicySet {
+        identity: vec![identity(ALLOW_ALL)],
+        service_control: vec![vec![scp(0, ALLOW_ALL)], vec![scp(1, ALLOW_ALL)]],
+        ..PolicySet::default()
+    };
+    let decision = evaluate(&policies, &user_get(OBJECT));
+    let levels: Vec<_> = decision.decisive.iter().map(|d| d.level.clone()).collect();
+    assert_eq!(
+        levels,
+        [
+            None,
+            Some(tollgate_policy::OrgLevel {
+                index: 0,
+                name: None
+            }),
+            Some(tollgate_policy::OrgLevel {
+                index: 1,
+                name: None
+            }),
+        ]
     );
 }

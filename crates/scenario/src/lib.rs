@@ -39,6 +39,7 @@
 //!         index: 0,
 //!         sid: Some("AllowRead".into()),
 //!         effect: Effect::Allow,
+//!         level: None,
 //!     }],
 //! };
 //! assert_eq!(

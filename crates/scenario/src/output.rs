@@ -3,7 +3,10 @@
 //!
 //! JSON lines are written with `": "` after keys and `", "` between entries, as the
 //! contract shows them. Absent values (`name`, `sid`) are `null`, never omitted,
-//! so every line of a kind has the same keys.
+//! so every line of a kind has the same keys. The one exception is a decisive
+//! statement's `level`, which only SCP and RCP statements have: it is written
+//! for them alone, so answers that involve no organization policy keep the
+//! shape they always had.
 
 use std::io;
 
@@ -15,7 +18,10 @@ use crate::source::Source;
 
 /// `{"name": ..., "decision": "...", "decisive": [{"policy": "...", "index": 0, "sid": "...", "effect": "Allow"}]}`:
 /// the answer to one scenario. `name` and `sid` are `null` when absent; `index`
-/// is the statement's position in its policy's `Statement` list.
+/// is the statement's position in its policy's `Statement` list. SCP and RCP
+/// statements also have `"level"`: the index `i` of
+/// `serviceControlPolicies[i]` / `resourceControlPolicies[i]` (a number), or
+/// the level's name when the evaluator knows it (a string).
 pub fn answer_line(name: Option<&str>, decision: &Decision) -> String {
     to_line(&Answer::new(name, decision))
 }
@@ -88,7 +94,12 @@ pub fn explain(expected: DecisionKind, decision: &Decision) -> String {
 }
 
 fn describe(statement: &DecisiveStatement) -> String {
-    let place = format!("{} Statement[{}]", statement.policy, statement.index);
+    let mut place = format!("{} Statement[{}]", statement.policy, statement.index);
+    // A scenario's labels already say the level (`serviceControlPolicies[1][0]`);
+    // a level is added only when it has a name of its own.
+    if let Some(name) = statement.level.as_ref().and_then(|l| l.name.as_deref()) {
+        place.push_str(&format!(" at level {name}"));
+    }
     match &statement.sid {
         Some(sid) => format!("{place} (Sid {sid})"),
         None => place,
@@ -115,6 +126,10 @@ impl<'a> Answer<'a> {
                     index: d.index,
                     sid: d.sid.as_deref(),
                     effect: d.effect.as_str(),
+                    level: d.level.as_ref().map(|l| match &l.name {
+                        Some(name) => Level::Name(name),
+                        None => Level::Index(l.index),
+                    }),
                 })
                 .collect(),
         }
@@ -127,6 +142,16 @@ struct Decisive<'a> {
     index: usize,
     sid: Option<&'a str>,
     effect: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    level: Option<Level<'a>>,
+}
+
+/// An SCP or RCP statement's level: its index on the path, or its name.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Level<'a> {
+    Index(usize),
+    Name(&'a str),
 }
 
 /// Writes `": "` after keys and `", "` between entries; otherwise compact.
@@ -192,6 +217,7 @@ mod tests {
                     index,
                     sid: sid.map(str::to_owned),
                     effect,
+                    level: None,
                 })
                 .collect(),
         }
@@ -214,6 +240,33 @@ mod tests {
         assert_eq!(
             answer_line(None, &d),
             r#"{"name": null, "decision": "implicitDeny", "decisive": []}"#
+        );
+    }
+
+    #[test]
+    fn control_policy_statements_carry_their_level() {
+        let mut d = decision(
+            DecisionKind::Allowed,
+            vec![
+                ("serviceControlPolicies[0][0]", 0, None, Effect::Allow),
+                ("organization/scps/full.json", 0, None, Effect::Allow),
+            ],
+        );
+        d.decisive[0].level = Some(tollgate_policy::OrgLevel {
+            index: 0,
+            name: None,
+        });
+        d.decisive[1].level = Some(tollgate_policy::OrgLevel {
+            index: 1,
+            name: Some("r-ab12/ou-ab12-apps".into()),
+        });
+        assert_eq!(
+            answer_line(None, &d),
+            r#"{"name": null, "decision": "allowed", "decisive": [{"policy": "serviceControlPolicies[0][0]", "index": 0, "sid": null, "effect": "Allow", "level": 0}, {"policy": "organization/scps/full.json", "index": 0, "sid": null, "effect": "Allow", "level": "r-ab12/ou-ab12-apps"}]}"#
+        );
+        assert_eq!(
+            explain(DecisionKind::ImplicitDeny, &d),
+            "expected implicitDeny, got allowed: allowed by serviceControlPolicies[0][0] Statement[0], organization/scps/full.json Statement[0] at level r-ab12/ou-ab12-apps"
         );
     }
 

@@ -109,6 +109,9 @@ impl Store {
             resource_control: resolved
                 .resource_account
                 .map_or(&[], |a| &a.resource_control),
+            service_control_levels: resolved.principal_account.map_or(&[], |a| &a.level_names),
+            resource_control_levels: resolved.resource_account.map_or(&[], |a| &a.level_names),
+            service_linked_role: resolved.principal.is_some_and(|p| p.service_linked),
             resource: resolved.resource,
             extra_context: [
                 resolved.principal.map(|p| &p.context),

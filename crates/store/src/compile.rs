@@ -27,6 +27,9 @@ pub(crate) struct PrincipalIndex {
     pub(crate) context: RequestContext,
     /// Roles only: the trust policy.
     pub(crate) trust: Option<GroupId>,
+    /// Roles only: a service-linked role (path `/aws-service-role/`),
+    /// which SCPs do not restrict, even through a session ARN.
+    pub(crate) service_linked: bool,
 }
 
 /// An account, compiled.
@@ -39,6 +42,9 @@ pub(crate) struct AccountIndex {
     pub(crate) service_control: Vec<GroupId>,
     /// RCP groups of the account's path, root first.
     pub(crate) resource_control: Vec<GroupId>,
+    /// The names of the levels of the account's path (root id, OU paths,
+    /// account id), parallel to `service_control` and `resource_control`.
+    pub(crate) level_names: Vec<Box<str>>,
     /// `aws:PrincipalOrgID` and `aws:PrincipalOrgPaths` (when every id on
     /// the path is known), for the account's principals.
     pub(crate) principal_context: RequestContext,
@@ -190,6 +196,7 @@ impl Compiler {
                 context
             },
             trust: plan.trust.map(|t| self.group(&[t])).transpose()?,
+            service_linked: plan.service_linked,
         })
     }
 }
@@ -250,9 +257,12 @@ pub(crate) fn compile(plan: Plan, config: CompilerConfig) -> Result<Compiled, St
         }
         if let Some(membership) = &account.membership {
             for level in &membership.levels {
-                if let Some(&(scp, rcp)) = level_groups.get(*level) {
+                if let (Some(&(scp, rcp)), Some(plan)) =
+                    (level_groups.get(*level), plan.levels.get(*level))
+                {
                     compiled.service_control.push(scp);
                     compiled.resource_control.push(rcp);
+                    compiled.level_names.push(plan.name.as_str().into());
                 }
             }
         }

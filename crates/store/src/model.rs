@@ -75,6 +75,9 @@ pub(crate) struct Entity {
     pub(crate) tags: Vec<(String, String)>,
     /// Roles only: the trust policy.
     pub(crate) trust: Option<PolicyId>,
+    /// Roles only: its IAM path is `/aws-service-role/...`, so it is a
+    /// service-linked role, which SCPs do not restrict.
+    pub(crate) service_linked: bool,
 }
 
 /// A resource-based policy.
@@ -110,6 +113,8 @@ pub(crate) struct OrgLevel {
 #[derive(Debug, Default)]
 pub(crate) struct OrgUnit {
     pub(crate) level: OrgLevel,
+    /// An OU's `Name` (the root has none).
+    pub(crate) name: Option<String>,
     pub(crate) units: Vec<OrgUnit>,
     pub(crate) accounts: Vec<OrgLevel>,
 }

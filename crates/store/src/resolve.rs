@@ -29,11 +29,17 @@ pub(crate) struct PrincipalPlan {
     pub(crate) tags: Vec<(String, String)>,
     /// Roles only.
     pub(crate) trust: Option<PolicyId>,
+    /// Roles only: a service-linked role (path `/aws-service-role/`).
+    pub(crate) service_linked: bool,
 }
 
 /// One level of the organization tree, resolved.
 #[derive(Debug, Default)]
 pub(crate) struct LevelPlan {
+    /// How answers name the level: the root's id (`r-...`, else `Root`),
+    /// an OU's path from the root (`r-.../ou-...`, an OU without an id by
+    /// its `Name`), or the account id.
+    pub(crate) name: String,
     pub(crate) scps: Vec<PolicyId>,
     pub(crate) rcps: Vec<PolicyId>,
 }
@@ -116,7 +122,7 @@ pub(crate) fn resolve(model: Model, diag: &mut Diagnostics) -> Plan {
             builtin: None,
         };
         let root_path = org.id.as_ref().map(|id| format!("{id}/"));
-        tree.unit(&org.root, &[], root_path);
+        tree.unit(&org.root, &[], root_path, None);
         plan.levels = tree.levels;
         for (account, membership) in tree.members {
             plan.accounts.entry(account).or_default().membership = Some(membership);
@@ -218,6 +224,7 @@ impl Resolver<'_> {
                 .and_then(|b| self.managed(id, account, b)),
             tags: entity.tags.clone(),
             trust: entity.trust,
+            service_linked: entity.service_linked,
         }
     }
 

@@ -516,3 +516,177 @@ fn a_policy_shared_by_principals_and_boundaries_applies_to_each() {
         assert_eq!(decide(&store, &read), expected, "{principal}");
     }
 }
+
+/// The levels of the SCP and RCP statements of a decision, as answers name
+/// them, with their policy labels.
+fn levels(decision: &tollgate_policy::Decision) -> Vec<(String, String)> {
+    decision
+        .decisive
+        .iter()
+        .filter_map(|s| Some((s.policy.clone(), s.level.as_ref()?.label())))
+        .collect()
+}
+
+#[test]
+fn scp_and_rcp_statements_name_their_level() {
+    let store = org_store();
+    let full = "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess";
+    // FullAWSAccess at the root, the OU `team` (by default) and the account:
+    // three entries, told apart by their level.
+    let (decision, _) = store.evaluate(
+        &request(
+            &user(DEV, "admin"),
+            "s3:CreateBucket",
+            "arn:aws:s3:::dev-bucket",
+        ),
+        None,
+    );
+    assert_eq!(decision.kind, Allowed);
+    let ou = "r-root/ou-root-apps1234";
+    let team = "r-root/ou-root-apps1234/ou-root-team1234";
+    assert_eq!(
+        levels(&decision),
+        [
+            (full.to_owned(), "r-root".to_owned()),
+            (
+                "organization/scps/s3-and-sts-only.json".to_owned(),
+                ou.to_owned()
+            ),
+            (full.to_owned(), team.to_owned()),
+            (full.to_owned(), DEV.to_owned()),
+        ]
+    );
+    // Identity policy statements carry no level.
+    assert!(
+        decision
+            .decisive
+            .iter()
+            .any(|s| s.level.is_none() && s.policy.contains("AdministratorAccess"))
+    );
+    // A deny names its level too: the account-level SCP, the root-level RCP.
+    let (decision, _) = store.evaluate(
+        &request(
+            &user(DEV, "admin"),
+            "s3:DeleteBucket",
+            "arn:aws:s3:::dev-bucket",
+        ),
+        None,
+    );
+    assert_eq!(
+        levels(&decision),
+        [(
+            "organization/scps/no-delete.json".to_owned(),
+            DEV.to_owned()
+        )]
+    );
+    let (decision, _) = store.evaluate(
+        &request(
+            &user("777788889999", "x"),
+            "s3:GetObject",
+            "arn:aws:s3:::shared/file",
+        ),
+        None,
+    );
+    assert_eq!(
+        levels(&decision),
+        [(
+            "organization/rcps/only-org.json".to_owned(),
+            "r-root".to_owned()
+        )]
+    );
+}
+
+#[test]
+fn levels_without_ids_are_named_by_their_path_of_names() {
+    let org = format!(
+        r#"{{"Root": {{"OrganizationalUnits": [{{"Name": "apps",
+              "Accounts": [{{"Id": "{PROD}"}}]}}]}}}}"#
+    );
+    let store = store(&[
+        ("organization/organization.json", &org),
+        (
+            "accounts/111122223333/users/admin.json",
+            r#"{"AttachedManagedPolicies": ["arn:aws:iam::aws:policy/AdministratorAccess"]}"#,
+        ),
+    ]);
+    let (decision, _) = store.evaluate(
+        &request(&user(PROD, "admin"), "ec2:RunInstances", "*"),
+        None,
+    );
+    let names: Vec<String> = levels(&decision).into_iter().map(|(_, l)| l).collect();
+    assert_eq!(names, ["Root", "Root/apps", PROD]);
+}
+
+/// An organization whose root SCP denies everything, with a service-linked
+/// role and an ordinary role in PROD, in the store's own format and in an
+/// authorization-details file.
+fn service_linked_store() -> tollgate_store::Store {
+    let org = format!(
+        r#"{{"Root": {{"ServiceControlPolicies": ["FullAWSAccess", "deny-all"],
+              "Accounts": [{{"Id": "{PROD}"}}, {{"Id": "{DEV}"}}]}}}}"#
+    );
+    let role = r#"{"TrustPolicy": {"Statement": {"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"}, "Action": "sts:AssumeRole"}},
+        "AttachedManagedPolicies": ["arn:aws:iam::aws:policy/AdministratorAccess"]}"#;
+    let details = r#"{"RoleDetailList": [
+        {"RoleName": "AWSServiceRoleForRDS", "Path": "/aws-service-role/rds.amazonaws.com/",
+         "AssumeRolePolicyDocument": {"Statement": {"Effect": "Allow", "Principal": {"Service": "rds.amazonaws.com"}, "Action": "sts:AssumeRole"}},
+         "AttachedManagedPolicies": [{"PolicyName": "AdministratorAccess", "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}]},
+        {"RoleName": "app", "Path": "/",
+         "AssumeRolePolicyDocument": {"Statement": {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}},
+         "AttachedManagedPolicies": [{"PolicyName": "AdministratorAccess", "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}]}],
+        "UserDetailList": [], "GroupDetailList": [], "Policies": []}"#;
+    store(&[
+        ("organization/organization.json", &org),
+        (
+            "organization/scps/deny-all.json",
+            r#"{"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}}"#,
+        ),
+        (
+            "accounts/111122223333/roles/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS.json",
+            role,
+        ),
+        ("accounts/111122223333/roles/ops.json", role),
+        ("accounts/444455556666/authorization-details.json", details),
+    ])
+}
+
+#[test]
+fn service_linked_roles_are_not_restricted_by_scps() {
+    let store = service_linked_store();
+    let run = |who: &str| request(who, "ec2:RunInstances", "*");
+    // Sessions carry no path: the store knows the role's.
+    for who in [
+        "arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForECS/ecs-task",
+        "arn:aws:iam::111122223333:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
+        "arn:aws:sts::444455556666:assumed-role/AWSServiceRoleForRDS/rds",
+    ] {
+        let (decision, _) = store.evaluate(&run(who), None);
+        assert_eq!(decision.kind, Allowed, "{who}");
+        assert!(levels(&decision).is_empty(), "{:?}", decision.decisive);
+        assert_eq!(store.decide(&run(who), None).kind, Allowed, "{who}");
+    }
+    for who in [
+        "arn:aws:sts::111122223333:assumed-role/ops/s1",
+        "arn:aws:sts::444455556666:assumed-role/app/s1",
+        "arn:aws:iam::111122223333:root",
+    ] {
+        assert_eq!(decide(&store, &run(who)), ExplicitDeny, "{who}");
+    }
+}
+
+#[test]
+fn a_root_user_cannot_assume_a_role_of_the_store() {
+    let store = store(&[(
+        "accounts/111122223333/roles/deploy.json",
+        &format!(
+            r#"{{"TrustPolicy": {{"Statement": {{"Effect": "Allow", "Principal": {{"AWS": "{PROD}"}}, "Action": "sts:AssumeRole"}}}}}}"#
+        ),
+    )]);
+    let role = "arn:aws:iam::111122223333:role/deploy";
+    let (decision, _) = store.evaluate(
+        &request("arn:aws:iam::111122223333:root", "sts:AssumeRole", role),
+        None,
+    );
+    assert_eq!(decision.kind, ImplicitDeny);
+    assert!(decision.decisive.is_empty());
+}

@@ -179,7 +179,10 @@ fn trust_policies() {
         &auditor,
         &[("sts:ExternalId", "audit-2024")],
     );
-    assert_eq!(decide(&store, &with_id), Allowed);
+    // The trust policy applies with the external id, but an account root
+    // may never assume a role (STS: "Roles may not be assumed by root
+    // accounts"), whatever the trust policy says.
+    assert_eq!(decide(&store, &with_id), ImplicitDeny);
     assert_eq!(
         decide(&store, &request(other_root, "sts:AssumeRole", &auditor)),
         ImplicitDeny

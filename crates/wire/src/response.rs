@@ -13,7 +13,9 @@ pub fn decision(kind: DecisionKind) -> v1::Decision {
 }
 
 /// One decisive statement on the wire; an index beyond `u32` (impossible
-/// within the parse limits) is written as `u32::MAX`.
+/// within the parse limits) is written as `u32::MAX`. An SCP or RCP
+/// statement's level is its name, else its index in decimal; empty for
+/// other policy kinds.
 pub fn decisive_statement(statement: tollgate_policy::DecisiveStatement) -> v1::DecisiveStatement {
     let effect = match statement.effect {
         Effect::Allow => v1::Effect::Allow,
@@ -24,6 +26,10 @@ pub fn decisive_statement(statement: tollgate_policy::DecisiveStatement) -> v1::
         index: u32::try_from(statement.index).unwrap_or(u32::MAX),
         sid: statement.sid.unwrap_or_default(),
         effect: effect.into(),
+        level: statement
+            .level
+            .map(|level| level.label())
+            .unwrap_or_default(),
     }
 }
 

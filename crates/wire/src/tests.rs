@@ -168,14 +168,32 @@ fn writes_decisions_and_statements() {
             index: 2,
             sid: None,
             effect: Effect::Deny,
+            level: None,
         },
         DecisiveStatement {
             policy: "q".into(),
             index: 0,
             sid: Some("S".into()),
             effect: Effect::Allow,
+            level: Some(tollgate_policy::OrgLevel {
+                index: 2,
+                name: Some("r-ab12/ou-ab12-apps".into()),
+            }),
+        },
+        DecisiveStatement {
+            policy: "serviceControlPolicies[1][0]".into(),
+            index: 0,
+            sid: None,
+            effect: Effect::Allow,
+            level: Some(tollgate_policy::OrgLevel {
+                index: 1,
+                name: None,
+            }),
         },
     ]);
+    assert_eq!(wire[0].level, "");
+    assert_eq!(wire[1].level, "r-ab12/ou-ab12-apps");
+    assert_eq!(wire[2].level, "1");
     assert_eq!(wire[0].sid, "");
     assert_eq!(wire[0].index, 2);
     assert_eq!(wire[0].effect(), v1::Effect::Deny);

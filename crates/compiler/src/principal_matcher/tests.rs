@@ -37,7 +37,11 @@ fn strengths_follow_the_identity_chain() {
         Some(Strength::Specific)
     );
     let m = matcher(r#""Principal": {"AWS": "*"}"#);
-    assert_eq!(m.strength(&who("anonymous"), false), None);
+    assert_eq!(
+        m.strength(&who("anonymous"), false),
+        Some(Strength::Specific),
+        "AWS lists {{\"AWS\": \"*\"}} beside \"*\" for anonymous access"
+    );
     assert_eq!(m.strength(&who("lambda.amazonaws.com"), false), None);
     assert_eq!(m.strength(&who(USER), false), Some(Strength::Specific));
     let m = matcher(r#""Principal": {"Service": "lambda.amazonaws.com"}"#);
@@ -74,4 +78,28 @@ fn not_principal_deny_always_applies_to_bounded_users_and_roles() {
     assert_eq!(m.strength(&who(USER), false), None);
     assert_eq!(m.strength(&who(USER), true), Some(Strength::Specific));
     assert_eq!(m.strength(&who(SESSION), true), Some(Strength::Specific));
+}
+
+#[test]
+fn not_principal_star_excepts_everyone_anonymous_included() {
+    for element in [r#""NotPrincipal": "*""#, r#""NotPrincipal": {"AWS": "*"}"#] {
+        let m = matcher(element);
+        for principal in ["anonymous", USER, SESSION, "arn:aws:iam::111122223333:root"] {
+            assert_eq!(
+                m.strength(&who(principal), false),
+                None,
+                "{element} {principal}"
+            );
+        }
+    }
+    // Services are not IAM principals: `{"AWS": "*"}` does not list them.
+    let m = matcher(r#""NotPrincipal": {"AWS": "*"}"#);
+    assert_eq!(
+        m.strength(&who("lambda.amazonaws.com"), false),
+        Some(Strength::Specific)
+    );
+    assert_eq!(
+        matcher(r#""NotPrincipal": "*""#).strength(&who("lambda.amazonaws.com"), false),
+        None
+    );
 }

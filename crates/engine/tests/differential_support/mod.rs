@@ -642,7 +642,15 @@ fn context() -> BoxedStrategy<Vec<ContextEntry>> {
 
 /// One request.
 pub fn request(focus: usize) -> BoxedStrategy<RequestSpec> {
-    let principal = prop_oneof![4 => select(IAM_PRINCIPALS), 1 => select(OTHER_PRINCIPALS)];
+    // Roots (which may never assume a role) and anonymous callers (which
+    // `{"AWS": "*"}` grants and `NotPrincipal: "*"` excepts) are drawn
+    // more often than their share of the lists.
+    let principal = prop_oneof![
+        8 => select(IAM_PRINCIPALS),
+        2 => select(OTHER_PRINCIPALS),
+        1 => Just("arn:aws:iam::111122223333:root"),
+        1 => Just("anonymous"),
+    ];
     let resource_account = prop_oneof![8 => Just(None), 1 => Just(Some(A)), 1 => Just(Some(B))];
     (
         principal,

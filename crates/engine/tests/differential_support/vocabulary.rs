@@ -21,7 +21,15 @@ pub const IAM_PRINCIPALS: &[&str] = &[
     "arn:aws:sts::444455556666:federated-user/fed",
     "arn:aws:iam::111122223333:root",
     "arn:aws:iam::444455556666:root",
+    // A service-linked role by its ARN (the path says so: SCPs do not
+    // restrict it), and a session of it (no path: SCPs apply).
+    SERVICE_LINKED_ROLE,
+    "arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForECS/s3",
 ];
+
+/// A service-linked role of account A.
+pub const SERVICE_LINKED_ROLE: &str =
+    "arn:aws:iam::111122223333:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS";
 
 /// Request principals that are not IAM identities.
 pub const OTHER_PRINCIPALS: &[&str] = &[
@@ -119,6 +127,7 @@ pub const SERVICES: &[Service] = &[
             "sts:AssumeRole",
             "sts:TagSession",
             "sts:AssumeRoleWithWebIdentity",
+            "sts:AssumeRoleWithSAML",
             "sts:SetSourceIdentity",
             "STS:assumerole",
             "sts:GetCallerIdentity",
@@ -214,6 +223,7 @@ pub const AWS_ENTRIES: &[&str] = &[
     "arn:aws:sts::444455556666:assumed-role/deploy/s1",
     "arn:aws:sts::111122223333:federated-user/fed",
     "arn:aws:sts::444455556666:federated-user/fed",
+    "arn:aws:iam::111122223333:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
     "*",
 ];
 

@@ -32,6 +32,10 @@ pub struct AuditStatement {
     pub sid: Option<String>,
     /// `Allow` or `Deny`.
     pub effect: &'static str,
+    /// For an SCP or RCP statement, the organization level it is attached
+    /// at (a root id, an OU path, an account id; a scenario level's index).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
 }
 
 impl From<&tollgate_policy::DecisiveStatement> for AuditStatement {
@@ -41,6 +45,7 @@ impl From<&tollgate_policy::DecisiveStatement> for AuditStatement {
             index: u32::try_from(statement.index).unwrap_or(u32::MAX),
             sid: statement.sid.clone(),
             effect: statement.effect.as_str(),
+            level: statement.level.as_ref().map(|level| level.label()),
         }
     }
 }

@@ -85,6 +85,7 @@ fn a_record_has_every_field() {
         index: 1,
         sid: Some("NoPhotos".to_owned()),
         effect: Effect::Deny,
+        level: None,
     })];
     assert!(log.record(AuditRecord::of(
         id,
@@ -122,6 +123,48 @@ fn a_record_has_every_field() {
     let generated = lines[1]["requestId"].as_str().unwrap();
     assert_eq!(generated.len(), 32, "{generated}");
     assert!(generated.bytes().all(|b| b.is_ascii_hexdigit()));
+}
+
+#[test]
+fn control_policy_statements_name_their_level() {
+    let memory = Memory::default();
+    let (log, writer) = AuditLog::to_writer(&settings(), Box::new(memory.clone())).unwrap();
+    let id = log.admit(DecisionKind::Allowed, None).unwrap();
+    let full = "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess";
+    let decisive: Vec<AuditStatement> = ["r-ab12", "r-ab12/ou-ab12-apps", "111122223333"]
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            AuditStatement::from(&tollgate_policy::DecisiveStatement {
+                policy: full.to_owned(),
+                index: 0,
+                sid: None,
+                effect: Effect::Allow,
+                level: Some(tollgate_policy::OrgLevel {
+                    index,
+                    name: Some((*name).to_owned()),
+                }),
+            })
+        })
+        .collect();
+    assert!(log.record(AuditRecord::of(
+        id,
+        &request(),
+        DecisionKind::Allowed,
+        decisive,
+        "rev",
+        Duration::from_micros(3),
+    )));
+    writer.shutdown();
+    let lines = memory.lines();
+    assert_eq!(
+        lines[0]["decisive"],
+        serde_json::json!([
+            {"policy": full, "index": 0, "effect": "Allow", "level": "r-ab12"},
+            {"policy": full, "index": 0, "effect": "Allow", "level": "r-ab12/ou-ab12-apps"},
+            {"policy": full, "index": 0, "effect": "Allow", "level": "111122223333"},
+        ])
+    );
 }
 
 #[test]

@@ -167,3 +167,43 @@ async fn serves_the_embedded_example() {
     assert_eq!(answer.decision(), Decision::Allowed);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn scp_statements_name_their_organization_level() {
+    let store = Store::embedded_example().unwrap();
+    let state = PolicyState::serving(snapshot(store, "embedded example"));
+    let server = TestServer::start(Arc::new(state)).await;
+    let mut client = server.client().await;
+    let request = ask(ALICE, "s3:GetObject", "arn:aws:s3:::example-photos/cat.jpg");
+    let answer = client
+        .authorize(explained(request))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(answer.decision(), Decision::Allowed);
+    // `FullAWSAccess` at the root, the `workloads` OU and (by default) the
+    // account: three entries, one per level.
+    let full: Vec<&str> = answer
+        .decisive
+        .iter()
+        .filter(|d| d.policy.ends_with("p-FullAWSAccess"))
+        .map(|d| d.level.as_str())
+        .collect();
+    assert_eq!(
+        full,
+        ["r-ex12", "r-ex12/ou-ex12-workload1", "111122223333"],
+        "{:?}",
+        answer.decisive
+    );
+    // Other policies have no level.
+    assert!(
+        answer
+            .decisive
+            .iter()
+            .filter(|d| !d.policy.ends_with("p-FullAWSAccess"))
+            .all(|d| d.level.is_empty()),
+        "{:?}",
+        answer.decisive
+    );
+    server.stop().await;
+}

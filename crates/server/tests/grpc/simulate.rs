@@ -82,3 +82,37 @@ async fn a_bad_scenario_gets_an_error_naming_the_json_path() {
     assert_eq!(answer.error, "expected one scenario object");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn scp_statements_carry_their_level_index() {
+    let server = TestServer::with_test_store().await;
+    let full = r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}"#;
+    let scenario = READ.replace(
+        r#""request":"#,
+        &format!(r#""serviceControlPolicies": [[{full}], [{full}]], "request":"#),
+    );
+    let answer = simulate(&server, &scenario).await;
+    assert_eq!(answer.error, "");
+    assert_eq!(answer.decision(), Decision::Allowed);
+    let levels: Vec<(&str, &str)> = answer
+        .decisive
+        .iter()
+        .map(|d| (d.policy.as_str(), d.level.as_str()))
+        .collect();
+    assert_eq!(
+        levels,
+        [
+            ("identityPolicies[0]", ""),
+            ("serviceControlPolicies[0][0]", "0"),
+            ("serviceControlPolicies[1][0]", "1"),
+        ]
+    );
+    assert!(
+        answer.answer_json.contains(
+            r#"{"policy": "serviceControlPolicies[1][0]", "index": 0, "sid": null, "effect": "Allow", "level": 1}"#
+        ),
+        "{}",
+        answer.answer_json
+    );
+    server.stop().await;
+}

@@ -259,6 +259,11 @@ impl Details<'_> {
         }
         entity.tags = self.tags(&fields);
         if shape.kind == EntityKind::Role
+            && let Some((path, _)) = self.reader.optional_string(&fields, "Path")
+        {
+            entity.service_linked = tollgate_engine::is_service_linked_path(path);
+        }
+        if shape.kind == EntityKind::Role
             && let Some((document, document_path)) =
                 self.reader.required(&fields, "AssumeRolePolicyDocument")
             && let Some(document) = read_policy(

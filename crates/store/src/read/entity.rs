@@ -52,6 +52,7 @@ impl Loader {
         account: &str,
         kind: EntityKind,
         name: &str,
+        iam_path: &str,
     ) {
         let root = JsonPath::root();
         let limits = self.limits;
@@ -91,6 +92,8 @@ impl Loader {
                 }),
             tags: tags(&mut reader, &fields),
             trust: None,
+            service_linked: kind == EntityKind::Role
+                && tollgate_engine::is_service_linked_path(iam_path),
         };
         if let Some((policies, path)) = fields.get("InlinePolicies")
             && let Some(map) = reader.map(policies, &path)

@@ -199,15 +199,19 @@ impl TreeReader<'_> {
         let fields = self
             .reader
             .fields(value, path, known, UnknownFields::Reject)?;
-        let id = if depth == 0 {
-            self.id(&fields, "r-")
+        let (id, name) = if depth == 0 {
+            (self.id(&fields, "r-"), None)
         } else {
-            self.reader.required_string(&fields, "Name");
-            self.id(&fields, "ou-")
+            let name = self
+                .reader
+                .required_string(&fields, "Name")
+                .map(|(name, _)| name.to_owned());
+            (self.id(&fields, "ou-"), name)
         };
         let level = self.level(&fields, id);
         let mut unit = OrgUnit {
             level,
+            name,
             units: Vec::new(),
             accounts: Vec::new(),
         };

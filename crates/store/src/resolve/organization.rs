@@ -29,19 +29,37 @@ pub(super) struct Tree<'r, 'd> {
 }
 
 impl Tree<'_, '_> {
-    pub(super) fn unit(&mut self, unit: &OrgUnit, above: &[usize], org_path: Option<String>) {
+    /// Adds `unit`'s level and those below it. `parent`: the name of the
+    /// unit above (`None` for the root).
+    pub(super) fn unit(
+        &mut self,
+        unit: &OrgUnit,
+        above: &[usize],
+        org_path: Option<String>,
+        parent: Option<&str>,
+    ) {
+        let own = unit
+            .level
+            .id
+            .as_deref()
+            .or(unit.name.as_deref())
+            .unwrap_or("Root");
+        let name = match parent {
+            Some(parent) => format!("{parent}/{own}"),
+            None => own.to_owned(),
+        };
         let mut path = above.to_vec();
-        path.push(self.level(&unit.level));
+        path.push(self.level(&unit.level, name.clone()));
         let org_path = org_path.and_then(|p| Some(format!("{p}{}/", unit.level.id.as_ref()?)));
         for child in &unit.units {
-            self.unit(child, &path, org_path.clone());
+            self.unit(child, &path, org_path.clone(), Some(&name));
         }
         for account in &unit.accounts {
             let Some(id) = account.id.clone() else {
                 continue;
             };
             let mut levels = path.clone();
-            levels.push(self.level(account));
+            levels.push(self.level(account, id.clone()));
             if self.management.as_deref() == Some(id.as_str()) {
                 levels.clear();
             }
@@ -56,8 +74,8 @@ impl Tree<'_, '_> {
         }
     }
 
-    /// Adds one level and returns its index.
-    fn level(&mut self, level: &OrgLevel) -> usize {
+    /// Adds one level named `name` and returns its index.
+    fn level(&mut self, level: &OrgLevel, name: String) -> usize {
         let scps = level
             .scps
             .iter()
@@ -68,7 +86,7 @@ impl Tree<'_, '_> {
             .iter()
             .filter_map(|name| self.control(name, false))
             .collect();
-        self.levels.push(LevelPlan { scps, rcps });
+        self.levels.push(LevelPlan { name, scps, rcps });
         self.levels.len() - 1
     }
 

@@ -136,6 +136,19 @@ fn organization_levels_and_memberships() {
     let dev = plan.accounts["444455556666"].membership.as_ref().unwrap();
     assert_eq!(dev.org_path, None);
     assert_eq!(dev.levels.len(), 3);
+    // Levels are named by the path of ids from the root, an OU without an
+    // id by its name.
+    let names = |levels: &[usize]| -> Vec<&str> {
+        levels
+            .iter()
+            .map(|&l| plan.levels[l].name.as_str())
+            .collect()
+    };
+    assert_eq!(
+        names(&prod.levels),
+        ["r-ab12", "r-ab12/ou-ab12-aaaaaaaa", "111122223333"]
+    );
+    assert_eq!(names(&dev.levels), ["r-ab12", "r-ab12/b", "444455556666"]);
     // The management account is exempt.
     let management = plan.accounts["999988887777"].membership.as_ref().unwrap();
     assert!(management.levels.is_empty());

@@ -148,31 +148,85 @@ fn header(name: &str, value: &str) -> HeaderValueOption {
     }
 }
 
+/// The decisive statements of a deny body; SCP and RCP statements also
+/// have `level` (the root id, OU path or account id they are attached at).
 fn decisive_json(statements: &[DecisiveStatement]) -> serde_json::Value {
     statements
         .iter()
         .map(|s| {
-            json!({
+            let mut entry = json!({
                 "policy": s.policy,
                 "index": s.index,
                 "sid": s.sid,
                 "effect": effect(s.effect),
-            })
+            });
+            if let (Some(level), Some(map)) = (&s.level, entry.as_object_mut()) {
+                map.insert("level".into(), level.label().into());
+            }
+            entry
         })
         .collect()
 }
 
-/// `POLICY[INDEX]` or `POLICY[INDEX] (SID)`.
+/// `POLICY[INDEX]`, then ` @LEVEL` for an SCP or RCP statement, then
+/// ` (SID)` when it has one.
 fn statement_text(statement: &DecisiveStatement) -> String {
-    match &statement.sid {
-        Some(sid) => format!("{}[{}] ({sid})", statement.policy, statement.index),
-        None => format!("{}[{}]", statement.policy, statement.index),
+    let mut text = format!("{}[{}]", statement.policy, statement.index);
+    if let Some(level) = &statement.level {
+        text.push_str(" @");
+        text.push_str(&level.label());
     }
+    if let Some(sid) = &statement.sid {
+        text.push_str(&format!(" ({sid})"));
+    }
+    text
 }
 
 fn effect(effect: Effect) -> &'static str {
     match effect {
         Effect::Allow => "Allow",
         Effect::Deny => "Deny",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tollgate_policy::OrgLevel;
+
+    use super::*;
+
+    #[test]
+    fn control_policy_statements_show_their_level() {
+        let full = "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess";
+        let statements = [
+            DecisiveStatement {
+                policy: full.into(),
+                index: 0,
+                sid: None,
+                effect: Effect::Allow,
+                level: Some(OrgLevel {
+                    index: 1,
+                    name: Some("r-ab12/ou-ab12-apps".into()),
+                }),
+            },
+            DecisiveStatement {
+                policy: "accounts/111122223333/policies/p.json".into(),
+                index: 2,
+                sid: Some("S".into()),
+                effect: Effect::Allow,
+                level: None,
+            },
+        ];
+        let text: Vec<String> = statements.iter().map(statement_text).collect();
+        assert_eq!(
+            text,
+            [
+                format!("{full}[0] @r-ab12/ou-ab12-apps"),
+                "accounts/111122223333/policies/p.json[2] (S)".to_owned()
+            ]
+        );
+        let json = decisive_json(&statements);
+        assert_eq!(json[0]["level"], "r-ab12/ou-ab12-apps");
+        assert!(json[1].get("level").is_none());
     }
 }
