@@ -8,8 +8,9 @@
 //!   digits. No wildcards, no NUL, no non-ASCII letters (a dotless `ı`
 //!   would otherwise be a different action than the one a `Deny` names).
 //!   Actions compare without regard to ASCII case.
-//! - [`check_resource`]: `*`, or an ARN of an AWS partition with a service
-//!   prefix, a region of lowercase letters, digits and hyphens, an account
+//! - [`check_resource`]: `*`, or an ARN with a partition and a service
+//!   prefix of lowercase ASCII letters, digits and hyphens (applications
+//!   name their own resources, `arn:app:photos:::photo/1`), a region of lowercase letters, digits and hyphens, an account
 //!   that is empty, 12 digits or `aws`, and a non-empty resource part
 //!   without control characters.
 //! - [`check_context`]: the global condition keys AWS documents as
@@ -23,7 +24,7 @@ use std::fmt;
 use crate::arn::{Arn, is_account_id};
 use crate::condition::value::{parse_bool, parse_date, parse_ip_address, parse_number};
 use crate::context::RequestContext;
-use crate::names::{is_partition, shown};
+use crate::names::shown;
 
 /// A request field that breaks a rule: the field and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,9 +84,11 @@ pub fn check_resource(resource: &str) -> Result<(), String> {
             "expected `*` or an ARN `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`".to_owned(),
         );
     };
-    if !is_partition(arn.partition) {
+    // Applications name their own resources (`arn:app:photos:::photo/1`),
+    // so the partition is any name of the ARN grammar, not only AWS's.
+    if !crate::names::is_service_prefix(arn.partition) {
         return fail(format!(
-            "the partition {} is not an AWS partition",
+            "the partition {} is not a partition name (lowercase ASCII letters, digits, hyphens)",
             shown(arn.partition)
         ));
     }

@@ -52,6 +52,7 @@ fn resources_are_star_or_arns() {
         "arn:aws:iam::aws:policy/ReadOnlyAccess",
         "arn:aws-us-gov:sqs:us-gov-west-1:111122223333:queue:with:colons",
         "arn:aws:ec2:us-east-1::image/ami-1",
+        "arn:app:photos:::photo/1",
     ] {
         assert_eq!(check_resource(good), Ok(()), "{good}");
     }
@@ -60,7 +61,8 @@ fn resources_are_star_or_arns() {
         ("", "expected `*` or an ARN"),
         ("**", "expected `*` or an ARN"),
         ("arn:aws:s3", "expected `*` or an ARN"),
-        ("arn:aws-fake:s3:::b", "partition"),
+        ("arn:AWS:s3:::b", "partition"),
+        ("arn:a\u{131}:s3:::b", "partition"),
         ("arn:aws:S3:::b", "service"),
         ("arn:aws:s3:US-EAST-1::b", "region"),
         ("arn:aws:sqs:us-east-1:12:q", "account"),
