@@ -27,6 +27,9 @@ pub(crate) struct PrincipalIndex {
     pub(crate) context: RequestContext,
     /// Roles only: the trust policy.
     pub(crate) trust: Option<GroupId>,
+    /// The IAM path, `/` or `/.../`: a request names this principal only
+    /// with this path (a user's name alone is not the user).
+    pub(crate) path: Box<str>,
 }
 
 /// An account, compiled.
@@ -190,6 +193,7 @@ impl Compiler {
                 context
             },
             trust: plan.trust.map(|t| self.group(&[t])).transpose()?,
+            path: plan.path.as_str().into(),
         })
     }
 }

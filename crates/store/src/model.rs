@@ -67,6 +67,8 @@ pub(crate) struct NameRef {
 pub(crate) struct Entity {
     /// Where it is defined.
     pub(crate) origin: Option<Origin>,
+    /// The IAM path (`/` or `/.../`); empty means `/`.
+    pub(crate) path: String,
     pub(crate) inline: Vec<PolicyId>,
     pub(crate) attached: Vec<PolicyRef>,
     /// Users only: the groups it belongs to.

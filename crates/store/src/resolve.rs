@@ -29,6 +29,8 @@ pub(crate) struct PrincipalPlan {
     pub(crate) tags: Vec<(String, String)>,
     /// Roles only.
     pub(crate) trust: Option<PolicyId>,
+    /// The IAM path, `/` or `/.../`.
+    pub(crate) path: String,
 }
 
 /// One level of the organization tree, resolved.
@@ -218,6 +220,11 @@ impl Resolver<'_> {
                 .and_then(|b| self.managed(id, account, b)),
             tags: entity.tags.clone(),
             trust: entity.trust,
+            path: if entity.path.is_empty() {
+                "/".to_owned()
+            } else {
+                entity.path.clone()
+            },
         }
     }
 

@@ -200,8 +200,25 @@ impl Details<'_> {
             return None;
         }
         let file = self.file().to_owned();
+        let iam_path = match self.reader.optional_string(&fields, "Path") {
+            None => "/".to_owned(),
+            Some((text, text_path)) => {
+                if !tollgate_policy::names::is_iam_path(text) {
+                    self.reader.fault(
+                        &text_path,
+                        FaultKind::Invalid(format!(
+                            "{} is not an IAM path: `/` or `/.../` of printable ASCII, at most 512 bytes",
+                            tollgate_policy::names::shown(text)
+                        )),
+                    );
+                    return None;
+                }
+                text.to_owned()
+            }
+        };
         let mut entity = Entity {
             origin: Some(Origin::new(&file, path.clone())),
+            path: iam_path,
             ..Entity::default()
         };
         for (entry, entry_path) in self.reader.items(&fields, shape.inline) {

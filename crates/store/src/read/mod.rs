@@ -133,9 +133,9 @@ impl Loader {
             FileRole::Entity {
                 account,
                 kind,
-                iam_path: _,
+                iam_path,
                 name,
-            } => self.read_entity(path, value, account, *kind, name),
+            } => self.read_entity(path, value, account, *kind, iam_path, name),
             FileRole::ManagedPolicy {
                 account,
                 iam_path,
