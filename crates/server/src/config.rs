@@ -325,6 +325,9 @@ pub struct ConfigLayer {
     pub audit_sample_allows: Option<f64>,
     /// `audit-queue`: records waiting for the writer, at most.
     pub audit_queue: Option<u64>,
+    /// `caller-principal-keys`: `refuse` or `ignore` a caller's value for a
+    /// context key the store derives for the principal.
+    pub caller_principal_keys: Option<String>,
 }
 
 impl ConfigLayer {
@@ -406,6 +409,7 @@ impl ConfigLayer {
             audit_decisions: self.audit_decisions.or(lower.audit_decisions),
             audit_sample_allows: self.audit_sample_allows.or(lower.audit_sample_allows),
             audit_queue: self.audit_queue.or(lower.audit_queue),
+            caller_principal_keys: self.caller_principal_keys.or(lower.caller_principal_keys),
         }
     }
 }
@@ -672,6 +676,14 @@ fn read_limits(layer: &ConfigLayer, limits: &mut RequestLimits, fault: &mut impl
     let mut secs = usize::try_from(limits.max_call.as_secs()).unwrap_or(usize::MAX);
     set("max-call-secs", layer.max_call_secs, 3600, &mut secs);
     limits.max_call = Duration::from_secs(secs as u64);
+    if let Some(text) = &layer.caller_principal_keys {
+        match tollgate_policy::CallerPrincipalKeys::parse(text) {
+            Some(value) => limits.caller_principal_keys = value,
+            None => fault(format!(
+                "`caller-principal-keys`: expected `refuse` or `ignore`, found `{text}`"
+            )),
+        }
+    }
 }
 
 /// Reads the `tls-*` settings: `tls-cert` and `tls-key` together, on a TCP

@@ -71,6 +71,11 @@ pub const EXT_AUTHZ_CHECK_SECONDS: &str = "tollgate_ext_authz_check_duration_sec
 /// from storage or from the cache; the last good revision keeps serving.
 pub const SIGNATURE_FAILURES: &str = "tollgate_store_signature_failures_total";
 
+/// Counter: context keys a caller gave for the principal that the store
+/// derives (`aws:PrincipalTag/*` ...), dropped under
+/// `caller-principal-keys = "ignore"`.
+pub const IGNORED_CONTEXT_KEYS: &str = "tollgate_ignored_context_keys_total";
+
 /// Counter: decision records written to the audit log.
 pub const AUDIT_RECORDS: &str = "tollgate_audit_records_total";
 /// Counter: decision records dropped because the audit queue was full (the
