@@ -140,6 +140,14 @@ pub struct ServeArgs {
     #[arg(long, value_name = "BYTES", env = "TOLLGATE_MAX_SESSION_POLICY_BYTES")]
     max_session_policy_bytes: Option<String>,
 
+    /// A caller's context value for a key the store derives for the principal (aws:PrincipalTag/*, aws:PrincipalOrgID, aws:username ...): refuse it (INVALID_ARGUMENT) or ignore it (dropped, counted) [default: refuse]
+    #[arg(
+        long,
+        value_name = "refuse|ignore",
+        env = "TOLLGATE_CALLER_PRINCIPAL_KEYS"
+    )]
+    caller_principal_keys: Option<String>,
+
     /// The longest a call may run; a shorter grpc-timeout wins [default: 30]
     #[arg(long, value_name = "SECS", env = "TOLLGATE_MAX_CALL_SECS")]
     max_call_secs: Option<String>,
@@ -273,6 +281,7 @@ impl ServeArgs {
             audit_decisions: self.audit_decisions.clone(),
             audit_sample_allows,
             audit_queue: keep(number("audit-queue", &self.audit_queue)),
+            caller_principal_keys: self.caller_principal_keys.clone(),
         };
         faults.extend(jitter_faults);
         let file = match &self.config {
