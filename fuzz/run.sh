@@ -20,7 +20,7 @@ seconds=${1:-600}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(policy_parse store_load scenario_read wire_request)
+    targets=(policy_parse store_load scenario_read wire_request request_rules)
 fi
 export RUSTC_BOOTSTRAP=1
 

@@ -9,7 +9,9 @@ repository's real inputs (nothing here is committed: run it again at will).
 - store_load: the example stores in the `=== PATH` format, whole and per
   account;
 - wire_request: the conformance requests encoded as protobuf
-  AuthorizeRequest (and batches of them), plus the kept regression inputs.
+  AuthorizeRequest (and batches of them), plus the kept regression inputs;
+- request_rules: the conformance requests as fields split by 0xFF
+  (principal, action, resource, then context keys and values).
 
 Every target also starts from its kept inputs in fuzz/regressions/TARGET/.
 """
@@ -111,9 +113,18 @@ def authorize_request(scenario):
     return out
 
 
+def rules_input(scenario):
+    request = scenario.get("request", {})
+    fields = [request.get(name, "") for name in ("principal", "action", "resource")]
+    for key, value in (request.get("context") or {}).items():
+        for v in value if isinstance(value, list) else [value]:
+            fields += [key, json.dumps(v) if not isinstance(v, str) else v]
+    return b"\xff".join(str(f).encode() for f in fields)
+
+
 def main():
     shutil.rmtree(CORPUS, ignore_errors=True)
-    for target in ("policy_parse", "scenario_read", "store_load", "wire_request"):
+    for target in ("policy_parse", "scenario_read", "store_load", "wire_request", "request_rules"):
         kept = FUZZ / "regressions" / target
         for path in sorted(kept.iterdir()) if kept.is_dir() else []:
             write(target, "kept-" + path.name, path.read_bytes())
@@ -127,6 +138,7 @@ def main():
         message = authorize_request(scenario)
         requests.append(message)
         write("wire_request", f"request-{i:04}", b"\x00" + message)
+        write("request_rules", f"request-{i:04}", rules_input(scenario))
     for i in range(0, len(requests), 8):
         batch = b"".join(field(1, 2, m) for m in requests[i : i + 8])
         write("wire_request", f"batch-{i:04}", b"\x01" + batch)

@@ -140,6 +140,14 @@ pub struct ServeArgs {
     #[arg(long, value_name = "BYTES", env = "TOLLGATE_MAX_SESSION_POLICY_BYTES")]
     max_session_policy_bytes: Option<String>,
 
+    /// A caller's context value for a key the store derives for the principal (aws:PrincipalTag/*, aws:PrincipalOrgID, aws:username ...): refuse it (INVALID_ARGUMENT) or ignore it (dropped, counted) [default: refuse]
+    #[arg(
+        long,
+        value_name = "refuse|ignore",
+        env = "TOLLGATE_CALLER_PRINCIPAL_KEYS"
+    )]
+    caller_principal_keys: Option<String>,
+
     /// The longest a call may run; a shorter grpc-timeout wins [default: 30]
     #[arg(long, value_name = "SECS", env = "TOLLGATE_MAX_CALL_SECS")]
     max_call_secs: Option<String>,
@@ -291,6 +299,7 @@ impl ServeArgs {
             reload_stall_secs: keep(number("reload-stall-secs", &self.reload_stall_secs)),
             ready_requires_fresh_store: self.ready_requires_fresh_store.then_some(true),
             ready_requires_live_reload: self.ready_requires_live_reload.then_some(true),
+            caller_principal_keys: self.caller_principal_keys.clone(),
         };
         faults.extend(jitter_faults);
         let file = match &self.config {

@@ -530,3 +530,63 @@ fn completions_cover_every_subcommand() {
     }
     assert_ne!(tollgate(&["completions", "tcsh"]).code, 0);
 }
+
+#[test]
+fn check_applies_the_request_rules() {
+    let ask = |principal: &str, action: &str, context: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--principal",
+            principal,
+            "--action",
+            action,
+            "--resource",
+            "*",
+        ];
+        for pair in context {
+            args.extend(["--context", pair]);
+        }
+        tollgate(&args)
+    };
+    for (run, flag) in [
+        (ask(ALICE, "s3:*", &[]), "--action"),
+        (ask(ALICE, "organizations:Leave*", &[]), "--action"),
+        (
+            ask(
+                "arn:aws:iam:us-east-1:111122223333:user/alice",
+                "s3:GetObject",
+                &[],
+            ),
+            "--principal",
+        ),
+        (
+            ask(ALICE, "s3:GetObject", &["aws:PrincipalTag/team=admins"]),
+            "aws:PrincipalTag/team",
+        ),
+        (
+            ask(ALICE, "s3:GetObject", &["aws:SecureTransport=0"]),
+            "aws:SecureTransport",
+        ),
+        (
+            ask(
+                ALICE,
+                "s3:GetObject",
+                &[
+                    "aws:RequestedRegion=us-east-1",
+                    "aws:RequestedRegion=eu-west-1",
+                ],
+            ),
+            "aws:RequestedRegion",
+        ),
+    ] {
+        assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains(flag), "{flag}: {}", run.stderr);
+    }
+    // Another path is another user: not alice, so implicitly denied.
+    let other = ask(
+        "arn:aws:iam::111122223333:user/x/../alice",
+        "s3:GetObject",
+        &[],
+    );
+    assert_eq!(other.code, 3, "{}{}", other.stdout, other.stderr);
+}

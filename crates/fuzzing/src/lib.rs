@@ -18,9 +18,11 @@
 //! | `store_load` | store files, each after a `=== PATH` line | [`store`] |
 //! | `scenario_read` | scenario contract input (JSON, array, JSON lines) | [`scenario`] |
 //! | `wire_request` | a kind byte, then a protobuf `AuthorizeRequest` or batch | [`wire`] |
+//! | `request_rules` | principal, action, resource, context keys and values, split by `0xFF` | [`rules`] |
 
 pub mod policy;
 mod requests;
+pub mod rules;
 pub mod scenario;
 pub mod store;
 pub mod wire;
@@ -54,6 +56,16 @@ pub enum Finding {
         /// What `evaluate` answered.
         explained: DecisionKind,
     },
+    /// The edge accepted a request that breaks a request rule.
+    #[error("the edge accepted {field} {value}, which breaks the rule: {rule}")]
+    RuleBroken {
+        /// The field.
+        field: String,
+        /// Its value, as debug text.
+        value: String,
+        /// The rule, as the documentation states it.
+        rule: &'static str,
+    },
 }
 
 /// What a check did with an input that broke nothing: how many requests it
@@ -70,7 +82,7 @@ pub struct Target {
 }
 
 /// Every fuzz target.
-pub const TARGETS: [Target; 4] = [
+pub const TARGETS: [Target; 5] = [
     Target {
         name: "policy_parse",
         check: policy::check,
@@ -86,5 +98,9 @@ pub const TARGETS: [Target; 4] = [
     Target {
         name: "wire_request",
         check: wire::check,
+    },
+    Target {
+        name: "request_rules",
+        check: rules::check,
     },
 ];

@@ -2,7 +2,8 @@
 //! (`AuthorizeRequest` or `AuthorizeBatchRequest`), read by `tollgate_wire`
 //! with the limits the server applies, their session policies compiled, then
 //! asked of the example store, whose fast and explained answers must agree;
-//! the answer is written back to the wire types.
+//! the answer is written back to the wire types. Every question read must
+//! obey the request rules (`crate::rules`).
 //!
 //! Input: the first byte picks the message (even: one request, odd: a
 //! batch); the rest is the encoded message.
@@ -47,7 +48,10 @@ pub fn check(data: &[u8]) -> Checked {
     let mut compared = 0;
     for (index, message) in requests.into_iter().take(MAX_BATCH).enumerate() {
         match question(message, &ParseLimits::default()) {
-            Ok(question) => compared += ask(question)?,
+            Ok(question) => {
+                crate::rules::well_formed(&question)?;
+                compared += ask(question)?;
+            }
             Err(error) => {
                 // The batch form of the error, rendered, is what a client sees.
                 let _ = error.within("requests", index).to_string();

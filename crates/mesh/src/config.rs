@@ -8,7 +8,6 @@ use std::fmt;
 use std::path::Path;
 
 use tollgate_policy::RequestPrincipal;
-use tollgate_policy::arn::Arn;
 
 use crate::raw::{RawFile, RawRoute, SourceKind, Unmapped};
 use crate::template::{SegmentTemplate, TextTemplate};
@@ -82,6 +81,7 @@ pub struct MeshConfig {
     pub(crate) context_headers: Vec<(String, String)>,
     pub(crate) allow_headers: Vec<(String, TextTemplate)>,
     pub(crate) explain_header: Option<String>,
+    pub(crate) path_rules: crate::path::PathRules,
 }
 
 /// One fault of a mapping file.
@@ -314,6 +314,9 @@ fn validate(raw: RawFile, faults: &mut Faults) -> MeshConfig {
         context_headers,
         allow_headers,
         explain_header: raw.response.explain_header,
+        path_rules: crate::path::PathRules {
+            allow_inner_spaces: raw.paths.allow_inner_spaces.unwrap_or(false),
+        },
     }
 }
 
@@ -406,8 +409,9 @@ fn check_route(faults: &mut Faults, key: &str, raw: RawRoute) -> Option<Route> {
     })
 }
 
+/// An ARN a request may name as its resource ([`tollgate_policy::rules`]).
 fn is_arn(text: &str) -> bool {
-    Arn::parse(text).is_some_and(|arn| !arn.resource.is_empty())
+    tollgate_policy::rules::check_resource(text).is_ok()
 }
 
 /// `service:Name`: a lower-case service prefix and an alphanumeric name.
@@ -431,7 +435,8 @@ fn principal_template(
 ) -> Option<TextTemplate> {
     match TextTemplate::parse(text, names) {
         Ok(template) => {
-            let sample = template.render_sample("x");
+            // Two characters: a role session name has at least two.
+            let sample = template.render_sample("xx");
             if let Err(e) = RequestPrincipal::parse(&sample) {
                 faults.add(key, format!("does not make a principal: {e}"));
                 return None;

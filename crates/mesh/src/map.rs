@@ -98,6 +98,13 @@ pub enum MapError {
         /// Why.
         error: PrincipalParseError,
     },
+    /// The action or resource built breaks the request rules (a capture
+    /// that makes the resource something other than an ARN).
+    #[error("{error}")]
+    Request {
+        /// Which field, and why.
+        error: tollgate_policy::RuleError,
+    },
     /// A header copied into a condition key is too long.
     #[error("header `{header}`: the value is longer than {MAX_CONTEXT_VALUE} bytes")]
     ContextValue {
@@ -112,7 +119,7 @@ impl MeshConfig {
         if http.method.is_empty() {
             return Err(MapError::NoMethod);
         }
-        let segments = path::segments(http.path)?;
+        let segments = path::segments_with(http.path, self.path_rules)?;
         let Some((index, route, captures)) = self.routes.iter().enumerate().find_map(|(i, r)| {
             if !r.method.matches(http.method) {
                 return None;
@@ -122,7 +129,9 @@ impl MeshConfig {
             return Ok(Mapping::Unmapped(self.unmapped));
         };
         let (principal, principal_source) = self.principal(http)?;
-        let mut request = Request::new(principal, route.action.clone(), resource(route, &captures));
+        let mut request =
+            Request::checked(principal, route.action.clone(), resource(route, &captures))
+                .map_err(|error| MapError::Request { error })?;
         self.fill_context(&mut request, http)?;
         Ok(Mapping::Mapped(Box::new(Mapped {
             request,

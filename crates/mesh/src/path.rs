@@ -10,9 +10,19 @@
 //! - a `.` or `..` segment, encoded or not (`/photos/%2e%2e/admin`);
 //! - an encoded `/` or `\` (`%2F`, `%5C`), a control character or `NUL`
 //!   after decoding, or a `%` not followed by two hex digits;
+//! - whitespace after decoding (`%20locked-1` would otherwise be a resource
+//!   ` locked-1` that a `Deny` on `locked-*` does not name), and characters
+//!   that print as nothing or reorder text (zero-width spaces and joiners,
+//!   bidirectional controls, other Unicode format characters);
 //! - decoded bytes that are not UTF-8.
+//!
+//! With `paths.allow-inner-spaces = true` in the mapping file
+//! ([`PathRules::allow_inner_spaces`]) an ASCII space between two other
+//! characters of a segment is taken (`/photos/cat%20pic`); a space at either
+//! end of a segment, and every other whitespace, is still refused.
 
 use percent_encoding::percent_decode_str;
+use tollgate_policy::names::is_invisible;
 
 /// Why a request path was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,7 +59,8 @@ pub enum PathError {
         /// The segment's position.
         index: usize,
     },
-    /// A decoded segment holds `/`, `\` or a control character.
+    /// A decoded segment holds `/`, `\`, a control, whitespace or
+    /// invisible character.
     #[error("segment {index} holds an encoded {what}")]
     ForbiddenCharacter {
         /// The segment's position.
@@ -59,8 +70,20 @@ pub enum PathError {
     },
 }
 
+/// What a decoded segment may hold beyond the defaults.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PathRules {
+    /// Take an ASCII space inside a segment (never at either end).
+    pub allow_inner_spaces: bool,
+}
+
 /// The decoded segments of `target` (query cut off); the root is no segment.
 pub fn segments(target: &str) -> Result<Vec<String>, PathError> {
+    segments_with(target, PathRules::default())
+}
+
+/// [`segments`] with `rules`.
+pub fn segments_with(target: &str, rules: PathRules) -> Result<Vec<String>, PathError> {
     let path = target.split_once('?').map_or(target, |(path, _)| path);
     if path.contains('#') {
         return Err(PathError::Fragment);
@@ -74,11 +97,11 @@ pub fn segments(target: &str) -> Result<Vec<String>, PathError> {
     let path = path.strip_suffix('/').unwrap_or(path);
     path.split('/')
         .enumerate()
-        .map(|(index, raw)| decode_segment(index, raw))
+        .map(|(index, raw)| decode_segment(index, raw, rules))
         .collect()
 }
 
-fn decode_segment(index: usize, raw: &str) -> Result<String, PathError> {
+fn decode_segment(index: usize, raw: &str, rules: PathRules) -> Result<String, PathError> {
     if raw.is_empty() {
         return Err(PathError::EmptySegment { index });
     }
@@ -100,11 +123,15 @@ fn decode_segment(index: usize, raw: &str) -> Result<String, PathError> {
             segment: decoded.into_owned(),
         });
     }
-    for c in decoded.chars() {
+    let last = decoded.chars().count().saturating_sub(1);
+    for (at, c) in decoded.chars().enumerate() {
         let what = match c {
             '/' => "`/`",
             '\\' => "`\\`",
             c if c.is_control() => "control character",
+            ' ' if rules.allow_inner_spaces && at != 0 && at != last => continue,
+            c if c.is_whitespace() => "whitespace character",
+            c if is_invisible(c) => "invisible or bidirectional control character",
             _ => continue,
         };
         return Err(PathError::ForbiddenCharacter { index, what });

@@ -19,6 +19,15 @@ pub(crate) struct RawFile {
     pub(crate) context: RawContext,
     #[serde(default)]
     pub(crate) response: RawResponse,
+    #[serde(default)]
+    pub(crate) paths: RawPaths,
+}
+
+/// `[paths]`: what a request path's segments may hold.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct RawPaths {
+    pub(crate) allow_inner_spaces: Option<bool>,
 }
 
 /// What a request that matches no route gets.

@@ -62,6 +62,13 @@ impl RequestContext {
             .map(|e| e.values.as_slice())
     }
 
+    /// Keeps the keys `keep` says yes to; returns how many it removed.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) -> usize {
+        let before = self.entries.len();
+        self.entries.retain(|e| keep(&e.key));
+        before - self.entries.len()
+    }
+
     /// True when the context has `key`.
     pub fn contains(&self, key: &str) -> bool {
         self.get(key).is_some()

@@ -6,6 +6,10 @@
 
 use crate::arn::{Arn, is_account_id};
 use crate::context::RequestContext;
+use crate::names::{
+    MAX_NAME_BYTES, MAX_PATH_BYTES, is_entity_name, is_federated_name, is_iam_path, is_partition,
+    is_session_name, shown,
+};
 
 /// The kind of a requesting principal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -44,6 +48,8 @@ pub struct RequestPrincipal {
     /// `None`: `aws`, the partition of principals given without an ARN.
     partition: Option<Span>,
     account: Option<Span>,
+    /// For users and role ARNs: the IAM path, `/` ... `/`.
+    path: Option<Span>,
     /// User name, role name, federated user name, or service name.
     name: Option<Span>,
     /// For sessions: the role's ARN (the one given, or one built from the session ARN).
@@ -52,17 +58,159 @@ pub struct RequestPrincipal {
     session_name: Option<Span>,
 }
 
-/// A principal string that is none of the documented forms.
+/// A principal string that is none of the documented forms, or one of them
+/// with a part that breaks AWS's grammar; the message names the part.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "`{0}` is not a principal: expected an IAM user, role, role session, federated user, account root or identity provider ARN, a service or web identity provider name, or `anonymous`"
-)]
-pub struct PrincipalParseError(String);
+#[error("{shown} is not a principal: {problem}")]
+pub struct PrincipalParseError {
+    /// The text, escaped and cut for the message.
+    shown: String,
+    /// What is wrong, naming the part.
+    problem: String,
+}
+
+impl PrincipalParseError {
+    fn new(text: &str, problem: impl Into<String>) -> Self {
+        Self {
+            shown: shown(text),
+            problem: problem.into(),
+        }
+    }
+
+    /// What is wrong with the principal, naming the part.
+    pub fn problem(&self) -> &str {
+        &self.problem
+    }
+}
+
+/// The message for a principal of no documented shape.
+const SHAPES: &str = "expected an IAM user, role, role session, federated user, account root or identity provider ARN, a service or web identity provider name, or `anonymous`";
+
+/// Longest service or web identity provider name.
+const MAX_PROVIDER_NAME_BYTES: usize = 255;
 
 /// The span of `part`, a slice of `whole`.
 fn span_of(whole: &str, part: &str) -> Span {
     let start = (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize);
     start..start + part.len()
+}
+
+/// `/PATH/NAME` after a resource type: the path (`/` ... `/`) and the name.
+fn path_and_name(rest: &str) -> Option<(&str, &str)> {
+    let at = rest.rfind('/')?;
+    Some((rest.get(..=at)?, rest.get(at + 1..)?))
+}
+
+/// The parts of a principal ARN, each checked against AWS's grammar.
+struct PrincipalArn<'a> {
+    kind: PrincipalKind,
+    path: Option<&'a str>,
+    name: Option<&'a str>,
+    session: Option<&'a str>,
+}
+
+/// Reads the resource part of an IAM or STS principal ARN.
+fn principal_resource<'a>(service: &str, resource: &'a str) -> Result<PrincipalArn<'a>, String> {
+    let plain = |kind| PrincipalArn {
+        kind,
+        path: None,
+        name: None,
+        session: None,
+    };
+    let (kind, rest) = resource.split_once('/').unwrap_or((resource, ""));
+    match (service, kind) {
+        ("iam", "root") if rest.is_empty() && !resource.contains('/') => {
+            Ok(plain(PrincipalKind::Root))
+        }
+        ("iam", "user" | "role") => {
+            let (path, name) = path_and_name(resource.get(kind.len()..).unwrap_or_default())
+                .ok_or_else(|| format!("the {kind} name is missing"))?;
+            if !is_iam_path(path) {
+                return Err(format!(
+                    "the path {} is not an IAM path (`/` or `/.../` of printable ASCII, at most {MAX_PATH_BYTES} bytes)",
+                    shown(path)
+                ));
+            }
+            if !is_entity_name(name) {
+                return Err(format!(
+                    "the {kind} name {} is not an IAM name (1 to {MAX_NAME_BYTES} of letters, digits and `_+=,.@-`)",
+                    shown(name)
+                ));
+            }
+            Ok(PrincipalArn {
+                kind: if kind == "user" {
+                    PrincipalKind::User
+                } else {
+                    PrincipalKind::AssumedRole
+                },
+                path: Some(path),
+                name: Some(name),
+                session: None,
+            })
+        }
+        ("iam", "saml-provider" | "oidc-provider") => {
+            let valid = !rest.is_empty()
+                && rest.len() <= MAX_PROVIDER_NAME_BYTES
+                && rest.bytes().all(|b| (0x21..=0x7e).contains(&b));
+            if valid {
+                Ok(plain(PrincipalKind::IdentityProvider))
+            } else {
+                Err(format!(
+                    "the identity provider {} is not 1 to {MAX_PROVIDER_NAME_BYTES} bytes of printable ASCII",
+                    shown(rest)
+                ))
+            }
+        }
+        ("sts", "assumed-role") => {
+            let (role, session) = rest.split_once('/').ok_or(
+                "a role session ARN is `assumed-role/ROLE/SESSION`: the session name is missing",
+            )?;
+            if !is_entity_name(role) {
+                return Err(format!(
+                    "the role name {} is not an IAM name (1 to {MAX_NAME_BYTES} of letters, digits and `_+=,.@-`)",
+                    shown(role)
+                ));
+            }
+            if !is_session_name(session) {
+                return Err(format!(
+                    "the session name {} is not a role session name (2 to 64 of letters, digits and `_+=,.@-`)",
+                    shown(session)
+                ));
+            }
+            Ok(PrincipalArn {
+                kind: PrincipalKind::AssumedRole,
+                path: None,
+                name: Some(role),
+                session: Some(session),
+            })
+        }
+        ("sts", "federated-user") => {
+            if !is_federated_name(rest) {
+                return Err(format!(
+                    "the federated user name {} is not 2 to 32 of letters, digits and `_+=,.@-`",
+                    shown(rest)
+                ));
+            }
+            Ok(PrincipalArn {
+                kind: PrincipalKind::FederatedUser,
+                path: None,
+                name: Some(rest),
+                session: None,
+            })
+        }
+        ("iam", _) => Err(format!(
+            "the resource type {} is not one of `user/`, `role/`, `root`, `saml-provider/`, `oidc-provider/`",
+            shown(kind)
+        )),
+        ("sts", _) => Err(format!(
+            "the resource type {} is not one of `assumed-role/`, `federated-user/`",
+            shown(kind)
+        )),
+        _ => Err(format!(
+            "the service {} is not `iam` or `sts`",
+            shown(service)
+        )),
+    }
 }
 
 impl RequestPrincipal {
@@ -72,6 +220,13 @@ impl RequestPrincipal {
     }
 
     /// [`RequestPrincipal::parse`], keeping `text` as the principal's buffer.
+    ///
+    /// Every part is checked against AWS's grammar ([`crate::names`]): the
+    /// partition, the service (`iam` or `sts`), the region (empty), a
+    /// 12-digit account, the resource type, the path, the name and the
+    /// session name. A part that breaks it is an error naming the part,
+    /// never a looser reading: `user/alice/../bob` is the user `bob` with
+    /// the path `/alice/../`, and `user/alice\0...` is refused.
     pub fn parse_owned(text: String) -> Result<Self, PrincipalParseError> {
         let mut principal = RequestPrincipal {
             kind: PrincipalKind::Anonymous,
@@ -79,6 +234,7 @@ impl RequestPrincipal {
             buffer: String::new(),
             partition: None,
             account: None,
+            path: None,
             name: None,
             role_arn: None,
             session_name: None,
@@ -86,19 +242,20 @@ impl RequestPrincipal {
         let mut built_role = None;
         {
             let text = text.as_str();
-            let err = || PrincipalParseError(text.to_owned());
+            let err = |problem: String| PrincipalParseError::new(text, problem);
             if text == "anonymous" || text == "*" {
                 principal.buffer = text.to_owned();
                 return Ok(principal);
             }
-            let Some(arn) = Arn::parse(text) else {
+            if !text.starts_with("arn:") {
                 let is_name = !text.is_empty()
+                    && text.len() <= MAX_PROVIDER_NAME_BYTES
                     && text.contains('.')
                     && text
                         .bytes()
                         .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
                 if !is_name {
-                    return Err(err());
+                    return Err(err(SHAPES.to_owned()));
                 }
                 principal.kind = if is_service_name(text) {
                     PrincipalKind::Service
@@ -108,47 +265,57 @@ impl RequestPrincipal {
                 principal.name = Some(0..text.len());
                 principal.buffer = text.to_owned();
                 return Ok(principal);
-            };
-            if !is_account_id(arn.account) {
-                return Err(err());
             }
+            let arn = Arn::parse(text).ok_or_else(|| {
+                err(
+                    "an ARN has six parts: `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`"
+                        .to_owned(),
+                )
+            })?;
+            if !is_partition(arn.partition) {
+                return Err(err(format!(
+                    "the partition {} is not an AWS partition ({})",
+                    shown(arn.partition),
+                    crate::names::PARTITIONS.join(", ")
+                )));
+            }
+            if arn.service != "iam" && arn.service != "sts" {
+                return Err(err(format!(
+                    "the service {} is not `iam` or `sts`",
+                    shown(arn.service)
+                )));
+            }
+            if !arn.region.is_empty() {
+                return Err(err(format!(
+                    "the region must be empty in an {} ARN, found {}",
+                    arn.service,
+                    shown(arn.region)
+                )));
+            }
+            if !is_account_id(arn.account) {
+                return Err(err(format!(
+                    "the account {} is not a 12-digit account id",
+                    shown(arn.account)
+                )));
+            }
+            let parts = principal_resource(arn.service, arn.resource).map_err(err)?;
             let span = |part: &str| span_of(text, part);
+            principal.kind = parts.kind;
             principal.partition = Some(span(arn.partition));
             principal.account = Some(span(arn.account));
-            let last = |path: &'_ str| span(path.rsplit('/').next().unwrap_or(path));
-            match (arn.service, arn.resource.split_once('/')) {
-                ("iam", None) if arn.resource == "root" => principal.kind = PrincipalKind::Root,
-                ("iam", Some(("user", path))) if !path.is_empty() => {
-                    principal.kind = PrincipalKind::User;
-                    principal.name = Some(last(path));
+            principal.path = parts.path.map(span);
+            principal.name = parts.name.map(span);
+            principal.session_name = parts.session.map(span);
+            if parts.kind == PrincipalKind::AssumedRole {
+                match parts.session {
+                    // A role ARN given as the principal: an unnamed session.
+                    None => principal.role_arn = Some(0..text.len()),
+                    Some(_) => built_role = parts.name.map(span),
                 }
-                ("iam", Some(("role", path))) if !path.is_empty() => {
-                    principal.kind = PrincipalKind::AssumedRole;
-                    principal.name = Some(last(path));
-                    principal.role_arn = Some(0..text.len());
-                }
-                ("iam", Some(("saml-provider" | "oidc-provider", rest))) if !rest.is_empty() => {
-                    principal.kind = PrincipalKind::IdentityProvider;
-                }
-                ("sts", Some(("assumed-role", rest))) => {
-                    let (role, session) = rest.split_once('/').ok_or_else(err)?;
-                    if role.is_empty() || session.is_empty() {
-                        return Err(err());
-                    }
-                    principal.kind = PrincipalKind::AssumedRole;
-                    principal.name = Some(span(role));
-                    principal.session_name = Some(span(session));
-                    built_role = Some((arn.partition.len(), arn.account.len(), span(role)));
-                }
-                ("sts", Some(("federated-user", name))) if !name.is_empty() => {
-                    principal.kind = PrincipalKind::FederatedUser;
-                    principal.name = Some(span(name));
-                }
-                _ => return Err(err()),
             }
         }
         principal.buffer = text;
-        if let (Some((_, _, role)), Some(partition), Some(account)) = (
+        if let (Some(role), Some(partition), Some(account)) = (
             built_role,
             principal.partition.clone(),
             principal.account.clone(),
@@ -199,6 +366,13 @@ impl RequestPrincipal {
     /// The ARN partition.
     pub fn partition(&self) -> &str {
         self.part(self.partition.as_ref()).unwrap_or("aws")
+    }
+
+    /// For users, and roles given by their ARN: the IAM path (`/` or
+    /// `/.../`). `None` for role sessions named by their session ARN, which
+    /// does not carry the role's path.
+    pub fn path(&self) -> Option<&str> {
+        self.part(self.path.as_ref())
     }
 
     /// User, role, federated user or service name.
@@ -454,5 +628,118 @@ mod tests {
             c.get("aws:PrincipalServiceName").unwrap()[0].as_ref(),
             "lambda.amazonaws.com"
         );
+    }
+
+    #[test]
+    fn paths_are_part_of_the_principal_not_skipped() {
+        // `/alice/../` and `/not-bob/../../` are legal IAM paths: these are
+        // users named bob on other paths, not the store's `/bob`.
+        for (text, path) in [
+            ("arn:aws:iam::111122223333:user/alice/../bob", "/alice/../"),
+            (
+                "arn:aws:iam::111122223333:user/not-bob/../../bob",
+                "/not-bob/../../",
+            ),
+            ("arn:aws:iam::111122223333:user/bob", "/"),
+        ] {
+            let p = RequestPrincipal::parse(text).unwrap();
+            assert_eq!(
+                (p.kind(), p.name(), p.path()),
+                (PrincipalKind::User, Some("bob"), Some(path))
+            );
+        }
+        let p = RequestPrincipal::parse("arn:aws:iam::111122223333:role/ops/deploy").unwrap();
+        assert_eq!(p.path(), Some("/ops/"));
+        let p =
+            RequestPrincipal::parse("arn:aws:sts::111122223333:assumed-role/deploy/s1").unwrap();
+        assert_eq!(
+            p.path(),
+            None,
+            "a session ARN does not carry the role's path"
+        );
+        // Another partition is well-formed and keeps its partition.
+        let p = RequestPrincipal::parse("arn:aws-us-gov:iam::111122223333:user/bob").unwrap();
+        assert_eq!(p.partition(), "aws-us-gov");
+    }
+
+    #[test]
+    fn malformed_principals_are_refused_naming_the_part() {
+        for (text, part) in [
+            (
+                "arn:aws:iam::111122223333:user/alice\0arn:aws:iam::111122223333:user/bob",
+                "the path",
+            ),
+            (
+                "arn:aws:iam:us-east-1:111122223333:user/bob",
+                "the region must be empty",
+            ),
+            (
+                "arn:aws:sts:us-east-1:111122223333:assumed-role/r/s1",
+                "the region must be empty",
+            ),
+            ("arn:aws-fake:iam::111122223333:user/bob", "the partition"),
+            ("arn:AWS:iam::111122223333:user/bob", "the partition"),
+            ("arn:aws:s3::111122223333:user/bob", "the service"),
+            ("arn:aws:iam::12345678901:user/bob", "the account"),
+            ("arn:aws:iam::1111222233334:user/bob", "the account"),
+            ("arn:aws:iam::11112222333a:user/bob", "the account"),
+            ("arn:aws:iam::111122223333:group/devs", "the resource type"),
+            ("arn:aws:iam::111122223333:user", "the user name is missing"),
+            ("arn:aws:iam::111122223333:user/", "the user name"),
+            ("arn:aws:iam::111122223333:user/b\u{131}b", "the user name"),
+            (
+                "arn:aws:iam::111122223333:user/bob\u{200b}",
+                "the user name",
+            ),
+            ("arn:aws:iam::111122223333:user/bob*", "the user name"),
+            ("arn:aws:iam::111122223333:user/b ob", "the user name"),
+            ("arn:aws:iam::111122223333:user/a b/bob", "the path"),
+            ("arn:aws:iam::111122223333:user/\u{e9}/bob", "the path"),
+            ("arn:aws:iam::111122223333:role/", "the role name"),
+            ("arn:aws:iam::111122223333:root/x", "the resource type"),
+            (
+                "arn:aws:sts::111122223333:assumed-role/deploy",
+                "session name is missing",
+            ),
+            (
+                "arn:aws:sts::111122223333:assumed-role/deploy/s",
+                "the session name",
+            ),
+            (
+                "arn:aws:sts::111122223333:assumed-role/deploy/s1/x",
+                "the session name",
+            ),
+            (
+                "arn:aws:sts::111122223333:assumed-role/dep\0loy/s1",
+                "the role name",
+            ),
+            (
+                "arn:aws:sts::111122223333:federated-user/b",
+                "the federated user name",
+            ),
+            ("arn:aws:sts::111122223333:user/bob", "the resource type"),
+            ("arn:aws:iam::111122223333", "six parts"),
+            ("lambda.amazonaws.com\0", "expected an IAM user"),
+        ] {
+            let err = RequestPrincipal::parse(text).unwrap_err();
+            assert!(err.problem().contains(part), "{text:?}: {err}");
+            assert!(!err.to_string().contains('\0'), "NUL is escaped: {err}");
+        }
+        let name = format!("arn:aws:iam::111122223333:user/{}", "a".repeat(65));
+        assert!(RequestPrincipal::parse(&name).is_err());
+        let name = format!("arn:aws:iam::111122223333:user/{}", "a".repeat(64));
+        assert!(RequestPrincipal::parse(&name).is_ok());
+        let path = format!("arn:aws:iam::111122223333:user/{}/bob", "p".repeat(511));
+        assert!(
+            RequestPrincipal::parse(&path)
+                .unwrap_err()
+                .problem()
+                .contains("the path")
+        );
+        let session = format!(
+            "arn:aws:sts::111122223333:assumed-role/r/{}",
+            "s".repeat(65)
+        );
+        assert!(RequestPrincipal::parse(&session).is_err());
     }
 }

@@ -40,10 +40,12 @@ mod document;
 mod error;
 pub mod glob;
 mod identity;
+pub mod names;
 mod parse;
 mod path;
 mod principal;
 mod question;
+pub mod rules;
 pub mod template;
 
 pub use condition::{BaseOperator, Condition, ConditionOperator, OperandType, SetQualifier};
@@ -60,4 +62,5 @@ pub use principal::{AwsPrincipal, PrincipalClause, PrincipalSet};
 pub use question::{
     Decision, DecisionKind, DecisiveStatement, NamedPolicy, OrgLevel, PolicySet, Request,
 };
+pub use rules::{CallerPrincipalKeys, ContextRules, RuleError};
 pub use template::{Template, TemplatePart, TemplateSyntax, Variable};

@@ -7,6 +7,7 @@ use std::fmt;
 use crate::context::{ContextView, PrincipalKeys, RequestContext};
 use crate::document::{Effect, PolicyDocument};
 use crate::identity::RequestPrincipal;
+use crate::rules::{RuleError, check_action, check_resource};
 
 /// A policy document with the label that names it in answers and errors
 /// (`identityPolicies[0]`, `resourcePolicy`, or a store path).
@@ -83,7 +84,9 @@ pub struct Request {
 }
 
 impl Request {
-    /// A request with an empty context.
+    /// A request with an empty context, taken as given: for requests built
+    /// by tollgate itself (tests, benchmarks, generated workloads). Requests
+    /// read from outside go through [`Request::checked`].
     pub fn new(
         principal: RequestPrincipal,
         action: impl Into<String>,
@@ -97,6 +100,28 @@ impl Request {
             resource_account: None,
             context: RequestContext::new(),
         }
+    }
+
+    /// A request with an empty context whose action and resource obey the
+    /// request rules ([`crate::rules`]): every entry point that reads a
+    /// request from outside builds it here, so none decides an action that
+    /// is a wildcard or a resource that is not an ARN. The error names the
+    /// field (`action`, `resource`).
+    pub fn checked(
+        principal: RequestPrincipal,
+        action: impl Into<String>,
+        resource: impl Into<String>,
+    ) -> Result<Self, RuleError> {
+        let (action, resource) = (action.into(), resource.into());
+        check_action(&action).map_err(|message| RuleError {
+            field: "action".to_owned(),
+            message,
+        })?;
+        check_resource(&resource).map_err(|message| RuleError {
+            field: "resource".to_owned(),
+            message,
+        })?;
+        Ok(Self::new(principal, action, resource))
     }
 
     /// The principal.

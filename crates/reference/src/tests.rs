@@ -211,7 +211,7 @@ fn resource_variables_are_filled_from_the_context() {
 
 #[test]
 fn a_variable_without_value_matches_nothing_unless_it_has_a_default() {
-    let role = "arn:aws:sts::111122223333:assumed-role/r/s";
+    let role = "arn:aws:sts::111122223333:assumed-role/r/s1";
     let get = |resource: &str| request(role, "s3:GetObject", resource);
     let policies = with_identity(
         r#"{"Effect":"Allow","Action":"s3:*","Resource":["arn:aws:s3:::b/${aws:username}","arn:aws:s3:::b/${aws:username}*"]}"#,

@@ -5,6 +5,7 @@ use std::io;
 
 use serde_json::{Map, Value};
 use tollgate_policy::arn::is_account_id;
+use tollgate_policy::rules::{ContextRules, check_action, check_context, check_resource};
 use tollgate_policy::{
     DecisionKind, JsonPath, NamedPolicy, ParseLimits, PolicyDocument, PolicyKind, PolicySet,
     Request, RequestContext, RequestPrincipal,
@@ -296,30 +297,19 @@ impl Reader<'_> {
                 None
             }
         });
-        let action = action.filter(|action| {
-            let valid = action
-                .split_once(':')
-                .is_some_and(|(service, name)| !service.is_empty() && !name.is_empty())
-                && !action.chars().any(char::is_whitespace);
-            if !valid {
-                self.fail(
-                    &path.key("action"),
-                    format!(
-                        "{} is not an action: expected `service:Action`",
-                        quoted(action)
-                    ),
-                );
+        let action = action.filter(|action| match check_action(action) {
+            Ok(()) => true,
+            Err(message) => {
+                self.fail(&path.key("action"), message);
+                false
             }
-            valid
         });
-        let resource = resource.filter(|resource| {
-            if resource.is_empty() {
-                self.fail(
-                    &path.key("resource"),
-                    "expected a resource ARN or `*`, found an empty string",
-                );
+        let resource = resource.filter(|resource| match check_resource(resource) {
+            Ok(()) => true,
+            Err(message) => {
+                self.fail(&path.key("resource"), message);
+                false
             }
-            !resource.is_empty()
         });
         let account_path = path.key("resourceAccount");
         let resource_account = map
@@ -338,10 +328,14 @@ impl Reader<'_> {
                 }
                 valid
             });
-        let context = match map.get("context") {
+        let mut context = match map.get("context") {
             Some(v) => self.context(v, &path.key("context")),
             None => RequestContext::new(),
         };
+        // No store derives principal keys here: the scenario may give them.
+        if let Err(e) = check_context(&mut context, ContextRules::default()) {
+            self.fail(&path.key("context"), e.to_string());
+        }
 
         let mut request = Request::new(principal?, action?, resource?);
         request.resource_account = resource_account;

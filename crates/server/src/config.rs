@@ -337,6 +337,9 @@ pub struct ConfigLayer {
     pub ready_requires_fresh_store: Option<bool>,
     /// `ready-requires-live-reload`: not ready while a reload is stalled.
     pub ready_requires_live_reload: Option<bool>,
+    /// `caller-principal-keys`: `refuse` or `ignore` a caller's value for a
+    /// context key the store derives for the principal.
+    pub caller_principal_keys: Option<String>,
 }
 
 impl ConfigLayer {
@@ -425,6 +428,7 @@ impl ConfigLayer {
             ready_requires_live_reload: self
                 .ready_requires_live_reload
                 .or(lower.ready_requires_live_reload),
+            caller_principal_keys: self.caller_principal_keys.or(lower.caller_principal_keys),
         }
     }
 }
@@ -706,6 +710,14 @@ fn read_limits(layer: &ConfigLayer, limits: &mut RequestLimits, fault: &mut impl
     let mut secs = usize::try_from(limits.max_call.as_secs()).unwrap_or(usize::MAX);
     set("max-call-secs", layer.max_call_secs, 3600, &mut secs);
     limits.max_call = Duration::from_secs(secs as u64);
+    if let Some(text) = &layer.caller_principal_keys {
+        match tollgate_policy::CallerPrincipalKeys::parse(text) {
+            Some(value) => limits.caller_principal_keys = value,
+            None => fault(format!(
+                "`caller-principal-keys`: expected `refuse` or `ignore`, found `{text}`"
+            )),
+        }
+    }
 }
 
 /// Reads the `tls-*` settings: `tls-cert` and `tls-key` together, on a TCP

@@ -6,6 +6,8 @@
 
 use std::time::Duration;
 
+use tollgate_policy::{CallerPrincipalKeys, ContextRules};
+
 /// Default `max-in-flight`: evaluating calls at once, beyond which calls
 /// fail fast with `RESOURCE_EXHAUSTED`.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
@@ -55,6 +57,12 @@ pub struct RequestLimits {
     /// `max-call-secs`: the longest a call may run; a caller's shorter
     /// `grpc-timeout` wins.
     pub max_call: Duration,
+    /// `caller-principal-keys`: what a caller's value for a context key the
+    /// store derives for the principal (`aws:PrincipalTag/*`,
+    /// `aws:PrincipalOrgID`, `aws:username` ...) gets: refused with
+    /// `INVALID_ARGUMENT` (the default), or dropped and counted in
+    /// `tollgate_ignored_context_keys_total`.
+    pub caller_principal_keys: CallerPrincipalKeys,
 }
 
 impl Default for RequestLimits {
@@ -69,6 +77,7 @@ impl Default for RequestLimits {
             max_session_policies: DEFAULT_MAX_SESSION_POLICIES,
             max_session_policy_bytes: DEFAULT_MAX_SESSION_POLICY_BYTES,
             max_call: Duration::from_secs(DEFAULT_MAX_CALL_SECS),
+            caller_principal_keys: CallerPrincipalKeys::Refuse,
         }
     }
 }
@@ -81,6 +90,18 @@ impl RequestLimits {
             max_list_len: self.max_values_per_key,
             max_string_bytes: self.max_value_bytes,
             ..tollgate_policy::ParseLimits::default()
+        }
+    }
+}
+
+impl RequestLimits {
+    /// The context rules of a request ([`tollgate_policy::rules`]): the
+    /// server answers from a store, so a caller's value for a key the store
+    /// derives for the principal is refused or ignored, as
+    /// `caller-principal-keys` says.
+    pub fn context_rules(&self) -> ContextRules {
+        ContextRules {
+            caller_principal_keys: Some(self.caller_principal_keys),
         }
     }
 }

@@ -86,6 +86,10 @@ pub const STORE_SEQUENCE: &str = "tollgate_store_manifest_sequence";
 /// Gauge: seconds the store reload running now has run (0 when none runs);
 /// one past `reload-stall-secs` is a stalled reloader.
 pub const RELOAD_IN_PROGRESS: &str = "tollgate_reload_in_progress_seconds";
+/// Counter: context keys a caller gave for the principal that the store
+/// derives (`aws:PrincipalTag/*` ...), dropped under
+/// `caller-principal-keys = "ignore"`.
+pub const IGNORED_CONTEXT_KEYS: &str = "tollgate_ignored_context_keys_total";
 
 /// Counter: decision records written to the audit log.
 pub const AUDIT_RECORDS: &str = "tollgate_audit_records_total";

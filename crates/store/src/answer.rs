@@ -1,5 +1,6 @@
 //! Answering a request from the store: find the principal (user, role, or
-//! account root) and the resource policy (exact ARN, the bucket of an S3
+//! account root) by the whole of its ARN (partition, account, path and
+//! name; for a role session, the role's name) and the resource policy (exact ARN, the bucket of an S3
 //! object, the trust policy of a role), pick the groups that apply, add the
 //! keys only the store knows to the derived context (`aws:PrincipalTag/*`,
 //! organization ids and paths, the resource account), and let the engine
@@ -10,10 +11,14 @@ use std::fmt;
 use tollgate_compiler::GroupId;
 use tollgate_engine::{Applicable, SessionTables, decide_with, evaluate_with};
 use tollgate_policy::arn::Arn;
-use tollgate_policy::{Decision, DecisionKind, PrincipalKind, Request};
+use tollgate_policy::{Decision, DecisionKind, PrincipalKind, Request, RequestPrincipal};
 
 use crate::compile::{AccountIndex, PrincipalIndex};
 use crate::store::Store;
+
+/// The partition of every account, user and role a store holds (its ARNs
+/// are `arn:aws:...`).
+pub const STORE_PARTITION: &str = "aws";
 
 /// Why an answer may not be what the caller expects: the store does not
 /// know part of the question.
@@ -134,7 +139,13 @@ impl Store {
             reason: None,
         };
         if principal.is_iam_identity() {
-            match principal.account().and_then(|a| self.index.accounts.get(a)) {
+            // The store holds one partition's accounts: an account id in
+            // another partition is another account.
+            let account = principal
+                .account()
+                .filter(|_| principal.partition() == STORE_PARTITION)
+                .and_then(|a| self.index.accounts.get(a));
+            match account {
                 None => resolved.reason = Some(Reason::AccountNotFound),
                 Some(account) => {
                     resolved.principal_account = Some(account);
@@ -144,6 +155,12 @@ impl Store {
                         PrincipalKind::AssumedRole => (account.roles.get(name), true),
                         _ => (None, false),
                     };
+                    // The whole principal: a user on another path, or a
+                    // role ARN on another path, is not this one. A session
+                    // ARN does not carry its role's path; its role's name
+                    // is unique in the account.
+                    let found =
+                        found.filter(|p| principal.path().is_none_or(|path| *p.path == *path));
                     resolved.principal = found;
                     if looked && found.is_none() {
                         resolved.reason = Some(Reason::PrincipalNotFound);
@@ -198,15 +215,22 @@ impl Store {
             resolved.resource_owner = Some(&found.account);
             return;
         }
+        // A role ARN names the role's trust policy only when it reads as a
+        // role principal (strict: partition, empty region, account, path,
+        // name) and its path is the role's.
         if arn.service == "iam"
-            && let Some(path) = arn.resource.strip_prefix("role/")
+            && arn.partition == STORE_PARTITION
+            && arn.resource.starts_with("role/")
+            && let Ok(role) = RequestPrincipal::parse(resource)
+            && let (Some(path), Some(name), Some(account)) =
+                (role.path(), role.name(), role.account())
         {
-            let name = path.rsplit('/').next().unwrap_or(path);
             resolved.resource = self
                 .index
                 .accounts
-                .get(arn.account)
+                .get(account)
                 .and_then(|a| a.roles.get(name))
+                .filter(|r| *r.path == *path)
                 .and_then(|r| r.trust);
         }
     }

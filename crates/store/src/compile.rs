@@ -30,6 +30,9 @@ pub(crate) struct PrincipalIndex {
     /// Roles only: a service-linked role (path `/aws-service-role/`),
     /// which SCPs do not restrict, even through a session ARN.
     pub(crate) service_linked: bool,
+    /// The IAM path, `/` or `/.../`: a request names this principal only
+    /// with this path (a user's name alone is not the user).
+    pub(crate) path: Box<str>,
 }
 
 /// An account, compiled.
@@ -197,6 +200,7 @@ impl Compiler {
             },
             trust: plan.trust.map(|t| self.group(&[t])).transpose()?,
             service_linked: plan.service_linked,
+            path: plan.path.as_str().into(),
         })
     }
 }

@@ -67,6 +67,8 @@ pub(crate) struct NameRef {
 pub(crate) struct Entity {
     /// Where it is defined.
     pub(crate) origin: Option<Origin>,
+    /// The IAM path (`/` or `/.../`); empty means `/`.
+    pub(crate) path: String,
     pub(crate) inline: Vec<PolicyId>,
     pub(crate) attached: Vec<PolicyRef>,
     /// Users only: the groups it belongs to.
@@ -75,9 +77,6 @@ pub(crate) struct Entity {
     pub(crate) tags: Vec<(String, String)>,
     /// Roles only: the trust policy.
     pub(crate) trust: Option<PolicyId>,
-    /// Roles only: its IAM path is `/aws-service-role/...`, so it is a
-    /// service-linked role, which SCPs do not restrict.
-    pub(crate) service_linked: bool,
 }
 
 /// A resource-based policy.

@@ -29,8 +29,10 @@ pub(crate) struct PrincipalPlan {
     pub(crate) tags: Vec<(String, String)>,
     /// Roles only.
     pub(crate) trust: Option<PolicyId>,
-    /// Roles only: a service-linked role (path `/aws-service-role/`).
+    /// Roles only: a service-linked role (its path is `/aws-service-role/...`).
     pub(crate) service_linked: bool,
+    /// The IAM path, `/` or `/.../`.
+    pub(crate) path: String,
 }
 
 /// One level of the organization tree, resolved.
@@ -203,8 +205,9 @@ impl Resolver<'_> {
             if let Some(trust) = role.trust {
                 self.mark_used(trust);
             }
-            plan.roles
-                .insert(name.clone(), self.principal(id, account, role, identity));
+            let mut principal = self.principal(id, account, role, identity);
+            principal.service_linked = tollgate_engine::is_service_linked_path(&principal.path);
+            plan.roles.insert(name.clone(), principal);
         }
         plan
     }
@@ -224,7 +227,12 @@ impl Resolver<'_> {
                 .and_then(|b| self.managed(id, account, b)),
             tags: entity.tags.clone(),
             trust: entity.trust,
-            service_linked: entity.service_linked,
+            service_linked: false,
+            path: if entity.path.is_empty() {
+                "/".to_owned()
+            } else {
+                entity.path.clone()
+            },
         }
     }
 

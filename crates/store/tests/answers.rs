@@ -100,7 +100,7 @@ fn principal_tags_feed_conditions() {
     assert_eq!(decide(&store, &start(&ann, "web")), Allowed);
     assert_eq!(decide(&store, &start(&ann, "ops")), ImplicitDeny);
     // A role session gets its role's tags.
-    let ops = "arn:aws:sts::111122223333:assumed-role/ops/s";
+    let ops = "arn:aws:sts::111122223333:assumed-role/ops/s1";
     assert_eq!(decide(&store, &start(ops, "ops")), Allowed);
     let terminate = |who: &str| request(who, "ec2:TerminateInstances", "*");
     assert_eq!(decide(&store, &terminate(&ann)), Allowed);
@@ -378,7 +378,7 @@ fn principals_the_store_does_not_hold() {
     );
     let role = store.decide(
         &request(
-            "arn:aws:sts::111122223333:assumed-role/r/s",
+            "arn:aws:sts::111122223333:assumed-role/r/s1",
             "s3:ListBuckets",
             "*",
         ),
@@ -498,7 +498,7 @@ fn a_policy_shared_by_principals_and_boundaries_applies_to_each() {
         ("accounts/111122223333/users/u2.json", &user_file),
         ("accounts/111122223333/roles/r.json", &role_file),
     ]);
-    let role = "arn:aws:sts::111122223333:assumed-role/r/s";
+    let role = "arn:aws:sts::111122223333:assumed-role/r/s1";
     for principal in [user(PROD, "u1"), user(PROD, "u2"), role.to_owned()] {
         let send = request(
             &principal,

@@ -3,7 +3,8 @@
 //! shortest decimal spelling that reads back to the same double, without
 //! exponent and without a trailing `.0` (`3`, `0.25`, `-7`); booleans are
 //! `true` or `false`; bytes become standard base64 with padding, which is
-//! what `BinaryEquals` decodes.
+//! what `BinaryEquals` decodes; a binary value is bounded by its own length,
+//! not by its longer base64 text.
 
 use std::collections::HashMap;
 
@@ -84,7 +85,17 @@ pub(super) fn value_text(value: ContextValue, limits: &ParseLimits) -> Result<St
             number_text(number).ok_or_else(|| format!("{number} is not a finite number"))?
         }
         Some(Value::BoolValue(flag)) => if flag { "true" } else { "false" }.to_owned(),
-        Some(Value::BinaryValue(bytes)) => base64::engine::general_purpose::STANDARD.encode(bytes),
+        Some(Value::BinaryValue(bytes)) => {
+            // Bounded by the bytes given, not by their longer base64 text.
+            if bytes.len() > limits.max_string_bytes {
+                return Err(format!(
+                    "{} bytes (decoded) is longer than the limit of {}",
+                    bytes.len(),
+                    limits.max_string_bytes
+                ));
+            }
+            return Ok(base64::engine::general_purpose::STANDARD.encode(bytes));
+        }
     };
     if text.len() > limits.max_string_bytes {
         return Err(format!(

@@ -25,7 +25,7 @@ mod tests;
 
 use std::fmt;
 
-pub use request::{Question, question};
+pub use request::{Question, STORE_RULES, question, question_with};
 pub use response::{decision, decisive, decisive_statement};
 
 /// A request field that cannot be read: where it is and what is wrong.

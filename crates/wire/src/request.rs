@@ -3,7 +3,8 @@
 //! scenario's `request`.
 
 use tollgate_policy::arn::is_account_id;
-use tollgate_policy::{ParseLimits, Request, RequestPrincipal};
+use tollgate_policy::rules::{ContextRules, check_context};
+use tollgate_policy::{CallerPrincipalKeys, ParseLimits, Request, RequestPrincipal};
 use tollgate_proto::v1::AuthorizeRequest;
 
 use super::context::context;
@@ -18,13 +19,34 @@ pub struct Question {
     pub session_policies: Vec<String>,
     /// Whether to list the decisive statements and a reason.
     pub explain: bool,
+    /// Context keys the caller gave for the principal that were dropped
+    /// ([`CallerPrincipalKeys::Ignore`]); 0 otherwise.
+    pub ignored_keys: usize,
 }
+
+/// The context rules of a service that answers from a policy store: a
+/// caller's value for a key the store derives is refused.
+pub const STORE_RULES: ContextRules = ContextRules {
+    caller_principal_keys: Some(CallerPrincipalKeys::Refuse),
+};
 
 /// Reads an `AuthorizeRequest`, taking its strings without copying them.
 /// The limits are those a scenario's request obeys: strings (keys and
 /// values) of at most [`ParseLimits::max_string_bytes`], at most
 /// [`ParseLimits::max_list_len`] values per key.
+///
+/// The request rules of [`tollgate_policy::rules`] apply: the action, the
+/// resource and the context (with [`STORE_RULES`]).
 pub fn question(message: AuthorizeRequest, limits: &ParseLimits) -> Result<Question, ConvertError> {
+    question_with(message, limits, STORE_RULES)
+}
+
+/// [`question`] with the given context rules.
+pub fn question_with(
+    message: AuthorizeRequest,
+    limits: &ParseLimits,
+    rules: ContextRules,
+) -> Result<Question, ConvertError> {
     let AuthorizeRequest {
         principal,
         action,
@@ -46,14 +68,18 @@ pub fn question(message: AuthorizeRequest, limits: &ParseLimits) -> Result<Quest
         check_length(field, text, limits)?;
     }
     let resource_account = read_account(resource_account)?;
-    let context = context(given, limits)?;
-    let mut request = Request::new(principal, action, resource);
+    let mut context = context(given, limits)?;
+    let ignored_keys =
+        check_context(&mut context, rules).map_err(|e| ConvertError::new(e.field, e.message))?;
+    let mut request = Request::checked(principal, action, resource)
+        .map_err(|e| ConvertError::new(e.field, e.message))?;
     request.resource_account = resource_account;
     request.context = context;
     Ok(Question {
         request,
         session_policies,
         explain,
+        ignored_keys,
     })
 }
 
@@ -74,21 +100,7 @@ fn check_action(action: &str) -> Result<(), ConvertError> {
             "required: an action `service:Name`",
         ));
     }
-    let valid = action
-        .split_once(':')
-        .is_some_and(|(service, name)| !service.is_empty() && !name.is_empty())
-        && !action.chars().any(char::is_whitespace);
-    if valid {
-        Ok(())
-    } else {
-        Err(ConvertError::new(
-            "action",
-            format!(
-                "{} is not an action: expected `service:Name`",
-                quoted(action)
-            ),
-        ))
-    }
+    Ok(())
 }
 
 fn check_length(field: &str, text: &str, limits: &ParseLimits) -> Result<(), ConvertError> {

@@ -200,3 +200,102 @@ fn writes_decisions_and_statements() {
     assert_eq!(wire[1].sid, "S");
     assert_eq!(wire[1].effect(), v1::Effect::Allow);
 }
+
+fn with_context(key: &str, given: Vec<Option<Value>>) -> Result<Question, ConvertError> {
+    let mut message = request();
+    message.context.insert(key.into(), values(given));
+    read(message)
+}
+
+#[test]
+fn the_request_rules_apply_at_the_edge() {
+    let err = |change: fn(&mut AuthorizeRequest)| {
+        let mut message = request();
+        change(&mut message);
+        read(message).unwrap_err()
+    };
+    for action in [
+        "organizations:Leave*",
+        "s3:*",
+        "s3:GetObject\0",
+        "organizations:LeaveOrganizat\u{131}on",
+    ] {
+        let mut message = request();
+        message.action = action.into();
+        let e = read(message).unwrap_err();
+        assert_eq!(e.path(), "action", "{action:?}: {e}");
+    }
+    let e = err(|m| m.resource = "bucket".into());
+    assert_eq!(e.path(), "resource");
+    for principal in [
+        "arn:aws:iam::111122223333:user/alice\0arn:aws:iam::111122223333:user/bob",
+        "arn:aws:iam:us-east-1:111122223333:user/bob",
+    ] {
+        let mut message = request();
+        message.principal = principal.into();
+        let e = read(message).unwrap_err();
+        assert_eq!(e.path(), "principal", "{e}");
+    }
+    // Well-formed principals on other paths and partitions are read as such.
+    let mut message = request();
+    message.principal = "arn:aws:iam::111122223333:user/alice/../bob".into();
+    assert_eq!(
+        read(message).unwrap().request.principal().path(),
+        Some("/alice/../")
+    );
+}
+
+#[test]
+fn context_rules_apply_at_the_edge() {
+    let e = with_context(
+        "aws:PrincipalTag/team",
+        vec![Some(Value::StringValue("admins".into()))],
+    )
+    .unwrap_err();
+    assert_eq!(e.path(), r#"context["aws:PrincipalTag/team"]"#);
+    assert!(e.message().contains("caller-principal-keys"), "{e}");
+    let e = with_context(
+        "aws:RequestedRegion",
+        vec![
+            Some(Value::StringValue("us-east-1".into())),
+            Some(Value::StringValue("eu-west-1".into())),
+        ],
+    )
+    .unwrap_err();
+    assert_eq!(e.path(), r#"context["aws:RequestedRegion"]"#);
+    let e = with_context("aws:SecureTransport", vec![Some(Value::NumberValue(0.0))]).unwrap_err();
+    assert_eq!(e.path(), r#"context["aws:SecureTransport"].values[0]"#);
+    assert!(with_context("aws:SecureTransport", vec![Some(Value::BoolValue(false))]).is_ok());
+    // With `ignore`, the caller's value is dropped and counted.
+    let mut message = request();
+    message.context.insert(
+        "aws:PrincipalOrgID".into(),
+        values(vec![Some(Value::StringValue("o-x".into()))]),
+    );
+    let rules = tollgate_policy::ContextRules {
+        caller_principal_keys: Some(tollgate_policy::CallerPrincipalKeys::Ignore),
+    };
+    let q = question_with(message, &ParseLimits::default(), rules).unwrap();
+    assert_eq!(q.ignored_keys, 1);
+    assert!(q.request.context.is_empty());
+}
+
+#[test]
+fn binary_values_are_bounded_by_their_decoded_length() {
+    let limits = ParseLimits {
+        max_string_bytes: 6,
+        ..ParseLimits::default()
+    };
+    let text = |n: usize| {
+        value_text(
+            ContextValue {
+                value: Some(Value::BinaryValue(vec![7; n])),
+            },
+            &limits,
+        )
+    };
+    // Six bytes are eight base64 characters: within the limit of six bytes.
+    assert_eq!(text(6).unwrap().len(), 8);
+    let e = text(7).unwrap_err();
+    assert!(e.contains("7 bytes (decoded)"), "{e}");
+}

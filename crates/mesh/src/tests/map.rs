@@ -28,11 +28,26 @@ fn routes_match_in_order_with_captures() {
     // `*` takes any method; `{key+}` the rest of the path, decoded per segment.
     let file = mapped(
         config
-            .map(&http("PUT", "/files/a/b%20c/d.txt", &none, Some(PEER)))
+            .map(&http("PUT", "/files/a/b%2Bc/d.txt", &none, Some(PEER)))
             .unwrap(),
     );
     assert_eq!(file.route, 2);
-    assert_eq!(file.request.resource, "arn:app:files:::file/a/b c/d.txt");
+    assert_eq!(file.request.resource, "arn:app:files:::file/a/b+c/d.txt");
+    // A capture with whitespace would name another resource than the one
+    // a policy names (` locked-1` is not `locked-1`): unmappable.
+    for path in [
+        "/photos/%20locked-1",
+        "/files/a/b%20c/d.txt",
+        "/photos/locked%E2%80%8B-1",
+    ] {
+        assert!(
+            matches!(
+                config.map(&http("GET", path, &none, Some(PEER))),
+                Err(MapError::Path(_))
+            ),
+            "{path}"
+        );
+    }
 
     let root = mapped(config.map(&http("GET", "/", &none, Some(PEER))).unwrap());
     assert_eq!((root.route, root.request.resource.as_str()), (3, "*"));

@@ -258,8 +258,8 @@ fn every_fault_is_reported() {
             "identityPolicies[0].Statement: missing required element `Effect`",
             "request.extra: unknown field `extra`; expected one of `principal`, `action`, `resource`, `resourceAccount`, `context`",
             "request.principal: `bob` is not a principal: expected an IAM user, role, role session, federated user, account root or identity provider ARN, a service or web identity provider name, or `anonymous`",
-            "request.action: `GetObject` is not an action: expected `service:Action`",
-            "request.resource: expected a resource ARN or `*`, found an empty string",
+            "request.action: `GetObject` is not an action: expected `service:Action`, a service prefix of ASCII letters, digits and hyphens and an action name of ASCII letters and digits (no wildcards)",
+            "request.resource: `` is not a resource: expected `*` or an ARN `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`",
             "request.resourceAccount: `12` is not an account id: expected 12 digits",
             "expect: `allow` is not a decision: expected `allowed`, `explicitDeny` or `implicitDeny`",
         ]
@@ -463,4 +463,42 @@ fn long_user_text_is_cut_in_messages() {
     );
     assert!(f[0].contains("`kkkk"));
     assert!(f[0].contains("...`"));
+}
+
+#[test]
+fn the_request_rules_apply_to_scenarios() {
+    let with_request = |field: &str, value: Value| {
+        let mut request = request();
+        request[field] = value;
+        json!({"request": request})
+    };
+    for action in [
+        "organizations:Leave*",
+        "s3:*",
+        "s3:GetObject\u{0}",
+        "organizations:LeaveOrganizat\u{131}on",
+    ] {
+        let f = faults(with_request("action", json!(action)));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].starts_with("request.action: "), "{f:?}");
+    }
+    let f = faults(with_request("resource", json!("bucket")));
+    assert!(f[0].starts_with("request.resource: "), "{f:?}");
+    let f = faults(with_request(
+        "principal",
+        json!("arn:aws:iam:us-east-1:111122223333:user/bob"),
+    ));
+    assert!(f[0].starts_with("request.principal: "), "{f:?}");
+    // Typed and single-valued keys hold here too.
+    let f = faults(with_request(
+        "context",
+        json!({"aws:SecureTransport": 0, "aws:RequestedRegion": ["a", "b"]}),
+    ));
+    assert!(f[0].starts_with("request.context: "), "{f:?}");
+    // Principal keys are the scenario's to give: there is no store.
+    let s = read(with_request(
+        "context",
+        json!({"aws:PrincipalTag/team": "admins", "aws:username": "sam"}),
+    ));
+    assert_eq!(s.request.context.len(), 2);
 }

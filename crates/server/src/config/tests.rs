@@ -237,6 +237,7 @@ fn limits_and_tls_read_from_toml() -> Result<(), ConfigError> {
         max_session_policies: 2,
         max_session_policy_bytes: 100,
         max_call: Duration::from_secs(3),
+        caller_principal_keys: tollgate_policy::CallerPrincipalKeys::Refuse,
     };
     assert_eq!(config.limits, limits);
     assert_eq!(

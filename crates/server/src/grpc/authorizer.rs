@@ -95,7 +95,7 @@ impl AuthorizerService {
         request_id: Option<&str>,
     ) -> Result<AuthorizeResponse, Status> {
         guard::check_request(&message, &self.limits)?;
-        let prepared = Prepared::read(message, &self.parse_limits)?;
+        let prepared = Prepared::read(message, &self.parse_limits, self.limits.context_rules())?;
         deadline.check()?;
         let current = self.state.current();
         Ok(prepared.answer(
@@ -123,7 +123,8 @@ impl AuthorizerService {
                 tokio::task::yield_now().await;
             }
             prepared.push(
-                Prepared::read(request, &self.parse_limits).map_err(|e| e.within("requests", i))?,
+                Prepared::read(request, &self.parse_limits, self.limits.context_rules())
+                    .map_err(|e| e.within("requests", i))?,
             );
         }
         // One snapshot for the whole batch, held across the yields.

@@ -5,12 +5,13 @@
 
 use std::time::Instant;
 
-use tollgate_policy::{DecisionKind, ParseLimits};
+use tollgate_policy::{ContextRules, DecisionKind, ParseLimits};
 use tollgate_proto::v1::{AuthorizeRequest, AuthorizeResponse};
 
 use super::observe::DecisionMetrics;
 use super::session::CompiledSession;
 use crate::audit::{AuditLog, AuditRecord, AuditStatement};
+use crate::metrics::IGNORED_CONTEXT_KEYS;
 use crate::state::Snapshot;
 use tollgate_wire::{self as convert, ConvertError, Question};
 
@@ -26,11 +27,17 @@ impl Prepared {
     /// Reads one request within `limits` (the server's configured limits,
     /// already checked by `guard`, so the conversion never refuses what the
     /// configuration allows) and compiles its session policies.
+    /// The request rules apply with `rules` (`caller-principal-keys`); a
+    /// caller's principal keys dropped under `ignore` are counted.
     pub(crate) fn read(
         message: AuthorizeRequest,
         limits: &ParseLimits,
+        rules: ContextRules,
     ) -> Result<Self, ConvertError> {
-        let question = convert::question(message, limits)?;
+        let question = convert::question_with(message, limits, rules)?;
+        if question.ignored_keys > 0 {
+            metrics::counter!(IGNORED_CONTEXT_KEYS).increment(question.ignored_keys as u64);
+        }
         let session = CompiledSession::compile(&question.session_policies)?;
         Ok(Self { question, session })
     }

@@ -204,8 +204,25 @@ impl Details<'_> {
             return None;
         }
         let file = self.file().to_owned();
+        let iam_path = match self.reader.optional_string(&fields, "Path") {
+            None => "/".to_owned(),
+            Some((text, text_path)) => {
+                if !tollgate_policy::names::is_iam_path(text) {
+                    self.reader.fault(
+                        &text_path,
+                        FaultKind::Invalid(format!(
+                            "{} is not an IAM path: `/` or `/.../` of printable ASCII, at most 512 bytes",
+                            tollgate_policy::names::shown(text)
+                        )),
+                    );
+                    return None;
+                }
+                text.to_owned()
+            }
+        };
         let mut entity = Entity {
             origin: Some(Origin::new(&file, path.clone())),
+            path: iam_path,
             ..Entity::default()
         };
         for (entry, entry_path) in self.reader.items(&fields, shape.inline) {
@@ -258,11 +275,6 @@ impl Details<'_> {
             });
         }
         entity.tags = self.tags(&fields);
-        if shape.kind == EntityKind::Role
-            && let Some((path, _)) = self.reader.optional_string(&fields, "Path")
-        {
-            entity.service_linked = tollgate_engine::is_service_linked_path(path);
-        }
         if shape.kind == EntityKind::Role
             && let Some((document, document_path)) =
                 self.reader.required(&fields, "AssumeRolePolicyDocument")

@@ -51,13 +51,22 @@ impl Loader {
         value: &Value,
         account: &str,
         kind: EntityKind,
-        name: &str,
         iam_path: &str,
+        name: &str,
     ) {
         let root = JsonPath::root();
         let limits = self.limits;
         let mut reader = Reader::new(file, &mut self.diag);
         if !check_name(&mut reader, name, &root, kind.noun()) {
+            return;
+        }
+        if !tollgate_policy::names::is_iam_path(iam_path) {
+            reader.fault(
+                &root,
+                FaultKind::Invalid(format!(
+                    "the folders `{iam_path}` are not an IAM path: printable ASCII, at most 512 bytes"
+                )),
+            );
             return;
         }
         let known = match kind {
@@ -74,6 +83,7 @@ impl Loader {
         let model = &mut self.model;
         let mut entity = Entity {
             origin: Some(Origin::new(file, root.clone())),
+            path: iam_path.to_owned(),
             inline: Vec::new(),
             attached: policy_refs(&mut reader, &fields, "AttachedManagedPolicies"),
             groups: reader
@@ -92,8 +102,6 @@ impl Loader {
                 }),
             tags: tags(&mut reader, &fields),
             trust: None,
-            service_linked: kind == EntityKind::Role
-                && tollgate_engine::is_service_linked_path(iam_path),
         };
         if let Some((policies, path)) = fields.get("InlinePolicies")
             && let Some(map) = reader.map(policies, &path)

@@ -135,7 +135,7 @@ impl Loader {
                 kind,
                 iam_path,
                 name,
-            } => self.read_entity(path, value, account, *kind, name, iam_path),
+            } => self.read_entity(path, value, account, *kind, iam_path, name),
             FileRole::ManagedPolicy {
                 account,
                 iam_path,

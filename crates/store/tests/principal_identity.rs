@@ -1,0 +1,170 @@
+//! The store finds a principal by the whole of its ARN: partition, account,
+//! path and name for users and roles, the role's name for sessions. A
+//! well-formed principal that is not the store's (another path, another
+//! partition) is unknown: implicitly denied, with the reason.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{allow, decide, request, store};
+use tollgate_policy::DecisionKind::{Allowed, ImplicitDeny};
+use tollgate_store::{Reason, Store};
+
+fn admin_store() -> Store {
+    let admin = allow("*", "*");
+    store(&[
+        (
+            "accounts/111122223333/users/bob.json",
+            &format!(r#"{{"InlinePolicies": {{"admin": {admin}}}}}"#),
+        ),
+        (
+            "accounts/111122223333/users/eng/sam.json",
+            &format!(r#"{{"InlinePolicies": {{"admin": {admin}}}}}"#),
+        ),
+        (
+            "accounts/111122223333/roles/ops/deploy.json",
+            &format!(
+                r#"{{"TrustPolicy": {{"Statement": {{"Effect": "Allow", "Principal": {{"AWS": "111122223333"}}, "Action": "sts:AssumeRole"}}}},
+                    "InlinePolicies": {{"admin": {admin}}}}}"#
+            ),
+        ),
+    ])
+}
+
+fn answer(store: &Store, principal: &str) -> (tollgate_policy::DecisionKind, Option<Reason>) {
+    let request = request(principal, "organizations:LeaveOrganization", "*");
+    let kind = decide(store, &request);
+    (kind, store.decide(&request, None).reason)
+}
+
+#[test]
+fn a_user_on_another_path_is_not_the_stores_user() {
+    let store = admin_store();
+    assert_eq!(
+        answer(&store, "arn:aws:iam::111122223333:user/bob"),
+        (Allowed, None)
+    );
+    for other in [
+        "arn:aws:iam::111122223333:user/alice/../bob",
+        "arn:aws:iam::111122223333:user/not-bob/../../bob",
+        "arn:aws:iam::111122223333:user/eng/bob",
+        // sam's path is /eng/: sam at the root is someone else.
+        "arn:aws:iam::111122223333:user/sam",
+    ] {
+        assert_eq!(
+            answer(&store, other),
+            (ImplicitDeny, Some(Reason::PrincipalNotFound)),
+            "{other}"
+        );
+    }
+    assert_eq!(
+        answer(&store, "arn:aws:iam::111122223333:user/eng/sam"),
+        (Allowed, None)
+    );
+}
+
+#[test]
+fn another_partition_is_another_account() {
+    let store = admin_store();
+    for other in [
+        "arn:aws-us-gov:iam::111122223333:user/bob",
+        "arn:aws-cn:iam::111122223333:user/bob",
+        "arn:aws-us-gov:sts::111122223333:assumed-role/deploy/s1",
+    ] {
+        assert_eq!(
+            answer(&store, other),
+            (ImplicitDeny, Some(Reason::AccountNotFound)),
+            "{other}"
+        );
+    }
+}
+
+#[test]
+fn roles_match_by_path_when_the_request_gives_it() {
+    let store = admin_store();
+    // A session ARN carries no path: the role's name is unique in the account.
+    assert_eq!(
+        answer(&store, "arn:aws:sts::111122223333:assumed-role/deploy/s1"),
+        (Allowed, None)
+    );
+    assert_eq!(
+        answer(&store, "arn:aws:iam::111122223333:role/ops/deploy"),
+        (Allowed, None)
+    );
+    for other in [
+        "arn:aws:iam::111122223333:role/deploy",
+        "arn:aws:iam::111122223333:role/x/../ops/deploy",
+    ] {
+        assert_eq!(
+            answer(&store, other),
+            (ImplicitDeny, Some(Reason::PrincipalNotFound)),
+            "{other}"
+        );
+    }
+}
+
+#[test]
+fn a_trust_policy_is_found_only_by_the_roles_own_arn() {
+    let store = admin_store();
+    let assume = |resource: &str| {
+        decide(
+            &store,
+            &request(
+                "arn:aws:iam::111122223333:user/bob",
+                "sts:AssumeRole",
+                resource,
+            ),
+        )
+    };
+    // bob's `*` grant allows it in the same account either way; a principal
+    // of the account without identity policies needs the trust policy.
+    let trusted = |resource: &str| {
+        decide(
+            &store,
+            &request("arn:aws:iam::111122223333:root", "sts:AssumeRole", resource),
+        )
+    };
+    assert_eq!(assume("arn:aws:iam::111122223333:role/ops/deploy"), Allowed);
+    assert_eq!(
+        trusted("arn:aws:iam::111122223333:role/ops/deploy"),
+        Allowed
+    );
+    for other in [
+        "arn:aws:iam::111122223333:role/deploy",
+        "arn:aws:iam::111122223333:role/other/deploy",
+        "arn:aws-us-gov:iam::111122223333:role/ops/deploy",
+        "arn:aws:iam:us-east-1:111122223333:role/ops/deploy",
+    ] {
+        assert_eq!(trusted(other), ImplicitDeny, "{other}");
+    }
+}
+
+#[test]
+fn an_authorization_details_user_keeps_its_path() {
+    let admin = allow("*", "*");
+    let store = store(&[(
+        "accounts/111122223333/details.json",
+        &format!(
+            r#"{{"UserDetailList": [{{"UserName": "ana", "Path": "/eng/", "UserPolicyList": [{{"PolicyName": "admin", "PolicyDocument": {admin}}}]}}]}}"#
+        ),
+    )]);
+    assert_eq!(
+        answer(&store, "arn:aws:iam::111122223333:user/eng/ana"),
+        (Allowed, None)
+    );
+    assert_eq!(
+        answer(&store, "arn:aws:iam::111122223333:user/ana"),
+        (ImplicitDeny, Some(Reason::PrincipalNotFound))
+    );
+    let faults = common::faults(&[(
+        "accounts/111122223333/details.json",
+        r#"{"UserDetailList": [{"UserName": "ana", "Path": "eng"}]}"#,
+    )]);
+    assert!(
+        faults
+            .iter()
+            .any(|f| f.contains("UserDetailList[0].Path") && f.contains("not an IAM path")),
+        "{faults:?}"
+    );
+}
