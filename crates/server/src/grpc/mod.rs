@@ -17,11 +17,13 @@
 //! | `simulate` | one scenario of the simulate contract |
 //! | `status` | `GetPolicyStatus` |
 //! | `guard` | overload, deadlines and request size limits |
+//! | [`edge`] | admission and the deadline from a call's HEADERS, before decoding |
 //! | `observe` | the RPC and decision metrics |
 //! | `services` | routes, health and reflection |
 
 mod authorizer;
 mod decide;
+pub mod edge;
 pub mod ext_authz;
 mod guard;
 mod observe;
@@ -30,6 +32,7 @@ mod session;
 mod simulate;
 mod status;
 
+pub use edge::{Edge, EdgeSettings};
 pub use authorizer::{AuthorizerService, INLINE_BATCH, NOT_LOADED, REQUEST_ID_HEADER};
 pub use ext_authz::ExtAuthzService;
 pub use services::{
