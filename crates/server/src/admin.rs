@@ -55,6 +55,25 @@ pub fn spawn_upkeep(state: Arc<PolicyState>, handle: PrometheusHandle) -> JoinHa
     })
 }
 
+/// Serves `router` on `listener` with axum's plain server until `shutdown`
+/// completes, keeping the recorder up meanwhile (see [`spawn_upkeep`]):
+/// for embedding the admin routes elsewhere. [`crate::Server`] does not use
+/// it: its own accept loop adds the connection limits and timeouts.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    state: Arc<PolicyState>,
+    handle: PrometheusHandle,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let upkeep = spawn_upkeep(state, handle);
+    let served = axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    upkeep.abort();
+    served
+}
+
 async fn render_metrics(State(admin): State<Admin>) -> impl IntoResponse {
     (
         [(

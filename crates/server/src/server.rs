@@ -45,10 +45,12 @@ use crate::{admin, metrics};
 mod conn;
 mod listen;
 pub mod tls;
+mod uds_authority;
 mod unix;
 
 use self::listen::ListenerBounds;
 use self::tls::TlsListener;
+use self::uds_authority::UdsAuthority;
 use self::unix::UnixSocket;
 
 /// A server with its store loaded and its listeners bound.
@@ -323,6 +325,8 @@ impl Server {
                 let (listener, guard) = socket.into_listener();
                 let serve = move |io, stop| {
                     let (edge, http2, limits) = (edge.clone(), http2.clone(), limits.clone());
+                    // C-core clients send the socket path as `:authority`.
+                    let io = UdsAuthority::new(io);
                     async move { conn::serve_http2(io, edge, &http2, &limits, stop, "grpc").await }
                 };
                 let task = tokio::spawn(listen::run(listener, grpc_bounds, serve, stop.clone()));
