@@ -209,7 +209,11 @@ pub struct ServeArgs {
     max_concurrent_streams: Option<String>,
 
     /// A new connection must send its first request's headers within this [default: 10]
-    #[arg(long, value_name = "SECS", env = "TOLLGATE_REQUEST_HEADERS_TIMEOUT_SECS")]
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "TOLLGATE_REQUEST_HEADERS_TIMEOUT_SECS"
+    )]
     request_headers_timeout_secs: Option<String>,
 
     /// A connection without a call for this long is closed [default: 300]
@@ -217,11 +221,19 @@ pub struct ServeArgs {
     idle_timeout_secs: Option<String>,
 
     /// How often the server PINGs each HTTP/2 connection; 0: never [default: 60]
-    #[arg(long, value_name = "SECS", env = "TOLLGATE_HTTP2_KEEPALIVE_INTERVAL_SECS")]
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "TOLLGATE_HTTP2_KEEPALIVE_INTERVAL_SECS"
+    )]
     http2_keepalive_interval_secs: Option<String>,
 
     /// A PING unanswered this long closes the connection [default: 20]
-    #[arg(long, value_name = "SECS", env = "TOLLGATE_HTTP2_KEEPALIVE_TIMEOUT_SECS")]
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "TOLLGATE_HTTP2_KEEPALIVE_TIMEOUT_SECS"
+    )]
     http2_keepalive_timeout_secs: Option<String>,
 
     /// Response bytes one HTTP/2 stream may queue for a slow reader [default: 65536]

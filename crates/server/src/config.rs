@@ -736,10 +736,20 @@ fn read_connection_limits(
     if let Some(n) = within("max-connections", layer.max_connections, 1, 1 << 20) {
         limits.max_connections = count(n);
     }
-    if let Some(n) = within("admin-max-connections", layer.admin_max_connections, 1, 1 << 16) {
+    if let Some(n) = within(
+        "admin-max-connections",
+        layer.admin_max_connections,
+        1,
+        1 << 16,
+    ) {
         limits.admin_max_connections = count(n);
     }
-    if let Some(n) = within("max-concurrent-streams", layer.max_concurrent_streams, 1, 1 << 16) {
+    if let Some(n) = within(
+        "max-concurrent-streams",
+        layer.max_concurrent_streams,
+        1,
+        1 << 16,
+    ) {
         limits.max_concurrent_streams = u32::try_from(n).unwrap_or(u32::MAX);
     }
     if let Some(secs) = within(

@@ -304,14 +304,19 @@ impl Server {
         };
         let (grpc_task, _socket) = match grpc_listener {
             GrpcListener::Tcp(listener) => {
-                let task = tokio::spawn(listen::run(listener, grpc_bounds, serve_grpc, stop.clone()));
+                let task =
+                    tokio::spawn(listen::run(listener, grpc_bounds, serve_grpc, stop.clone()));
                 (task, None)
             }
             GrpcListener::Tls(listener) => {
                 let (listener, handshake) = listener.into_parts(stopped());
                 let serve = move |io, stop| {
-                    let (edge, http2, limits, handshake) =
-                        (edge.clone(), http2.clone(), limits.clone(), handshake.clone());
+                    let (edge, http2, limits, handshake) = (
+                        edge.clone(),
+                        http2.clone(),
+                        limits.clone(),
+                        handshake.clone(),
+                    );
                     async move {
                         if let Some(tls) = handshake.accept(io).await {
                             conn::serve_http2(tls, edge, &http2, &limits, stop, "grpc").await;
@@ -325,7 +330,7 @@ impl Server {
                 let (listener, guard) = socket.into_listener();
                 let serve = move |io, stop| {
                     let (edge, http2, limits) = (edge.clone(), http2.clone(), limits.clone());
-                    // C-core clients send the socket path as `:authority`.
+                    // C-core clients send the socket path as `:authority`: mended.
                     let io = UdsAuthority::new(io);
                     async move { conn::serve_http2(io, edge, &http2, &limits, stop, "grpc").await }
                 };
@@ -362,9 +367,14 @@ impl Server {
         for (name, mut task) in tasks {
             match tokio::time::timeout_at(deadline, &mut task).await {
                 Ok(Ok(())) => {}
-                Ok(Err(join)) => failure = Some(ServeError::Task(format!("{name} listener: {join}"))),
+                Ok(Err(join)) => {
+                    failure = Some(ServeError::Task(format!("{name} listener: {join}")))
+                }
                 Err(_) => {
-                    warn!(listener = name, "the listener did not stop within the drain timeout");
+                    warn!(
+                        listener = name,
+                        "the listener did not stop within the drain timeout"
+                    );
                     task.abort();
                 }
             }

@@ -303,7 +303,9 @@ fn connection_limits_are_read_and_checked() -> Result<(), ConfigError> {
         "max-session-policy-cost",
     ] {
         assert!(
-            faults.iter().any(|f| f.starts_with(&format!("`{setting}`"))),
+            faults
+                .iter()
+                .any(|f| f.starts_with(&format!("`{setting}`"))),
             "{setting}: {faults:?}"
         );
     }

@@ -42,8 +42,8 @@ use tonic::{Request, Response, Status};
 
 use super::decide::Prepared;
 use super::guard::{self, Deadline};
-use super::session::SessionPool;
 use super::observe::{DecisionMetrics, Method, RpcTimer};
+use super::session::SessionPool;
 use super::{simulate, status};
 use crate::audit::AuditLog;
 use crate::limits::RequestLimits;
@@ -186,7 +186,9 @@ impl AuthorizerService {
         let mut metrics = DecisionMetrics::default();
         for (i, question) in prepared.iter().enumerate() {
             deadline.check()?;
-            let id = audit.and(request_id.as_deref()).map(|id| format!("{id}/{i}"));
+            let id = audit
+                .and(request_id.as_deref())
+                .map(|id| format!("{id}/{i}"));
             responses.push(question.answer(snapshot, &mut metrics, audit, id.as_deref()));
         }
         Ok(AuthorizeBatchResponse {
@@ -225,7 +227,10 @@ impl Authorizer for AuthorizerService {
         } else {
             let service = self.clone();
             let work = move || service.decide_one(message, deadline, request_id.as_deref());
-            self.sessions.run(deadline, work).await.and_then(|result| result)
+            self.sessions
+                .run(deadline, work)
+                .await
+                .and_then(|result| result)
         };
         timer.finish(result).map(Response::new)
     }

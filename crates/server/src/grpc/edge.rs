@@ -102,7 +102,8 @@ impl Edge {
         let deadline = Deadline::from_headers(start, request.headers(), settings.max_call);
         request.extensions_mut().insert(deadline);
         let mut routes = self.routes;
-        let ready = std::future::poll_fn(|cx| Service::<Request<Body>>::poll_ready(&mut routes, cx));
+        let ready =
+            std::future::poll_fn(|cx| Service::<Request<Body>>::poll_ready(&mut routes, cx));
         let Ok(()) = ready.await;
         let call = routes.call(request.map(Body::new));
         match tokio::time::timeout_at(deadline.instant().into(), call).await {

@@ -32,8 +32,8 @@ mod session;
 mod simulate;
 mod status;
 
-pub use edge::{Edge, EdgeSettings};
 pub use authorizer::{AuthorizerService, INLINE_BATCH, NOT_LOADED, REQUEST_ID_HEADER};
+pub use edge::{Edge, EdgeSettings};
 pub use ext_authz::ExtAuthzService;
 pub use services::{
     GrpcServices, HEALTH_SERVICE_NAMES, HealthHandle, ServiceOptions, ServicesError, services,

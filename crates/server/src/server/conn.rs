@@ -354,7 +354,12 @@ impl Activity {
     /// whether any call ever started.
     fn quiet_for(&self, now: Instant) -> Option<(Duration, bool)> {
         let state = self.state.lock().ok()?;
-        (state.open == 0).then(|| (now.saturating_duration_since(state.quiet_since), state.served))
+        (state.open == 0).then(|| {
+            (
+                now.saturating_duration_since(state.quiet_since),
+                state.served,
+            )
+        })
     }
 }
 

@@ -96,7 +96,10 @@ pub(crate) async fn run<A, F, Fut>(
                     drop(io);
                     metrics::counter!(CONNECTIONS_CLOSED, "listener" => name, "reason" => "limit")
                         .increment(1);
-                    debug!(listener = name, "connection refused: max-connections reached");
+                    debug!(
+                        listener = name,
+                        "connection refused: max-connections reached"
+                    );
                     continue;
                 };
                 let open = Open::new(name);
@@ -131,10 +134,11 @@ pub(crate) async fn run<A, F, Fut>(
     }
     // Closing the socket: new clients are refused by the kernel at once.
     drop(acceptor);
-    let all_closed = async {
-        while connections.join_next().await.is_some() {}
-    };
-    if tokio::time::timeout(bounds.drain, all_closed).await.is_err() {
+    let all_closed = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(bounds.drain, all_closed)
+        .await
+        .is_err()
+    {
         let left = u64::try_from(connections.len()).unwrap_or(u64::MAX);
         metrics::counter!(CONNECTIONS_CLOSED, "listener" => name, "reason" => "drain")
             .increment(left);
@@ -195,7 +199,16 @@ mod tests {
 
     #[tokio::test]
     async fn accept_errors_are_retried_and_the_cap_holds() {
-        let script = [emfile(), emfile(), emfile(), Ok(1), Ok(2), Ok(3), emfile(), Ok(4)];
+        let script = [
+            emfile(),
+            emfile(),
+            emfile(),
+            Ok(1),
+            Ok(2),
+            Ok(3),
+            emfile(),
+            Ok(4),
+        ];
         let acceptor = Flaky {
             script: script.into_iter().collect(),
         };
@@ -258,6 +271,9 @@ mod tests {
             .unwrap()
             .unwrap();
         let took = started.elapsed();
-        assert!(took >= Duration::from_millis(250) && took < Duration::from_secs(1), "{took:?}");
+        assert!(
+            took >= Duration::from_millis(250) && took < Duration::from_secs(1),
+            "{took:?}"
+        );
     }
 }

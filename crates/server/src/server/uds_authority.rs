@@ -1,19 +1,20 @@
 //! gRPC C-core clients (Python grpcio, C++, Ruby ...) connected to a Unix
 //! socket send the percent-encoded socket path as `:authority`
-//! (`%2Frun%2Ftollgate.sock`). h2 refuses that as a malformed authority and
+//! (`tmp%2Ftollgate.sock`). h2 refuses that as a malformed authority and
 //! resets the stream, so every call of theirs failed `INTERNAL`. On a Unix
-//! socket the authority names nothing, so [`UdsAuthority`] renames the
-//! field before h2 reads it: in each header block the client sends, a
-//! field named by the HPACK static table's `:authority` entry becomes a
-//! literal field named `x-uds-host` with the very same value bytes.
+//! socket the authority names nothing, so [`UdsAuthority`] mends it before
+//! h2 reads it: in each header block the client sends, an `:authority`
+//! value that is not a valid authority has every byte outside
+//! `[A-Za-z0-9._~-]` replaced by `-` (`tmp-2Ftollgate.sock`).
 //!
-//! The new name has the length of `:authority` (10 bytes) and the value is
-//! copied as it was encoded (Huffman or not, never decoded), so an entry
-//! the client adds to the HPACK dynamic table has the same size on both
-//! sides: the tables stay in step, and later references to that entry
-//! simply read `x-uds-host`. Everything else passes through unchanged; a
-//! header block that does not parse is passed on as it came (h2 then
-//! rejects it), and so is anything after a frame too large to be valid.
+//! The value keeps its length, so an entry the client adds to the HPACK
+//! dynamic table has the same size on both sides: the tables stay in step,
+//! and later references to that entry read the mended value. Values sent
+//! Huffman-coded are left alone (their decoded length cannot be kept
+//! without decoding them; C-core sends this one plain). Everything else
+//! passes through unchanged; a header block that does not parse is passed
+//! on as it came (h2 then rejects it), and so is anything after a frame too
+//! large to be valid.
 
 use std::io;
 use std::pin::Pin;
@@ -21,8 +22,6 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// What `:authority` is renamed to (as long as `:authority`).
-const RENAMED: &[u8; 10] = b"x-uds-host";
 /// The HPACK static table index of `:authority`.
 const AUTHORITY_INDEX: u64 = 1;
 /// The client connection preface.
@@ -40,7 +39,7 @@ const MAX_FRAME: usize = 16_384;
 /// The most header block bytes held while waiting for `END_HEADERS`.
 const MAX_BLOCK: usize = 64 << 10;
 
-/// A connection whose incoming header blocks have `:authority` renamed.
+/// A connection whose incoming header blocks have `:authority` mended.
 pub(crate) struct UdsAuthority<T> {
     inner: T,
     /// Bytes read and not yet processed.
@@ -99,7 +98,8 @@ impl<T> UdsAuthority<T> {
             let Some(header) = self.input.get(..9) else {
                 return;
             };
-            let len = usize::from(header[0]) << 16 | usize::from(header[1]) << 8 | usize::from(header[2]);
+            let len =
+                usize::from(header[0]) << 16 | usize::from(header[1]) << 8 | usize::from(header[2]);
             let (kind, flags) = (header[3], header[4]);
             let stream = [header[5], header[6], header[7], header[8]];
             if len > MAX_FRAME {
@@ -151,9 +151,9 @@ impl<T> UdsAuthority<T> {
         }
     }
 
-    /// Writes a complete header block, rewritten when it names `:authority`.
+    /// Writes a complete header block, its `:authority` mended when needed.
     fn finish(&mut self, pending: Pending) {
-        let Some(block) = rename_authority(&pending.block) else {
+        let Some(block) = mend_authority(&pending.block) else {
             self.output.extend_from_slice(&pending.raw);
             return;
         };
@@ -208,77 +208,76 @@ fn headers_fragment(flags: u8, payload: &[u8]) -> Option<(Option<[u8; 5]>, &[u8]
     Some((priority, fragment))
 }
 
-/// The header block with every field named by the static `:authority`
-/// entry renamed; `None` when there is none, or the block does not parse.
-pub(crate) fn rename_authority(block: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(block.len() + 16);
+/// The header block with each `:authority` value that is not a valid
+/// authority made into one of the same length; `None` when there is none,
+/// or the block does not parse.
+pub(crate) fn mend_authority(block: &[u8]) -> Option<Vec<u8>> {
+    let mut out = block.to_vec();
     let mut changed = false;
     let mut at = 0;
     while let Some(&first) = block.get(at) {
-        let start = at;
         if first & 0x80 != 0 {
-            // Indexed field.
-            let (index, next) = integer(block, at, 7)?;
-            at = next;
-            if index == AUTHORITY_INDEX {
-                // `:authority` with the static entry's empty value.
-                out.push(0x00);
-                push_name(&mut out);
-                out.push(0x00);
-                changed = true;
-            } else {
-                out.extend_from_slice(&block[start..at]);
-            }
+            // Indexed field: nothing literal to change.
+            at = integer(block, at, 7)?.1;
         } else if first & 0xe0 == 0x20 {
             // Dynamic table size update.
-            let (_, next) = integer(block, at, 5)?;
-            at = next;
-            out.extend_from_slice(&block[start..at]);
+            at = integer(block, at, 5)?.1;
         } else {
             // A literal field: with incremental indexing (01), or without
             // indexing (0000) or never indexed (0001).
-            let (prefix_bits, kind) = if first & 0xc0 == 0x40 {
-                (6, 0x40)
-            } else {
-                (4, first & 0xf0)
-            };
+            let prefix_bits = if first & 0xc0 == 0x40 { 6 } else { 4 };
             let (index, next) = integer(block, at, prefix_bits)?;
             at = next;
-            if index == 0 {
-                let name_start = at;
+            let is_authority = if index == 0 {
                 let name_end = string_end(block, at)?;
-                let value_end = string_end(block, name_end)?;
-                let name = &block[name_start..name_end];
-                if name.first() == Some(&10) && name.get(1..) == Some(&b":authority"[..]) {
-                    out.push(kind);
-                    push_name(&mut out);
-                    changed = true;
-                } else {
-                    out.extend_from_slice(&block[start..name_end]);
-                }
-                out.extend_from_slice(&block[name_end..value_end]);
-                at = value_end;
+                let name = &block[at..name_end];
+                at = name_end;
+                name.first() == Some(&10) && name.get(1..) == Some(&b":authority"[..])
             } else {
-                let value_end = string_end(block, at)?;
-                if index == AUTHORITY_INDEX {
-                    out.push(kind);
-                    push_name(&mut out);
-                    changed = true;
-                } else {
-                    out.extend_from_slice(&block[start..at]);
-                }
-                out.extend_from_slice(&block[at..value_end]);
-                at = value_end;
+                index == AUTHORITY_INDEX
+            };
+            let value_start = at;
+            at = string_end(block, at)?;
+            if is_authority {
+                changed |= sanitize(&mut out, value_start, at);
             }
         }
     }
     changed.then_some(out)
 }
 
-/// The renamed field's name as a plain (not Huffman) string literal.
-fn push_name(out: &mut Vec<u8>) {
-    out.push(10);
-    out.extend_from_slice(RENAMED);
+/// Makes the plain (not Huffman) string literal at `start..end` of `block`
+/// a valid authority of the same length, when it is not one: every byte
+/// but ASCII letters, digits, `.`, `_`, `~` and `-` becomes `-`. True when
+/// it changed.
+fn sanitize(block: &mut [u8], start: usize, end: usize) -> bool {
+    let Some((&first, _)) = block.get(start..end).and_then(|s| s.split_first()) else {
+        return false;
+    };
+    if first & 0x80 != 0 {
+        // Huffman-coded: its decoded length cannot be kept without decoding.
+        return false;
+    }
+    let Some(value_start) = string_value_start(block, start) else {
+        return false;
+    };
+    let Some(value) = block.get_mut(value_start..end) else {
+        return false;
+    };
+    if value.is_empty() || http::uri::Authority::try_from(&value[..]).is_ok() {
+        return false;
+    }
+    for byte in value.iter_mut() {
+        if !(byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'~' | b'-')) {
+            *byte = b'-';
+        }
+    }
+    true
+}
+
+/// Where the bytes of the string literal at `at` start.
+fn string_value_start(block: &[u8], at: usize) -> Option<usize> {
+    integer(block, at, 7).map(|(_, start)| start)
 }
 
 /// An HPACK integer with an `n`-bit prefix at `at`: its value and where it
@@ -399,44 +398,47 @@ mod tests {
         out
     }
 
+    const MENDED: &[u8] = b"-2Ftmp-2Ftollgate.sock";
+
     #[test]
-    fn the_static_authority_is_renamed_with_its_value_kept() {
-        // :method POST (indexed 3), :authority with incremental indexing and
-        // the static name, then an indexed reference to the new entry (62).
-        let mut block = vec![0x83, 0x41];
+    fn invalid_authorities_are_mended_in_place() {
+        // :path with a literal name (as grpcio sends it), a literal
+        // `:authority` name, :method POST, then the static-name form and an
+        // indexed reference to a dynamic entry (62), left as they are.
+        let mut block = vec![0x40];
+        block.extend(string(b":path"));
+        block.extend(string(b"/a/b"));
+        block.push(0x40);
+        block.extend(string(b":authority"));
         block.extend(string(SOCKET));
-        block.push(0x80 | 62);
-        let renamed = rename_authority(&block).unwrap();
-        let mut expected = vec![0x83, 0x40];
-        expected.extend(string(RENAMED));
-        expected.extend(string(SOCKET));
-        expected.push(0x80 | 62);
-        assert_eq!(renamed, expected);
-        // Without indexing, never indexed, and a literal `:authority` name.
-        for kind in [0x00u8, 0x10] {
-            let mut block = vec![kind | 1];
+        block.push(0x83);
+        for kind in [0x41u8, 0x01, 0x11] {
+            block.push(kind);
             block.extend(string(SOCKET));
-            let mut expected = vec![kind];
-            expected.extend(string(RENAMED));
-            expected.extend(string(SOCKET));
-            assert_eq!(rename_authority(&block).unwrap(), expected);
         }
-        let mut literal = vec![0x40];
-        literal.extend(string(b":authority"));
-        literal.extend(string(SOCKET));
-        let mut expected = vec![0x40];
-        expected.extend(string(RENAMED));
-        expected.extend(string(SOCKET));
-        assert_eq!(rename_authority(&literal).unwrap(), expected);
+        block.push(0x80 | 62);
+        let mended = mend_authority(&block).unwrap();
+        let expected = String::from_utf8_lossy(&block).replace(
+            std::str::from_utf8(SOCKET).unwrap(),
+            std::str::from_utf8(MENDED).unwrap(),
+        );
+        assert_eq!(String::from_utf8_lossy(&mended), expected);
+        assert_eq!(mended.len(), block.len());
+        assert!(http::uri::Authority::try_from(MENDED).is_ok());
     }
 
     #[test]
-    fn blocks_without_authority_or_that_do_not_parse_are_left_alone() {
-        assert_eq!(rename_authority(&[0x83, 0x86, 0x84]), None);
+    fn blocks_without_a_bad_authority_or_that_do_not_parse_are_left_alone() {
+        assert_eq!(mend_authority(&[0x83, 0x86, 0x84]), None);
+        let mut valid = vec![0x41];
+        valid.extend(string(b"localhost:50051"));
+        assert_eq!(mend_authority(&valid), None);
+        // Huffman-coded (its length cannot be kept).
+        assert_eq!(mend_authority(&[0x41, 0x82, 0xff, 0xff]), None);
         // A string running past the end.
-        assert_eq!(rename_authority(&[0x41, 0x20, b'a']), None);
+        assert_eq!(mend_authority(&[0x41, 0x20, b'a']), None);
         // An integer that never ends.
-        assert_eq!(rename_authority(&[0xff, 0xff, 0xff]), None);
+        assert_eq!(mend_authority(&[0xff, 0xff, 0xff]), None);
     }
 
     #[tokio::test]
@@ -446,13 +448,23 @@ mod tests {
         let mut client = client;
         let mut block = vec![0x83, 0x41];
         block.extend(string(SOCKET));
-        let (first, second) = block.split_at(3);
+        let (first, second) = block.split_at(5);
         let mut sent = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
         // SETTINGS (empty), then HEADERS without END_HEADERS, CONTINUATION.
         sent.extend_from_slice(&[0, 0, 0, 0x4, 0, 0, 0, 0, 0]);
         sent.extend_from_slice(&[0, 0, first.len() as u8, HEADERS, END_STREAM, 0, 0, 0, 1]);
         sent.extend_from_slice(first);
-        sent.extend_from_slice(&[0, 0, second.len() as u8, CONTINUATION, END_HEADERS, 0, 0, 0, 1]);
+        sent.extend_from_slice(&[
+            0,
+            0,
+            second.len() as u8,
+            CONTINUATION,
+            END_HEADERS,
+            0,
+            0,
+            0,
+            1,
+        ]);
         sent.extend_from_slice(second);
         // A DATA frame passes unchanged.
         sent.extend_from_slice(&[0, 0, 2, 0x0, 0, 0, 0, 0, 1, 7, 7]);
@@ -460,7 +472,7 @@ mod tests {
         drop(client);
         let mut received = Vec::new();
         server.read_to_end(&mut received).await.unwrap();
-        let rewritten = rename_authority(&block).unwrap();
+        let rewritten = mend_authority(&block).unwrap();
         let mut expected = sent[..24 + 9].to_vec();
         expected.extend_from_slice(&[
             0,

@@ -20,7 +20,13 @@ async fn max_concurrent_streams_is_advertised() {
     let server = Running::start(config).await;
     let (mut send, _conn) = raw::connect(server.grpc).await;
     // One call: the server's SETTINGS have been applied by its answer.
-    let response = raw::call(&mut send, AUTHORIZE, &[], raw::authorize_frame(&photo_request())).await;
+    let response = raw::call(
+        &mut send,
+        AUTHORIZE,
+        &[],
+        raw::authorize_frame(&photo_request()),
+    )
+    .await;
     assert_eq!(raw::status(response).await.0, 0);
     assert_eq!(send.current_max_send_streams(), 7);
     server.join().await.unwrap();
@@ -44,7 +50,11 @@ async fn half_open_streams_end_at_the_call_deadline() {
         .await
         .expect("a half-open stream is answered within max-call-secs");
     assert_eq!(code, 4, "DEADLINE_EXCEEDED");
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     server.join().await.unwrap();
 }
 
@@ -133,7 +143,13 @@ async fn connections_beyond_the_cap_are_closed_at_once() {
     drop(held.pop());
     tokio::time::sleep(Duration::from_millis(200)).await;
     let (mut send, _conn) = raw::connect(server.grpc).await;
-    let response = raw::call(&mut send, AUTHORIZE, &[], raw::authorize_frame(&photo_request())).await;
+    let response = raw::call(
+        &mut send,
+        AUTHORIZE,
+        &[],
+        raw::authorize_frame(&photo_request()),
+    )
+    .await;
     assert_eq!(raw::status(response).await.0, 0);
 
     // The admin listener has its own cap: idle admin connections cannot
@@ -179,7 +195,13 @@ async fn idle_connections_are_closed() {
     config.connections.idle_timeout = Duration::from_secs(1);
     let server = Running::start(config).await;
     let (mut send, connection) = raw::connect(server.grpc).await;
-    let response = raw::call(&mut send, AUTHORIZE, &[], raw::authorize_frame(&photo_request())).await;
+    let response = raw::call(
+        &mut send,
+        AUTHORIZE,
+        &[],
+        raw::authorize_frame(&photo_request()),
+    )
+    .await;
     assert_eq!(raw::status(response).await.0, 0);
     let ended = tokio::time::timeout(Duration::from_secs(5), connection).await;
     assert!(ended.is_ok(), "the idle connection was not closed");

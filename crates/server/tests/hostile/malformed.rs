@@ -41,7 +41,10 @@ async fn undecodable_messages_are_invalid_arguments() {
         ("truncated", Bytes::copy_from_slice(&truncated)),
     ] {
         let (code, reason) = answer_to(&server, &message).await;
-        assert_eq!(code, 3, "{what}: INVALID_ARGUMENT expected, got {code} {reason}");
+        assert_eq!(
+            code, 3,
+            "{what}: INVALID_ARGUMENT expected, got {code} {reason}"
+        );
         assert!(reason.contains("decode"), "{what}: {reason}");
     }
     server.join().await.unwrap();

@@ -33,7 +33,13 @@ async fn calls_are_admitted_from_their_headers_and_refused_at_once() {
     // A third, complete call is refused at once, its message unread.
     let (mut other, _other_conn) = raw::connect(server.grpc).await;
     let started = Instant::now();
-    let response = raw::call(&mut other, AUTHORIZE, &[], raw::authorize_frame(&photo_request())).await;
+    let response = raw::call(
+        &mut other,
+        AUTHORIZE,
+        &[],
+        raw::authorize_frame(&photo_request()),
+    )
+    .await;
     let (code, message) = raw::status(response).await;
     let took = started.elapsed();
     assert_eq!(code, 8, "RESOURCE_EXHAUSTED: {message}");
@@ -47,7 +53,13 @@ async fn calls_are_admitted_from_their_headers_and_refused_at_once() {
         .send_data(raw::authorize_frame(&photo_request()), true)
         .unwrap();
     assert_eq!(raw::status(first).await.0, 0);
-    let response = raw::call(&mut other, AUTHORIZE, &[], raw::authorize_frame(&photo_request())).await;
+    let response = raw::call(
+        &mut other,
+        AUTHORIZE,
+        &[],
+        raw::authorize_frame(&photo_request()),
+    )
+    .await;
     assert_eq!(raw::status(response).await.0, 0);
     server.join().await.unwrap();
 }

@@ -94,7 +94,9 @@ pub async fn status(response: h2::client::ResponseFuture) -> (i32, String) {
     let mut body = response.into_body();
     while let Some(chunk) = body.data().await {
         let chunk = chunk.unwrap();
-        body.flow_control().release_capacity(chunk.remaining()).unwrap();
+        body.flow_control()
+            .release_capacity(chunk.remaining())
+            .unwrap();
     }
     let trailers = body.trailers().await.unwrap().expect("trailers");
     code(&trailers).expect("grpc-status in the trailers")

@@ -26,7 +26,12 @@ fn pathological_policy(patterns: usize, len: usize) -> String {
     )
 }
 
-fn hostile_request(policies: usize, patterns: usize, values: usize, value_len: usize) -> AuthorizeRequest {
+fn hostile_request(
+    policies: usize,
+    patterns: usize,
+    values: usize,
+    value_len: usize,
+) -> AuthorizeRequest {
     let value = ContextValue {
         value: Some(Value::StringValue("a".repeat(value_len))),
     };
@@ -61,7 +66,11 @@ async fn work_beyond_the_budget_is_refused_naming_the_setting() {
         "{}",
         status.message()
     );
-    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
     server.join().await.unwrap();
 }
 
@@ -115,7 +124,10 @@ async fn expensive_callers_do_not_stall_the_others() {
         p99,
         latencies[latencies.len() - 1]
     );
-    assert!(hostile_answered > 0, "the hostile requests were within the budget");
+    assert!(
+        hostile_answered > 0,
+        "the hostile requests were within the budget"
+    );
     assert!(p99 < Duration::from_millis(100), "probe p99 {p99:?}");
     server.join().await.unwrap();
 }

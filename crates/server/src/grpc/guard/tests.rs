@@ -67,7 +67,11 @@ fn deadline_is_the_shorter_of_caller_and_cap() {
         "grpc-timeout",
         tonic::metadata::MetadataValue::from_static("0n"),
     );
-    assert!(Deadline::from_metadata(Instant::now(), &metadata, cap).check().is_err());
+    assert!(
+        Deadline::from_metadata(Instant::now(), &metadata, cap)
+            .check()
+            .is_err()
+    );
     metadata.insert(
         "grpc-timeout",
         tonic::metadata::MetadataValue::from_static("1H"),
@@ -86,7 +90,9 @@ fn deadline_counts_from_the_start_it_is_given() {
     assert_eq!(deadline, start + Duration::from_millis(100));
     // The edge's deadline, once in the request, wins over the metadata.
     let mut request = tonic::Request::new(());
-    request.extensions_mut().insert(Deadline::from_headers(start, &headers, cap));
+    request
+        .extensions_mut()
+        .insert(Deadline::from_headers(start, &headers, cap));
     assert_eq!(Deadline::of(&request, cap).instant(), deadline);
 }
 
