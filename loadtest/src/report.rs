@@ -93,6 +93,11 @@ pub struct Report {
     /// Latency of answered calls, from when each was due (open loop) or
     /// sent (closed loop).
     pub latency_us: Latency,
+    /// Latency of the successful calls only.
+    pub ok_latency_us: Latency,
+    /// Latency of the calls refused for overload (`RESOURCE_EXHAUSTED`):
+    /// how fast the server says no.
+    pub refused_latency_us: Latency,
     /// CPU seconds the spawned server used during the run (`--spawn-server` on Linux).
     pub server_cpu_s: Option<f64>,
     /// Server CPU per decision, in microseconds.
@@ -178,6 +183,8 @@ impl Report {
             revisions_seen: recorder.revisions.len(),
             swaps: measured.swaps,
             latency_us: Latency::of(&recorder.latency),
+            ok_latency_us: Latency::of(&recorder.ok_latency),
+            refused_latency_us: Latency::of(&recorder.refused_latency),
             server_cpu_s: measured.server_cpu,
             server_cpu_us_per_decision: measured
                 .server_cpu
@@ -253,6 +260,21 @@ impl Report {
             "latency p99 / p99.9 / max (µs)",
             format!("{:.1} / {:.1} / {:.1}", l.p99, l.p99_9, l.max),
         ));
+        for (what, l) in [
+            ("ok", &self.ok_latency_us),
+            ("refused", &self.refused_latency_us),
+        ] {
+            if l.count > 0 {
+                rows.push((
+                    if what == "ok" {
+                        "ok p50 / p99 / max (µs)"
+                    } else {
+                        "refused p50 / p99 / max (µs)"
+                    },
+                    format!("{:.1} / {:.1} / {:.1}", l.p50, l.p99, l.max),
+                ));
+            }
+        }
         if let (Some(cpu), Some(per)) = (self.server_cpu_s, self.server_cpu_us_per_decision) {
             rows.push((
                 "server CPU",

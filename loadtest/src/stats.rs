@@ -29,6 +29,10 @@ pub fn latency_histogram() -> Histogram<u64> {
 pub struct Recorder {
     /// Latency of every answered call (successful or failed), in ns.
     pub latency: Histogram<u64>,
+    /// Latency of the successful calls only, in ns.
+    pub ok_latency: Histogram<u64>,
+    /// Latency of the calls refused for overload (`RESOURCE_EXHAUSTED`), in ns.
+    pub refused_latency: Histogram<u64>,
     /// Calls answered successfully.
     pub ok: u64,
     /// Decisions carried by successful calls.
@@ -53,6 +57,8 @@ impl Recorder {
     pub fn new() -> Self {
         Self {
             latency: latency_histogram(),
+            ok_latency: latency_histogram(),
+            refused_latency: latency_histogram(),
             ok: 0,
             decisions: 0,
             mismatches: 0,
@@ -64,9 +70,17 @@ impl Recorder {
 
     /// Records one finished call that took `latency`.
     pub fn record(&mut self, latency: Duration, outcome: Result<Answer, Status>) {
-        let nanos = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
-        self.latency
-            .saturating_record(nanos.clamp(1, MAX_LATENCY_NANOS));
+        let nanos = u64::try_from(latency.as_nanos())
+            .unwrap_or(u64::MAX)
+            .clamp(1, MAX_LATENCY_NANOS);
+        self.latency.saturating_record(nanos);
+        match &outcome {
+            Ok(_) => self.ok_latency.saturating_record(nanos),
+            Err(status) if status.code() == tonic::Code::ResourceExhausted => {
+                self.refused_latency.saturating_record(nanos);
+            }
+            Err(_) => {}
+        }
         match outcome {
             Ok(answer) => {
                 self.ok += 1;
@@ -86,6 +100,8 @@ impl Recorder {
         // Both histograms have the same bounds, so adding cannot fail; an
         // error would leave this one as it was.
         let _ = self.latency.add(&other.latency);
+        let _ = self.ok_latency.add(&other.ok_latency);
+        let _ = self.refused_latency.add(&other.refused_latency);
         self.ok += other.ok;
         self.decisions += other.decisions;
         self.mismatches += other.mismatches;

@@ -198,3 +198,44 @@ def test_readme_example_script():
     assert denied.returncode == 3, denied.stderr
     assert "decision: EXPLICIT_DENY" in denied.stdout
     assert "example-photos.json" in denied.stdout
+
+
+def test_unix_socket_with_the_c_core_default_authority(pb, tmp_path):
+    """grpcio (gRPC C-core) sends the percent-encoded socket path as
+    ``:authority`` over ``unix:``; the server must answer, not reset the
+    stream (which grpcio reports as INTERNAL)."""
+    import re
+    import threading
+
+    messages, services = pb
+    binary = os.environ.get("TOLLGATE_BIN", str(REPO / "target" / "release" / "tollgate"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOLLGATE_")}
+    socket = tmp_path / "tollgate.sock"
+    process = subprocess.Popen(
+        [binary, "serve", "--listen", f"unix:{socket}", "--admin-listen", "127.0.0.1:0"],
+        stderr=subprocess.PIPE, text=True, env=env,
+    )
+    ready = threading.Event()
+
+    def read():
+        for line in process.stderr:
+            if re.search(r"listening on grpc=unix:", line):
+                ready.set()
+        ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        assert ready.wait(30) and process.poll() is None, "the server did not start"
+        # No `grpc.default_authority` option: C-core's own default.
+        with grpc.insecure_channel(f"unix:{socket}") as channel:
+            stub = services.AuthorizerStub(channel)
+            for _ in range(3):
+                answer = stub.Authorize(ask(messages, ALICE, "s3:GetObject", PHOTO), timeout=10)
+                assert answer.decision == messages.ALLOWED
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)

@@ -217,6 +217,54 @@ pub struct ServeArgs {
     /// --reload-stall-secs) [default: off]
     #[arg(long, env = "TOLLGATE_READY_REQUIRES_LIVE_RELOAD")]
     ready_requires_live_reload: bool,
+    /// Open connections of the gRPC listener (and, separately, of the
+    /// ext_authz listener); one more is closed at once [default: 1024]
+    #[arg(long, value_name = "N", env = "TOLLGATE_MAX_CONNECTIONS")]
+    max_connections: Option<String>,
+
+    /// Open connections of the admin listener [default: 64]
+    #[arg(long, value_name = "N", env = "TOLLGATE_ADMIN_MAX_CONNECTIONS")]
+    admin_max_connections: Option<String>,
+
+    /// HTTP/2 streams (calls) one connection may have open at once [default: 100]
+    #[arg(long, value_name = "N", env = "TOLLGATE_MAX_CONCURRENT_STREAMS")]
+    max_concurrent_streams: Option<String>,
+
+    /// A new connection must send its first request's headers within this [default: 10]
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "TOLLGATE_REQUEST_HEADERS_TIMEOUT_SECS"
+    )]
+    request_headers_timeout_secs: Option<String>,
+
+    /// A connection without a call for this long is closed [default: 300]
+    #[arg(long, value_name = "SECS", env = "TOLLGATE_IDLE_TIMEOUT_SECS")]
+    idle_timeout_secs: Option<String>,
+
+    /// How often the server PINGs each HTTP/2 connection; 0: never [default: 60]
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "TOLLGATE_HTTP2_KEEPALIVE_INTERVAL_SECS"
+    )]
+    http2_keepalive_interval_secs: Option<String>,
+
+    /// A PING unanswered this long closes the connection [default: 20]
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "TOLLGATE_HTTP2_KEEPALIVE_TIMEOUT_SECS"
+    )]
+    http2_keepalive_timeout_secs: Option<String>,
+
+    /// Response bytes one HTTP/2 stream may queue for a slow reader [default: 65536]
+    #[arg(long, value_name = "BYTES", env = "TOLLGATE_MAX_SEND_BUFFER_BYTES")]
+    max_send_buffer_bytes: Option<String>,
+
+    /// Session policy bytes x context value bytes of one request, at most [default: 268435456]
+    #[arg(long, value_name = "N", env = "TOLLGATE_MAX_SESSION_POLICY_COST")]
+    max_session_policy_cost: Option<String>,
 }
 
 impl ServeArgs {
@@ -300,6 +348,36 @@ impl ServeArgs {
             ready_requires_fresh_store: self.ready_requires_fresh_store.then_some(true),
             ready_requires_live_reload: self.ready_requires_live_reload.then_some(true),
             caller_principal_keys: self.caller_principal_keys.clone(),
+            max_connections: keep(number("max-connections", &self.max_connections)),
+            admin_max_connections: keep(number(
+                "admin-max-connections",
+                &self.admin_max_connections,
+            )),
+            max_concurrent_streams: keep(number(
+                "max-concurrent-streams",
+                &self.max_concurrent_streams,
+            )),
+            request_headers_timeout_secs: keep(number(
+                "request-headers-timeout-secs",
+                &self.request_headers_timeout_secs,
+            )),
+            idle_timeout_secs: keep(number("idle-timeout-secs", &self.idle_timeout_secs)),
+            http2_keepalive_interval_secs: keep(number(
+                "http2-keepalive-interval-secs",
+                &self.http2_keepalive_interval_secs,
+            )),
+            http2_keepalive_timeout_secs: keep(number(
+                "http2-keepalive-timeout-secs",
+                &self.http2_keepalive_timeout_secs,
+            )),
+            max_send_buffer_bytes: keep(number(
+                "max-send-buffer-bytes",
+                &self.max_send_buffer_bytes,
+            )),
+            max_session_policy_cost: keep(number(
+                "max-session-policy-cost",
+                &self.max_session_policy_cost,
+            )),
         };
         faults.extend(jitter_faults);
         let file = match &self.config {

@@ -123,7 +123,24 @@ fn match_segment_at(
 }
 
 /// The end of the leftmost match of `segment` starting at or after `from`.
+///
+/// A segment that starts with literal text (case-sensitive) is only tried
+/// where that text occurs, found with `str::find` (linear in the text): a
+/// segment of literal text alone costs O(n + k), one with `?` at most
+/// O(n · k) for a segment of k characters. There is never backtracking
+/// across segments, so a whole match is bounded by text length × pattern
+/// length, whatever the number of `*`.
 fn find_segment(segment: &[Piece<'_>], text: &str, from: usize, case: CaseMode) -> Option<usize> {
+    if let (CaseMode::Sensitive, Some(Piece::Literal(first))) = (case, segment.first()) {
+        let mut start = from;
+        loop {
+            let at = start + text.get(start..)?.find(first)?;
+            if let Some(end) = match_segment_at(segment, text, at, case) {
+                return Some(end);
+            }
+            start = at + text.get(at..)?.chars().next()?.len_utf8();
+        }
+    }
     let tail = text.get(from..)?;
     for (offset, _) in tail
         .char_indices()
@@ -222,6 +239,38 @@ mod tests {
             CaseMode::AsciiInsensitive
         ));
         assert!(!matches("s3:get*", "S3:GetObject", CaseMode::Sensitive));
+    }
+
+    #[test]
+    fn pathological_patterns_take_linear_time() {
+        // Classic exponential cases for backtracking matchers: many stars
+        // before a suffix that is never there, and `?` runs that almost match.
+        let text = "a".repeat(100_000);
+        let stars = format!("{}b", "*a".repeat(64));
+        let questions = format!("*{}b*", "a?".repeat(500));
+        let literal = format!("*{}b*", "a".repeat(1_000));
+        let started = std::time::Instant::now();
+        assert!(!m(&stars, &text));
+        assert!(!m(&literal, &text));
+        let short = &text[..3_000];
+        for _ in 0..10 {
+            assert!(!m(&questions, short));
+        }
+        let elapsed = started.elapsed();
+        assert!(elapsed < std::time::Duration::from_secs(2), "{elapsed:?}");
+        // And they still match when the text allows it.
+        assert!(m(&stars, &format!("{text}b")));
+        assert!(m(&literal, &format!("{text}b")));
+        assert!(m(&questions, &format!("{short}b")));
+    }
+
+    #[test]
+    fn literal_segments_are_found_after_false_starts() {
+        assert!(m("*aab*", "aaab"));
+        assert!(m("*abab*", "ababab"));
+        assert!(m("x*ab?d*", "xabxabcd"));
+        assert!(!m("x*ab?d*", "xabxabd"));
+        assert!(m("*é?*", "aéb"));
     }
 
     #[test]

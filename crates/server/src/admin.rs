@@ -8,7 +8,6 @@
 //!   503 while the serving revision has expired or a reload is stalled
 //!   (`crate::reload::readiness`).
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,7 +17,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use metrics_exporter_prometheus::PrometheusHandle;
-use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 
 use crate::metrics;
 use crate::state::PolicyState;
@@ -42,25 +41,35 @@ pub fn router(state: Arc<PolicyState>, metrics: PrometheusHandle) -> Router {
         .with_state(Admin { state, metrics })
 }
 
-/// Serves `router` on `listener` until `shutdown` completes. Meanwhile,
-/// every few seconds, folds the recorder's histogram samples into their
+/// Every few seconds, folds the recorder's histogram samples into their
 /// buckets and sets the store gauges again from `state` (so the serving
-/// revision's gauges never expire, see [`metrics::GAUGE_IDLE_TIMEOUT`]).
-pub async fn serve(
-    listener: TcpListener,
-    router: Router,
-    state: Arc<PolicyState>,
-    handle: PrometheusHandle,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let upkeep = tokio::spawn(async move {
+/// revision's gauges never expire, see [`metrics::GAUGE_IDLE_TIMEOUT`]),
+/// until the returned task is aborted. The router is served by the
+/// server's own accept loop (connection limits and timeouts, see
+/// `crate::server`).
+pub fn spawn_upkeep(state: Arc<PolicyState>, handle: PrometheusHandle) -> JoinHandle<()> {
+    tokio::spawn(async move {
         let mut interval = tokio::time::interval(UPKEEP_PERIOD);
         loop {
             interval.tick().await;
             metrics::record_serving(&state);
             handle.run_upkeep();
         }
-    });
+    })
+}
+
+/// Serves `router` on `listener` with axum's plain server until `shutdown`
+/// completes, keeping the recorder up meanwhile (see [`spawn_upkeep`]):
+/// for embedding the admin routes elsewhere. [`crate::Server`] does not use
+/// it: its own accept loop adds the connection limits and timeouts.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    state: Arc<PolicyState>,
+    handle: PrometheusHandle,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let upkeep = spawn_upkeep(state, handle);
     let served = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await;

@@ -192,6 +192,8 @@ pub struct ServeConfig {
     /// The reload watchdog and the readiness options that depend on
     /// reloads (`reload-stall-secs`, `ready-requires-*`).
     pub watchdog: crate::reload::WatchdogSettings,
+    /// Limits on connections and HTTP/2 streams, every listener.
+    pub connections: crate::limits::ConnectionLimits,
 }
 
 /// A mesh mapping file, loaded and validated.
@@ -242,6 +244,7 @@ impl Default for ServeConfig {
             tls: None,
             audit: None,
             watchdog: crate::reload::WatchdogSettings::default(),
+            connections: crate::limits::ConnectionLimits::default(),
         }
     }
 }
@@ -340,6 +343,25 @@ pub struct ConfigLayer {
     /// `caller-principal-keys`: `refuse` or `ignore` a caller's value for a
     /// context key the store derives for the principal.
     pub caller_principal_keys: Option<String>,
+    // Connection limits and the session policy budget (see `limits`).
+    /// `max-connections`: open connections of the gRPC (and ext_authz) listener.
+    pub max_connections: Option<u64>,
+    /// `admin-max-connections`: open connections of the admin listener.
+    pub admin_max_connections: Option<u64>,
+    /// `max-concurrent-streams`: HTTP/2 streams one connection may have open.
+    pub max_concurrent_streams: Option<u64>,
+    /// `request-headers-timeout-secs`: time a new connection has to send its first request's headers.
+    pub request_headers_timeout_secs: Option<u64>,
+    /// `idle-timeout-secs`: a connection without a call this long is closed.
+    pub idle_timeout_secs: Option<u64>,
+    /// `http2-keepalive-interval-secs`: PING interval (0: off).
+    pub http2_keepalive_interval_secs: Option<u64>,
+    /// `http2-keepalive-timeout-secs`: an unanswered PING closes the connection after this.
+    pub http2_keepalive_timeout_secs: Option<u64>,
+    /// `max-send-buffer-bytes`: response bytes one stream may queue for a slow reader.
+    pub max_send_buffer_bytes: Option<u64>,
+    /// `max-session-policy-cost`: session policy bytes × context value bytes, at most.
+    pub max_session_policy_cost: Option<u64>,
 }
 
 impl ConfigLayer {
@@ -429,6 +451,23 @@ impl ConfigLayer {
                 .ready_requires_live_reload
                 .or(lower.ready_requires_live_reload),
             caller_principal_keys: self.caller_principal_keys.or(lower.caller_principal_keys),
+            max_connections: self.max_connections.or(lower.max_connections),
+            admin_max_connections: self.admin_max_connections.or(lower.admin_max_connections),
+            max_concurrent_streams: self.max_concurrent_streams.or(lower.max_concurrent_streams),
+            request_headers_timeout_secs: self
+                .request_headers_timeout_secs
+                .or(lower.request_headers_timeout_secs),
+            idle_timeout_secs: self.idle_timeout_secs.or(lower.idle_timeout_secs),
+            http2_keepalive_interval_secs: self
+                .http2_keepalive_interval_secs
+                .or(lower.http2_keepalive_interval_secs),
+            http2_keepalive_timeout_secs: self
+                .http2_keepalive_timeout_secs
+                .or(lower.http2_keepalive_timeout_secs),
+            max_send_buffer_bytes: self.max_send_buffer_bytes.or(lower.max_send_buffer_bytes),
+            max_session_policy_cost: self
+                .max_session_policy_cost
+                .or(lower.max_session_policy_cost),
         }
     }
 }
@@ -592,6 +631,7 @@ impl ServeConfig {
             }
         }
         read_limits(&layer, &mut config.limits, &mut fault);
+        read_connection_limits(&layer, &mut config, &mut fault);
         config.tls = read_tls(&layer, &config.listen, &mut fault);
         if let Some(paths) = &layer.verify_keys {
             match verify_keys(paths, store_url(layer.store.as_deref()).is_some()) {
@@ -717,6 +757,89 @@ fn read_limits(layer: &ConfigLayer, limits: &mut RequestLimits, fault: &mut impl
                 "`caller-principal-keys`: expected `refuse` or `ignore`, found `{text}`"
             )),
         }
+    }
+}
+
+/// Reads the connection limits and `max-session-policy-cost`; each must be
+/// within its range.
+fn read_connection_limits(
+    layer: &ConfigLayer,
+    config: &mut ServeConfig,
+    fault: &mut impl FnMut(String),
+) {
+    let mut within = |key: &str, given: Option<u64>, low: u64, high: u64| match given {
+        Some(value) if (low..=high).contains(&value) => Some(value),
+        Some(value) => {
+            fault(format!(
+                "`{key}`: must be between {low} and {high}, found {value}"
+            ));
+            None
+        }
+        None => None,
+    };
+    let limits = &mut config.connections;
+    let count = |value: u64| usize::try_from(value).unwrap_or(usize::MAX);
+    if let Some(n) = within("max-connections", layer.max_connections, 1, 1 << 20) {
+        limits.max_connections = count(n);
+    }
+    if let Some(n) = within(
+        "admin-max-connections",
+        layer.admin_max_connections,
+        1,
+        1 << 16,
+    ) {
+        limits.admin_max_connections = count(n);
+    }
+    if let Some(n) = within(
+        "max-concurrent-streams",
+        layer.max_concurrent_streams,
+        1,
+        1 << 16,
+    ) {
+        limits.max_concurrent_streams = u32::try_from(n).unwrap_or(u32::MAX);
+    }
+    if let Some(secs) = within(
+        "request-headers-timeout-secs",
+        layer.request_headers_timeout_secs,
+        1,
+        3600,
+    ) {
+        limits.request_headers_timeout = Duration::from_secs(secs);
+    }
+    if let Some(secs) = within("idle-timeout-secs", layer.idle_timeout_secs, 1, 86_400) {
+        limits.idle_timeout = Duration::from_secs(secs);
+    }
+    if let Some(secs) = within(
+        "http2-keepalive-interval-secs",
+        layer.http2_keepalive_interval_secs,
+        0,
+        86_400,
+    ) {
+        limits.keepalive_interval = (secs > 0).then(|| Duration::from_secs(secs));
+    }
+    if let Some(secs) = within(
+        "http2-keepalive-timeout-secs",
+        layer.http2_keepalive_timeout_secs,
+        1,
+        3600,
+    ) {
+        limits.keepalive_timeout = Duration::from_secs(secs);
+    }
+    if let Some(bytes) = within(
+        "max-send-buffer-bytes",
+        layer.max_send_buffer_bytes,
+        1024,
+        1 << 30,
+    ) {
+        limits.max_send_buffer_bytes = count(bytes);
+    }
+    if let Some(cost) = within(
+        "max-session-policy-cost",
+        layer.max_session_policy_cost,
+        1,
+        1 << 50,
+    ) {
+        config.limits.max_session_policy_cost = cost;
     }
 }
 

@@ -3,6 +3,10 @@
 //! lengths, session policies, and the longest a call may run. Each limit has
 //! a setting of the same name (`max-in-flight` ...) and a default here; the
 //! gRPC edge enforces them (see `docs/security.md`).
+//!
+//! [`ConnectionLimits`]: what one connection, and all connections of a
+//! listener, may hold — connections, HTTP/2 streams, pending response
+//! bytes, and how long a connection may stay silent or idle.
 
 use std::time::Duration;
 
@@ -30,6 +34,10 @@ pub const DEFAULT_MAX_SESSION_POLICY_BYTES: usize = 64 << 10;
 /// Default `max-call-secs`: the longest any call may run, whatever deadline
 /// its caller gave (or none).
 pub const DEFAULT_MAX_CALL_SECS: u64 = 30;
+/// Default `max-session-policy-cost`: the most matching work one request's
+/// session policies may ask for, as session policy bytes × context value
+/// bytes (an upper bound on the characters wildcard matching compares).
+pub const DEFAULT_MAX_SESSION_POLICY_COST: u64 = 1 << 28;
 
 /// The limits the gRPC edge enforces; every one is a setting of the same
 /// name in kebab case.
@@ -63,6 +71,10 @@ pub struct RequestLimits {
     /// `INVALID_ARGUMENT` (the default), or dropped and counted in
     /// `tollgate_ignored_context_keys_total`.
     pub caller_principal_keys: CallerPrincipalKeys,
+    /// `max-session-policy-cost`: the session policy bytes of one request
+    /// times its context value bytes, at most (see
+    /// [`DEFAULT_MAX_SESSION_POLICY_COST`]).
+    pub max_session_policy_cost: u64,
 }
 
 impl Default for RequestLimits {
@@ -78,6 +90,76 @@ impl Default for RequestLimits {
             max_session_policy_bytes: DEFAULT_MAX_SESSION_POLICY_BYTES,
             max_call: Duration::from_secs(DEFAULT_MAX_CALL_SECS),
             caller_principal_keys: CallerPrincipalKeys::Refuse,
+            max_session_policy_cost: DEFAULT_MAX_SESSION_POLICY_COST,
+        }
+    }
+}
+
+/// Default `max-connections`: open connections of the gRPC listener (and,
+/// separately, of the ext_authz listener).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// Default `admin-max-connections`: open connections of the admin listener.
+pub const DEFAULT_ADMIN_MAX_CONNECTIONS: usize = 64;
+/// Default `max-concurrent-streams`: HTTP/2 streams (calls) one connection
+/// may have open at once, advertised in `SETTINGS_MAX_CONCURRENT_STREAMS`.
+pub const DEFAULT_MAX_CONCURRENT_STREAMS: u32 = 100;
+/// Default `request-headers-timeout-secs`.
+pub const DEFAULT_REQUEST_HEADERS_TIMEOUT_SECS: u64 = 10;
+/// Default `idle-timeout-secs`.
+pub const DEFAULT_IDLE_TIMEOUT_SECS: u64 = 300;
+/// Default `http2-keepalive-interval-secs`.
+pub const DEFAULT_HTTP2_KEEPALIVE_INTERVAL_SECS: u64 = 60;
+/// Default `http2-keepalive-timeout-secs`.
+pub const DEFAULT_HTTP2_KEEPALIVE_TIMEOUT_SECS: u64 = 20;
+/// Default `max-send-buffer-bytes`: response bytes one HTTP/2 stream may
+/// have waiting for the peer's flow-control window (64 KiB).
+pub const DEFAULT_MAX_SEND_BUFFER_BYTES: usize = 64 << 10;
+/// The largest header block a client may send on any listener (16 KiB).
+pub const MAX_HEADER_LIST_BYTES: u32 = 16 << 10;
+
+/// Limits on connections, the same for every listener unless named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// `max-connections`: open connections of the gRPC listener, and of
+    /// the ext_authz listener (each its own count); one more is accepted
+    /// and closed at once, counted.
+    pub max_connections: usize,
+    /// `admin-max-connections`: open connections of the admin listener.
+    pub admin_max_connections: usize,
+    /// `max-concurrent-streams`: HTTP/2 streams one connection may have
+    /// open; the peer is told in its SETTINGS and h2 refuses one more.
+    pub max_concurrent_streams: u32,
+    /// `request-headers-timeout-secs`: a new connection that has not
+    /// completed its first request's headers by then is closed (HTTP/2:
+    /// preface, SETTINGS and one HEADERS; HTTP/1 on the admin listener:
+    /// every request's headers).
+    pub request_headers_timeout: Duration,
+    /// `idle-timeout-secs`: a connection without an open call for this
+    /// long is closed (HTTP/2 GOAWAY).
+    pub idle_timeout: Duration,
+    /// `http2-keepalive-interval-secs`: how often the server PINGs a
+    /// connection; `None` (0): never.
+    pub keepalive_interval: Option<Duration>,
+    /// `http2-keepalive-timeout-secs`: a PING unanswered this long closes
+    /// the connection.
+    pub keepalive_timeout: Duration,
+    /// `max-send-buffer-bytes`: response bytes one stream may queue while
+    /// the peer's window is closed; with `max-concurrent-streams` it bounds
+    /// what one connection can make the server hold.
+    pub max_send_buffer_bytes: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            admin_max_connections: DEFAULT_ADMIN_MAX_CONNECTIONS,
+            max_concurrent_streams: DEFAULT_MAX_CONCURRENT_STREAMS,
+            request_headers_timeout: Duration::from_secs(DEFAULT_REQUEST_HEADERS_TIMEOUT_SECS),
+            idle_timeout: Duration::from_secs(DEFAULT_IDLE_TIMEOUT_SECS),
+            keepalive_interval: Some(Duration::from_secs(DEFAULT_HTTP2_KEEPALIVE_INTERVAL_SECS)),
+            keepalive_timeout: Duration::from_secs(DEFAULT_HTTP2_KEEPALIVE_TIMEOUT_SECS),
+            max_send_buffer_bytes: DEFAULT_MAX_SEND_BUFFER_BYTES,
         }
     }
 }

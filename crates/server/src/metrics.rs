@@ -99,6 +99,24 @@ pub const AUDIT_DROPPED: &str = "tollgate_audit_dropped_total";
 /// Counter: audit records that could not be written (I/O errors).
 pub const AUDIT_WRITE_ERRORS: &str = "tollgate_audit_write_errors_total";
 
+/// Gauge: open connections, labelled `listener` = grpc | ext_authz | admin.
+pub const CONNECTIONS: &str = "tollgate_connections";
+/// Counter: connections closed by the server before their peer closed them,
+/// labelled `listener` and `reason` = limit (over `max-connections`, closed
+/// at accept) | headers_timeout | idle | drain (still open when the drain
+/// timeout ended).
+pub const CONNECTIONS_CLOSED: &str = "tollgate_connections_closed_total";
+/// Counter: failed `accept` calls (out of file descriptors ...), labelled
+/// `listener`; the listener backs off and keeps accepting.
+pub const ACCEPT_ERRORS: &str = "tollgate_accept_errors_total";
+/// Counter: connections that ended in an error (a protocol violation, a
+/// reset, an unanswered keepalive), labelled `listener`; logged at most once
+/// a minute.
+pub const CONNECTION_ERRORS: &str = "tollgate_connection_errors_total";
+/// Counter: HTTP/2 streams reset because they outlived `max-call-secs`
+/// (such as a peer that never opens its flow-control window).
+pub const STREAMS_EXPIRED: &str = "tollgate_streams_expired_total";
+
 /// Histogram buckets for every `*_duration_seconds` metric: a decision takes
 /// about a microsecond, a reload of a big store seconds.
 pub const DURATION_BUCKETS: &[f64] = &[

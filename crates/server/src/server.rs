@@ -10,32 +10,47 @@
 //! With `ext-authz-listen`, a third listener serves Envoy's `Authorization`
 //! and health only (the main gRPC listener serves `Authorization` as well).
 //!
-//! Shutdown: the health service turns `NOT_SERVING`, the listeners stop
-//! accepting, and calls in flight finish (each on the snapshot it started
-//! with) for at most the drain timeout; whatever still runs then is dropped.
+//! Every listener runs the same accept loop (`listen`): a cap on open
+//! connections, accept errors backed off from and counted, never fatal;
+//! each connection is served by `conn` (HTTP/2 for gRPC and ext_authz,
+//! HTTP/1 for admin) within the connection limits of
+//! [`ConnectionLimits`](crate::limits::ConnectionLimits), and every gRPC
+//! call passes the [`Edge`] (admission, deadline) first.
+//!
+//! Shutdown: the health service turns `NOT_SERVING`, every listener stops
+//! accepting at once, and calls in flight finish (each on the snapshot it
+//! started with); the listeners drain concurrently, all within one drain
+//! timeout, and whatever still runs then is dropped.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
+use std::time::Duration;
+
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tonic::transport::server::TcpIncoming;
 use tracing::{info, warn};
 
 use crate::audit::{AuditLog, AuditWriter};
 use crate::config::{ListenAddr, ServeConfig};
 use crate::error::ServeError;
-use crate::grpc::{self, GrpcServices};
+use crate::grpc::{self, Edge, GrpcServices};
 use crate::reload::{ReloadTask, Reloader};
 use crate::state::PolicyState;
 use crate::{admin, metrics};
 
+mod conn;
+mod listen;
 pub mod tls;
+mod uds_authority;
 mod unix;
 
+use self::listen::ListenerBounds;
 use self::tls::TlsListener;
+use self::uds_authority::UdsAuthority;
 use self::unix::UnixSocket;
 
 /// A server with its store loaded and its listeners bound.
@@ -236,46 +251,98 @@ impl Server {
                 let _ = rx.wait_for(|stop| *stop).await;
             }
         };
+        let stop = stop_tx.subscribe();
+        let limits = Arc::new(config.connections.clone());
+        let max_call = config.limits.max_call;
+        let http2 = Arc::new(conn::http2_builder(&limits, max_call));
+        let bounds = |name, max_connections| ListenerBounds {
+            name,
+            max_connections,
+            drain: config.drain_timeout,
+        };
 
-        let state_for_health = state.clone();
-        let admin_router = admin::router(state.clone(), metrics.clone());
-        let mut admin_task = tokio::spawn(admin::serve(
-            admin_listener,
-            admin_router,
-            state,
-            metrics,
-            stopped(),
-        ));
-        let mut ext_authz_task = ext_authz_listener.map(|(listener, _)| {
-            let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-            tokio::spawn(
-                tonic::transport::Server::builder()
-                    .add_routes(grpc.ext_authz_routes.clone())
-                    .serve_with_incoming_shutdown(incoming, stopped()),
-            )
+        let upkeep = admin::spawn_upkeep(state.clone(), metrics.clone());
+        let admin_service = TowerToHyperService::new(admin::router(state.clone(), metrics));
+        let http1 = Arc::new(conn::http1_builder(&limits));
+        let admin_task = {
+            let limits = limits.clone();
+            tokio::spawn(listen::run(
+                admin_listener,
+                bounds("admin", limits.admin_max_connections),
+                move |io, stop| {
+                    let (service, http1, limits) =
+                        (admin_service.clone(), http1.clone(), limits.clone());
+                    async move {
+                        conn::serve_http1(io, service, &http1, &limits, stop, "admin").await;
+                    }
+                },
+                stop.clone(),
+            ))
+        };
+        let ext_authz_task = ext_authz_listener.map(|(listener, _)| {
+            let edge = Edge::new(grpc.ext_authz_routes.clone(), grpc.edge.clone());
+            let (limits, http2) = (limits.clone(), http2.clone());
+            tokio::spawn(listen::run(
+                listener,
+                bounds("ext_authz", limits.max_connections),
+                move |io, stop| {
+                    let (edge, http2, limits) = (edge.clone(), http2.clone(), limits.clone());
+                    async move {
+                        conn::serve_http2(io, edge, &http2, &limits, stop, "ext_authz").await;
+                    }
+                },
+                stop.clone(),
+            ))
         });
-        let builder = tonic::transport::Server::builder().add_routes(grpc.routes);
-        let (mut grpc_task, _socket) = match grpc_listener {
+        let edge = Edge::new(grpc.routes, grpc.edge.clone());
+        let grpc_bounds = bounds("grpc", limits.max_connections);
+        let serve_grpc = {
+            let (edge, http2, limits) = (edge.clone(), http2.clone(), limits.clone());
+            move |io, stop| {
+                let (edge, http2, limits) = (edge.clone(), http2.clone(), limits.clone());
+                async move { conn::serve_http2(io, edge, &http2, &limits, stop, "grpc").await }
+            }
+        };
+        let (grpc_task, _socket) = match grpc_listener {
             GrpcListener::Tcp(listener) => {
-                let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-                let task = tokio::spawn(builder.serve_with_incoming_shutdown(incoming, stopped()));
+                let task =
+                    tokio::spawn(listen::run(listener, grpc_bounds, serve_grpc, stop.clone()));
                 (task, None)
             }
             GrpcListener::Tls(listener) => {
-                let incoming = listener.into_incoming(stopped());
-                let task = tokio::spawn(builder.serve_with_incoming_shutdown(incoming, stopped()));
+                let (listener, handshake) = listener.into_parts(stopped());
+                let serve = move |io, stop| {
+                    let (edge, http2, limits, handshake) = (
+                        edge.clone(),
+                        http2.clone(),
+                        limits.clone(),
+                        handshake.clone(),
+                    );
+                    async move {
+                        if let Some(tls) = handshake.accept(io).await {
+                            conn::serve_http2(tls, edge, &http2, &limits, stop, "grpc").await;
+                        }
+                    }
+                };
+                let task = tokio::spawn(listen::run(listener, grpc_bounds, serve, stop.clone()));
                 (task, None)
             }
             GrpcListener::Unix(socket) => {
-                let (incoming, guard) = socket.into_incoming();
-                let task = tokio::spawn(builder.serve_with_incoming_shutdown(incoming, stopped()));
+                let (listener, guard) = socket.into_listener();
+                let serve = move |io, stop| {
+                    let (edge, http2, limits) = (edge.clone(), http2.clone(), limits.clone());
+                    // C-core clients send the socket path as `:authority`: mended.
+                    let io = UdsAuthority::new(io);
+                    async move { conn::serve_http2(io, edge, &http2, &limits, stop, "grpc").await }
+                };
+                let task = tokio::spawn(listen::run(listener, grpc_bounds, serve, stop.clone()));
                 (task, Some(guard))
             }
         };
 
         // Health turns SERVING when the first revision loads (at once when
         // one already serves).
-        let mut ready = state_for_health.watch_ready();
+        let mut ready = state.watch_ready();
         let health = grpc.health.clone();
         let follow_ready = tokio::spawn(async move {
             if ready.wait_for(|ready| *ready).await.is_ok() {
@@ -283,10 +350,7 @@ impl Server {
             }
         });
 
-        let early = tokio::select! {
-            () = shutdown => None,
-            result = &mut grpc_task => Some(result),
-        };
+        shutdown.await;
         info!("shutting down: draining in-flight calls");
         follow_ready.abort();
         // Once it has stopped, it cannot report SERVING after this.
@@ -295,44 +359,36 @@ impl Server {
         let _ = stop_tx.send(true);
         drop(reload_task);
 
-        let grpc_result = match early {
-            Some(result) => result,
-            None => match tokio::time::timeout(config.drain_timeout, &mut grpc_task).await {
-                Ok(result) => result,
+        // Every listener drains at once, each bounded by the drain timeout
+        // (with a second of slack here for the tasks to wind up).
+        let mut tasks = vec![("grpc", grpc_task), ("admin", admin_task)];
+        tasks.extend(ext_authz_task.map(|task| ("ext_authz", task)));
+        let deadline = tokio::time::Instant::now() + config.drain_timeout + Duration::from_secs(1);
+        let mut failure = None;
+        for (name, mut task) in tasks {
+            match tokio::time::timeout_at(deadline, &mut task).await {
+                Ok(Ok(())) => {}
+                Ok(Err(join)) => {
+                    failure = Some(ServeError::Task(format!("{name} listener: {join}")))
+                }
                 Err(_) => {
                     warn!(
-                        timeout_ms =
-                            u64::try_from(config.drain_timeout.as_millis()).unwrap_or(u64::MAX),
-                        "drain timeout: dropping the calls still in flight"
+                        listener = name,
+                        "the listener did not stop within the drain timeout"
                     );
-                    grpc_task.abort();
-                    Ok(Ok(()))
+                    task.abort();
                 }
-            },
-        };
-        if let Some(task) = &mut ext_authz_task
-            && tokio::time::timeout(config.drain_timeout, &mut *task)
-                .await
-                .is_err()
-        {
-            task.abort();
+            }
         }
-        // The admin listener has nothing long-running to wait for.
-        if tokio::time::timeout(config.drain_timeout, &mut admin_task)
-            .await
-            .is_err()
-        {
-            admin_task.abort();
-        }
+        upkeep.abort();
         if let Some(audit) = audit {
             // Writes every record accepted before the drain ended.
             let _ = tokio::task::spawn_blocking(move || audit.shutdown()).await;
         }
         info!("stopped");
-        match grpc_result {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(ServeError::Grpc(e)),
-            Err(join) => Err(ServeError::Task(join.to_string())),
+        match failure {
+            None => Ok(()),
+            Some(error) => Err(error),
         }
     }
 }

@@ -238,6 +238,7 @@ fn limits_and_tls_read_from_toml() -> Result<(), ConfigError> {
         max_session_policy_bytes: 100,
         max_call: Duration::from_secs(3),
         caller_principal_keys: tollgate_policy::CallerPrincipalKeys::Refuse,
+        max_session_policy_cost: crate::limits::DEFAULT_MAX_SESSION_POLICY_COST,
     };
     assert_eq!(config.limits, limits);
     assert_eq!(
@@ -290,6 +291,48 @@ fn watchdog_keys_read_from_toml_and_are_bounded() -> Result<(), ConfigError> {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(error.contains("`reload-stall-secs`"), "{bad}: {error}");
+    }
+    Ok(())
+}
+
+#[test]
+fn connection_limits_are_read_and_checked() -> Result<(), ConfigError> {
+    let text = "max-connections = 10\nadmin-max-connections = 2\nmax-concurrent-streams = 5\n\
+                request-headers-timeout-secs = 3\nidle-timeout-secs = 60\n\
+                http2-keepalive-interval-secs = 0\nhttp2-keepalive-timeout-secs = 4\n\
+                max-send-buffer-bytes = 4096\nmax-session-policy-cost = 1000\n";
+    let config = ServeConfig::from_layer(ConfigLayer::from_toml(text)?)?;
+    let expected = crate::limits::ConnectionLimits {
+        max_connections: 10,
+        admin_max_connections: 2,
+        max_concurrent_streams: 5,
+        request_headers_timeout: Duration::from_secs(3),
+        idle_timeout: Duration::from_secs(60),
+        keepalive_interval: None,
+        keepalive_timeout: Duration::from_secs(4),
+        max_send_buffer_bytes: 4096,
+    };
+    assert_eq!(config.connections, expected);
+    assert_eq!(config.limits.max_session_policy_cost, 1000);
+
+    let bad = "max-connections = 0\nmax-concurrent-streams = 0\nidle-timeout-secs = 0\n\
+               max-send-buffer-bytes = 10\nmax-session-policy-cost = 0\n";
+    let faults = ServeConfig::from_layer(ConfigLayer::from_toml(bad)?)
+        .unwrap_err()
+        .faults;
+    for setting in [
+        "max-connections",
+        "max-concurrent-streams",
+        "idle-timeout-secs",
+        "max-send-buffer-bytes",
+        "max-session-policy-cost",
+    ] {
+        assert!(
+            faults
+                .iter()
+                .any(|f| f.starts_with(&format!("`{setting}`"))),
+            "{setting}: {faults:?}"
+        );
     }
     Ok(())
 }

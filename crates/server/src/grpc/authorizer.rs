@@ -6,13 +6,17 @@
 //! affects only later RPCs. Until the first revision loads, `Authorize` and
 //! `AuthorizeBatch` fail with `UNAVAILABLE`. Malformed requests, and
 //! requests over a [`RequestLimits`] limit, fail with `INVALID_ARGUMENT`
-//! naming the field. At most `max-in-flight` calls evaluate at once (one
-//! more gets `RESOURCE_EXHAUSTED` at once), and a call whose deadline has
-//! passed gets `DEADLINE_EXCEEDED` unevaluated (see `guard`). Nothing is
-//! logged per request above debug level.
+//! naming the field. Admission (`max-in-flight`) is taken before the call
+//! reaches this service (see `edge`), and a call whose deadline has passed
+//! gets `DEADLINE_EXCEEDED` unevaluated (see `guard`). Nothing is logged per
+//! request above debug level.
 //!
 //! Requests are decided on the async worker (a decision takes
-//! microseconds). A batch is read and decided in chunks of
+//! microseconds), except those with session policies: compiling them may
+//! take milliseconds, so such a request (or a batch holding one) is read,
+//! compiled and decided on the blocking pool, at most one job per two cores
+//! at once (see `session`), still within the call's admission and deadline.
+//! Other batches are read and decided in chunks of
 //! [`INLINE_BATCH`] requests with a cooperative yield (and a look at the
 //! deadline) between chunks, so a large batch does not stall other calls on
 //! its worker, and a batch past its deadline stops at the next chunk. It
@@ -37,8 +41,9 @@ use tollgate_proto::v1::{
 use tonic::{Request, Response, Status};
 
 use super::decide::Prepared;
-use super::guard::{self, Admission, Deadline};
+use super::guard::{self, Deadline};
 use super::observe::{DecisionMetrics, Method, RpcTimer};
+use super::session::SessionPool;
 use super::{simulate, status};
 use crate::audit::AuditLog;
 use crate::limits::RequestLimits;
@@ -61,7 +66,7 @@ pub struct AuthorizerService {
     state: Arc<PolicyState>,
     limits: Arc<RequestLimits>,
     parse_limits: ParseLimits,
-    admission: Admission,
+    sessions: SessionPool,
     audit: Option<AuditLog>,
 }
 
@@ -73,12 +78,11 @@ impl AuthorizerService {
 
     /// A service answering from `state` within `limits`.
     pub fn with_limits(state: Arc<PolicyState>, limits: RequestLimits) -> Self {
-        let admission = Admission::new(limits.max_in_flight);
         Self {
             state,
             parse_limits: limits.parse_limits(),
             limits: Arc::new(limits),
-            admission,
+            sessions: SessionPool::new(),
             audit: None,
         }
     }
@@ -116,6 +120,16 @@ impl AuthorizerService {
         // Every request is read before any is decided: a malformed one fails
         // the batch before anything is counted.
         deadline.check()?;
+        if message
+            .requests
+            .iter()
+            .any(|request| !request.session_policies.is_empty())
+        {
+            let service = self.clone();
+            let request_id = request_id.map(str::to_owned);
+            let work = move || service.decide_batch_blocking(message, deadline, request_id);
+            return self.sessions.run(deadline, work).await?;
+        }
         let mut prepared = Vec::with_capacity(message.requests.len());
         for (i, request) in message.requests.into_iter().enumerate() {
             if i > 0 && i % INLINE_BATCH == 0 {
@@ -149,6 +163,42 @@ impl AuthorizerService {
     }
 }
 
+impl AuthorizerService {
+    /// A batch with session policies, on the blocking pool: every request
+    /// read (and its session policies compiled), then decided, with a look
+    /// at the deadline before each.
+    fn decide_batch_blocking(
+        &self,
+        message: AuthorizeBatchRequest,
+        deadline: Deadline,
+        request_id: Option<String>,
+    ) -> Result<AuthorizeBatchResponse, Status> {
+        let audit = self.audit.as_ref();
+        let mut prepared = Vec::with_capacity(message.requests.len());
+        for (i, request) in message.requests.into_iter().enumerate() {
+            deadline.check()?;
+            prepared.push(
+                Prepared::read(request, &self.parse_limits).map_err(|e| e.within("requests", i))?,
+            );
+        }
+        let current: Option<Arc<Snapshot>> = Option::clone(&self.state.current());
+        let snapshot = serving(current.as_ref())?;
+        let mut responses = Vec::with_capacity(prepared.len());
+        let mut metrics = DecisionMetrics::default();
+        for (i, question) in prepared.iter().enumerate() {
+            deadline.check()?;
+            let id = audit
+                .and(request_id.as_deref())
+                .map(|id| format!("{id}/{i}"));
+            responses.push(question.answer(snapshot, &mut metrics, audit, id.as_deref()));
+        }
+        Ok(AuthorizeBatchResponse {
+            revision: snapshot.store.revision().to_owned(),
+            responses,
+        })
+    }
+}
+
 /// The caller's `x-request-id`, when it is printable text (at most 256
 /// bytes, as given; longer or binary ids are ignored and one is made).
 fn request_id<T>(request: &Request<T>) -> Option<String> {
@@ -170,11 +220,19 @@ impl Authorizer for AuthorizerService {
         request: Request<AuthorizeRequest>,
     ) -> Result<Response<AuthorizeResponse>, Status> {
         let timer = RpcTimer::start(Method::Authorize);
-        let deadline = Deadline::of(request.metadata(), self.limits.max_call);
+        let deadline = Deadline::of(&request, self.limits.max_call);
         let request_id = self.audit.as_ref().and_then(|_| request_id(&request));
-        let result = self.admission.admit().and_then(|_permit| {
-            self.decide_one(request.into_inner(), deadline, request_id.as_deref())
-        });
+        let message = request.into_inner();
+        let result = if message.session_policies.is_empty() {
+            self.decide_one(message, deadline, request_id.as_deref())
+        } else {
+            let service = self.clone();
+            let work = move || service.decide_one(message, deadline, request_id.as_deref());
+            self.sessions
+                .run(deadline, work)
+                .await
+                .and_then(|result| result)
+        };
         timer.finish(result).map(Response::new)
     }
 
@@ -183,16 +241,12 @@ impl Authorizer for AuthorizerService {
         request: Request<AuthorizeBatchRequest>,
     ) -> Result<Response<AuthorizeBatchResponse>, Status> {
         let timer = RpcTimer::start(Method::AuthorizeBatch);
-        let deadline = Deadline::of(request.metadata(), self.limits.max_call);
+        let deadline = Deadline::of(&request, self.limits.max_call);
         let request_id = self.audit.as_ref().and_then(|_| request_id(&request));
         let message = request.into_inner();
-        let result = match (
-            self.admission.admit(),
-            guard::check_batch(&message, &self.limits),
-        ) {
-            (Err(status), _) => Err(status),
-            (Ok(_), Err(fault)) => Err(fault.into()),
-            (Ok(_permit), Ok(())) => {
+        let result = match guard::check_batch(&message, &self.limits) {
+            Err(fault) => Err(fault.into()),
+            Ok(()) => {
                 // The caller is answered at its deadline at the latest; the
                 // batch stops at its next chunk boundary.
                 let work = self.decide_batch(message, deadline, request_id.as_deref());
@@ -209,21 +263,14 @@ impl Authorizer for AuthorizerService {
         request: Request<SimulateRequest>,
     ) -> Result<Response<SimulateResponse>, Status> {
         let timer = RpcTimer::start(Method::Simulate);
-        let deadline = Deadline::of(request.metadata(), self.limits.max_call);
+        let deadline = Deadline::of(&request, self.limits.max_call);
         let json = request.into_inner().scenario_json;
-        let result = match self.admission.admit().and_then(|permit| {
-            deadline.check()?;
-            Ok(permit)
-        }) {
+        let result = match deadline.check() {
             Err(status) => Err(status),
-            Ok(permit) => {
+            Ok(()) => {
                 // Compiling a whole scenario may take milliseconds: off the
-                // async workers, and a panic fails this RPC only. The permit
-                // lives as long as the work.
-                let work = tokio::task::spawn_blocking(move || {
-                    let _permit = permit;
-                    simulate::simulate(&json)
-                });
+                // async workers, and a panic fails this RPC only.
+                let work = tokio::task::spawn_blocking(move || simulate::simulate(&json));
                 match tokio::time::timeout_at(deadline.instant().into(), work).await {
                     Ok(joined) => {
                         joined.map_err(|e| Status::internal(format!("simulation failed: {e}")))

@@ -1,11 +1,13 @@
 //! The gRPC edge's guards against overload and oversized requests, applied
 //! before anything is evaluated:
 //!
-//! - [`Admission`]: at most `max-in-flight` calls evaluate at once; one more
+//! - [`Admission`]: at most `max-in-flight` calls are in the server at once,
+//!   from their HEADERS to their answer (taken by [`super::edge`]); one more
 //!   fails at once with `RESOURCE_EXHAUSTED` (no queue);
-//! - [`Deadline`]: the caller's `grpc-timeout` (capped by `max-call-secs`);
-//!   a call whose deadline has passed fails with `DEADLINE_EXCEEDED` and is
-//!   not evaluated, and a long batch stops at its deadline;
+//! - [`Deadline`]: the caller's `grpc-timeout` (capped by `max-call-secs`),
+//!   counted from the call's HEADERS; a call whose deadline has passed fails
+//!   with `DEADLINE_EXCEEDED` and is not evaluated, and a long batch stops
+//!   at its deadline;
 //! - [`check_request`] and [`check_batch`]: batch size, context entries,
 //!   values per key, value lengths, session policies, each an
 //!   `INVALID_ARGUMENT` naming the field and the setting.
@@ -79,16 +81,33 @@ impl Admission {
 pub(crate) struct Deadline(Instant);
 
 impl Deadline {
-    /// The caller's `grpc-timeout` from now, capped by `max_call`; an
+    /// The deadline [`super::edge`] set when the call's HEADERS arrived;
+    /// when the service is called directly (no edge), the caller's
+    /// `grpc-timeout` from now, capped by `max_call`.
+    pub(crate) fn of<T>(request: &tonic::Request<T>, max_call: Duration) -> Self {
+        match request.extensions().get::<Deadline>() {
+            Some(deadline) => *deadline,
+            None => Self::from_metadata(Instant::now(), request.metadata(), max_call),
+        }
+    }
+
+    /// The caller's `grpc-timeout` from `start`, capped by `max_call`; an
     /// unreadable header counts as absent.
-    pub(crate) fn of(metadata: &MetadataMap, max_call: Duration) -> Self {
-        let now = Instant::now();
-        let given = metadata
+    pub(crate) fn from_headers(
+        start: Instant,
+        headers: &http::HeaderMap,
+        max_call: Duration,
+    ) -> Self {
+        let given = headers
             .get("grpc-timeout")
             .and_then(|value| value.to_str().ok())
             .and_then(grpc_timeout);
         let timeout = given.map_or(max_call, |given| given.min(max_call));
-        Self(now.checked_add(timeout).unwrap_or(now))
+        Self(start.checked_add(timeout).unwrap_or(start))
+    }
+
+    fn from_metadata(start: Instant, metadata: &MetadataMap, max_call: Duration) -> Self {
+        Self::from_headers(start, metadata.as_ref(), max_call)
     }
 
     /// The instant itself.
@@ -273,6 +292,43 @@ pub(crate) fn check_request(
                 "max-session-policy-bytes",
             ));
         }
+    }
+    check_session_cost(request, limits.max_session_policy_cost)
+}
+
+/// Bounds the wildcard matching a request's session policies may cause:
+/// every pattern of the session policies (at most their bytes) may be
+/// matched against every context value, and matching a pattern of `m`
+/// bytes against a value of `n` bytes compares at most `m × n` characters,
+/// so session policy bytes × context value bytes bounds the work. A request
+/// without session policies costs nothing.
+fn check_session_cost(request: &AuthorizeRequest, limit: u64) -> Result<(), LimitError> {
+    let session: u64 = request
+        .session_policies
+        .iter()
+        .map(|document| document.len() as u64)
+        .sum();
+    if session == 0 {
+        return Ok(());
+    }
+    let context: u64 = request
+        .context
+        .values()
+        .flat_map(|values| &values.values)
+        .map(|value| match &value.value {
+            Some(Value::StringValue(text)) => text.len() as u64,
+            Some(Value::BinaryValue(raw)) => raw.len() as u64,
+            _ => 8,
+        })
+        .sum();
+    let cost = session.saturating_mul(context.max(1));
+    if cost > limit {
+        return Err(LimitError {
+            path: "session_policies".to_owned(),
+            message: format!(
+                "{session} session policy bytes × {context} context value bytes = {cost}, the limit is {limit} (max-session-policy-cost)"
+            ),
+        });
     }
     Ok(())
 }

@@ -17,11 +17,13 @@
 //! | `simulate` | one scenario of the simulate contract |
 //! | `status` | `GetPolicyStatus` |
 //! | `guard` | overload, deadlines and request size limits |
+//! | [`edge`] | admission and the deadline from a call's HEADERS, before decoding |
 //! | `observe` | the RPC and decision metrics |
 //! | `services` | routes, health and reflection |
 
 mod authorizer;
 mod decide;
+pub mod edge;
 pub mod ext_authz;
 mod guard;
 mod observe;
@@ -31,6 +33,7 @@ mod simulate;
 mod status;
 
 pub use authorizer::{AuthorizerService, INLINE_BATCH, NOT_LOADED, REQUEST_ID_HEADER};
+pub use edge::{Edge, EdgeSettings};
 pub use ext_authz::ExtAuthzService;
 pub use services::{
     GrpcServices, HEALTH_SERVICE_NAMES, HealthHandle, ServiceOptions, ServicesError, services,

@@ -19,6 +19,7 @@ use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
 use super::authorizer::AuthorizerService;
+use super::edge::EdgeSettings;
 use super::ext_authz::ExtAuthzService;
 use crate::audit::AuditLog;
 use crate::limits::RequestLimits;
@@ -44,6 +45,9 @@ pub struct GrpcServices {
     pub ext_authz_routes: Routes,
     /// Sets what `grpc.health.v1.Health` reports.
     pub health: HealthHandle,
+    /// The admission permits and deadline cap every listener's
+    /// [`Edge`](super::Edge) shares.
+    pub edge: EdgeSettings,
 }
 
 /// Why the services could not be assembled: a built-in descriptor set does
@@ -118,6 +122,7 @@ pub async fn services_with(
     );
     let ext_authz_routes = Routes::new(ext_authz.clone()).add_service(health_server.clone());
     let max_message_bytes = limits.max_message_bytes;
+    let edge = EdgeSettings::new(limits.max_in_flight, limits.max_call);
     let authorizer =
         AuthorizerServer::new(AuthorizerService::with_limits(state, limits).with_audit(audit))
             .max_decoding_message_size(max_message_bytes);
@@ -130,6 +135,7 @@ pub async fn services_with(
         routes,
         ext_authz_routes,
         health,
+        edge,
     })
 }
 

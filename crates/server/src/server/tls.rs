@@ -8,15 +8,13 @@
 //! A set of files that does not load is logged and counted, and the
 //! previous configuration keeps serving.
 //!
-//! Each handshake runs in its own task with a timeout, so a slow or silent
-//! client never blocks accepting others; failed handshakes are counted
+//! Each handshake runs in its connection's task with a timeout, so a slow
+//! or silent client never blocks accepting others (and counts against
+//! `max-connections` meanwhile); failed handshakes are counted
 //! (`tollgate_tls_handshake_failures_total`) and logged at debug.
 
-use std::io;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwap;
@@ -24,12 +22,9 @@ use rustls::ServerConfig;
 use rustls::server::WebPkiClientVerifier;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
-use tonic::transport::server::{Connected, TcpConnectInfo};
 use tracing::{debug, info, warn};
 
 use crate::config::TlsSettings;
@@ -137,6 +132,13 @@ fn fingerprint(settings: &TlsSettings) -> Fingerprint {
 #[derive(Debug)]
 pub(crate) struct TlsListener {
     listener: TcpListener,
+    files: TlsFiles,
+}
+
+/// The TLS files, what they looked like when last read, and the
+/// configuration read from them.
+#[derive(Debug)]
+struct TlsFiles {
     settings: TlsSettings,
     config: Arc<ArcSwap<ServerConfig>>,
     seen: Fingerprint,
@@ -149,69 +151,43 @@ impl TlsListener {
         let config = load_config(&settings)?;
         Ok(Self {
             listener,
-            settings,
-            config: Arc::new(ArcSwap::new(config)),
-            seen,
+            files: TlsFiles {
+                settings,
+                config: Arc::new(ArcSwap::new(config)),
+                seen,
+            },
         })
     }
 
-    /// Accepts and handshakes until `stop` completes; the stream of
-    /// established connections feeds tonic.
-    pub(crate) fn into_incoming(
+    /// The plain listener, and the handshake every accepted connection goes
+    /// through; the files are re-checked until `stop` completes.
+    pub(crate) fn into_parts(
         self,
         stop: impl std::future::Future<Output = ()> + Send + 'static,
-    ) -> tokio_stream::wrappers::ReceiverStream<io::Result<TlsConnection>> {
-        let (sender, receiver) = mpsc::channel(64);
-        tokio::spawn(self.run(sender, stop));
-        tokio_stream::wrappers::ReceiverStream::new(receiver)
-    }
-
-    async fn run(
-        mut self,
-        sender: mpsc::Sender<io::Result<TlsConnection>>,
-        stop: impl std::future::Future<Output = ()>,
-    ) {
-        let mut check = tokio::time::interval(self.settings.reload_interval);
-        check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tokio::pin!(stop);
-        loop {
-            tokio::select! {
-                () = &mut stop => return,
-                _ = check.tick() => self.reload_if_changed(),
-                accepted = self.listener.accept() => match accepted {
-                    Ok((stream, _peer)) => self.handshake(stream, sender.clone()),
-                    // Out of file descriptors and the like: wait a little
-                    // rather than spin; the listener itself stays.
-                    Err(error) => {
-                        warn!(%error, "cannot accept a gRPC connection");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                    }
-                },
-            }
-        }
-    }
-
-    fn handshake(&self, stream: TcpStream, sender: mpsc::Sender<io::Result<TlsConnection>>) {
-        let _ = stream.set_nodelay(true);
-        let info = stream.connect_info();
-        let acceptor = TlsAcceptor::from(self.config.load_full());
+    ) -> (TcpListener, TlsHandshake) {
+        let Self {
+            listener,
+            mut files,
+        } = self;
+        let handshake = TlsHandshake {
+            config: files.config.clone(),
+        };
         tokio::spawn(async move {
-            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                Ok(Ok(tls)) => {
-                    let _ = sender.send(Ok(TlsConnection { tls, info })).await;
-                }
-                Ok(Err(error)) => {
-                    metrics::counter!(TLS_HANDSHAKE_FAILURES).increment(1);
-                    debug!(peer = ?info.remote_addr(), %error, "TLS handshake failed");
-                }
-                Err(_) => {
-                    metrics::counter!(TLS_HANDSHAKE_FAILURES).increment(1);
-                    debug!(peer = ?info.remote_addr(), "TLS handshake timed out");
+            let mut check = tokio::time::interval(files.settings.reload_interval);
+            check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tokio::pin!(stop);
+            loop {
+                tokio::select! {
+                    () = &mut stop => return,
+                    _ = check.tick() => files.reload_if_changed(),
                 }
             }
         });
+        (listener, handshake)
     }
+}
 
+impl TlsFiles {
     fn reload_if_changed(&mut self) {
         let now = fingerprint(&self.settings);
         if now == self.seen {
@@ -232,57 +208,31 @@ impl TlsListener {
     }
 }
 
-/// An established TLS connection, as tonic serves it.
-#[derive(Debug)]
-pub(crate) struct TlsConnection {
-    tls: TlsStream<TcpStream>,
-    info: TcpConnectInfo,
+/// The TLS handshake of accepted connections, with the configuration the
+/// files last loaded into.
+#[derive(Debug, Clone)]
+pub(crate) struct TlsHandshake {
+    config: Arc<ArcSwap<ServerConfig>>,
 }
 
-impl Connected for TlsConnection {
-    type ConnectInfo = TcpConnectInfo;
-
-    fn connect_info(&self) -> Self::ConnectInfo {
-        self.info.clone()
-    }
-}
-
-impl AsyncRead for TlsConnection {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.tls).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for TlsConnection {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.tls).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.tls).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.tls).poll_shutdown(cx)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.tls).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.tls.is_write_vectored()
+impl TlsHandshake {
+    /// The established connection, or `None` (counted, logged at debug)
+    /// when the handshake fails or takes longer than [`HANDSHAKE_TIMEOUT`].
+    pub(crate) async fn accept(&self, stream: TcpStream) -> Option<TlsStream<TcpStream>> {
+        let peer = stream.peer_addr().ok();
+        let acceptor = TlsAcceptor::from(self.config.load_full());
+        match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+            Ok(Ok(tls)) => Some(tls),
+            Ok(Err(error)) => {
+                metrics::counter!(TLS_HANDSHAKE_FAILURES).increment(1);
+                debug!(?peer, %error, "TLS handshake failed");
+                None
+            }
+            Err(_) => {
+                metrics::counter!(TLS_HANDSHAKE_FAILURES).increment(1);
+                debug!(?peer, "TLS handshake timed out");
+                None
+            }
+        }
     }
 }

@@ -74,11 +74,8 @@ impl UnixSocket {
         Ok(Self { listener, guard })
     }
 
-    pub(crate) fn into_incoming(self) -> (tokio_stream::wrappers::UnixListenerStream, SocketGuard) {
-        (
-            tokio_stream::wrappers::UnixListenerStream::new(self.listener),
-            self.guard,
-        )
+    pub(crate) fn into_listener(self) -> (tokio::net::UnixListener, SocketGuard) {
+        (self.listener, self.guard)
     }
 }
 
@@ -132,13 +129,21 @@ impl UnixSocket {
         ))
     }
 
-    pub(crate) fn into_incoming(
-        self,
-    ) -> (
-        tokio_stream::Empty<std::io::Result<tokio::net::TcpStream>>,
-        SocketGuard,
-    ) {
-        (tokio_stream::empty(), self.guard)
+    pub(crate) fn into_listener(self) -> (NeverAccept, SocketGuard) {
+        (NeverAccept, self.guard)
+    }
+}
+
+/// No Unix sockets here: nothing is ever accepted.
+#[cfg(not(unix))]
+pub(crate) struct NeverAccept;
+
+#[cfg(not(unix))]
+impl super::listen::Accept for NeverAccept {
+    type Io = tokio::net::TcpStream;
+
+    async fn next_connection(&mut self) -> std::io::Result<tokio::net::TcpStream> {
+        std::future::pending().await
     }
 }
 

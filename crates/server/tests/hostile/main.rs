@@ -7,5 +7,11 @@
 #[path = "../harness/mod.rs"]
 mod harness;
 
+mod connections;
+mod malformed;
+mod overload;
+mod raw;
 mod requests;
+mod session_budget;
+mod shutdown;
 mod store_files;

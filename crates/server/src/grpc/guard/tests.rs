@@ -62,18 +62,38 @@ fn deadline_is_the_shorter_of_caller_and_cap() {
     let mut metadata = MetadataMap::new();
     let cap = Duration::from_secs(30);
     let before = Instant::now();
-    assert!(Deadline::of(&metadata, cap).instant() >= before + cap);
+    assert!(Deadline::from_metadata(Instant::now(), &metadata, cap).instant() >= before + cap);
     metadata.insert(
         "grpc-timeout",
         tonic::metadata::MetadataValue::from_static("0n"),
     );
-    assert!(Deadline::of(&metadata, cap).check().is_err());
+    assert!(
+        Deadline::from_metadata(Instant::now(), &metadata, cap)
+            .check()
+            .is_err()
+    );
     metadata.insert(
         "grpc-timeout",
         tonic::metadata::MetadataValue::from_static("1H"),
     );
-    let deadline = Deadline::of(&metadata, cap).instant();
+    let deadline = Deadline::from_metadata(Instant::now(), &metadata, cap).instant();
     assert!(deadline <= Instant::now() + cap);
+}
+
+#[test]
+fn deadline_counts_from_the_start_it_is_given() {
+    let cap = Duration::from_secs(30);
+    let start = Instant::now();
+    let mut headers = http::HeaderMap::new();
+    headers.insert("grpc-timeout", http::HeaderValue::from_static("100m"));
+    let deadline = Deadline::from_headers(start, &headers, cap).instant();
+    assert_eq!(deadline, start + Duration::from_millis(100));
+    // The edge's deadline, once in the request, wins over the metadata.
+    let mut request = tonic::Request::new(());
+    request
+        .extensions_mut()
+        .insert(Deadline::from_headers(start, &headers, cap));
+    assert_eq!(Deadline::of(&request, cap).instant(), deadline);
 }
 
 #[test]

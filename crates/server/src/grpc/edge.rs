@@ -1,0 +1,191 @@
+//! [`Edge`]: the first thing every gRPC call meets, as soon as its HEADERS
+//! arrive and before its message is read or decoded:
+//!
+//! - **admission**: a call that evaluates (`Authorize`, `AuthorizeBatch`,
+//!   `Simulate`, Envoy's `Check`) takes one of `max-in-flight` permits, held
+//!   until it is answered; without a free permit it is answered
+//!   `RESOURCE_EXHAUSTED` at once, its message never read. Nothing queues in
+//!   front of the permit, so the bound covers the whole call (decoding,
+//!   waiting for a worker, session policy compilation, evaluation);
+//! - **deadline**: the call's deadline (its `grpc-timeout`, capped by
+//!   `max-call-secs`) counts from its HEADERS; the handler sees it in the
+//!   request's extensions ([`Deadline`]), and a call not answered by then,
+//!   a message that never arrives included, is answered
+//!   `DEADLINE_EXCEEDED`;
+//! - **malformed messages**: tonic answers a message that does not decode
+//!   (invalid UTF-8 in a string, a wrong wire type, nesting past the
+//!   recursion limit) with `INTERNAL`; it is the caller's fault, so the
+//!   answer becomes `INVALID_ARGUMENT` with the decoder's message.
+//!
+//! Health, reflection and `GetPolicyStatus` are not admitted (they must
+//! answer under overload) but keep the deadline.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http::{HeaderValue, Request, Response};
+use hyper::body::Incoming;
+use tonic::Status;
+use tonic::body::Body;
+use tonic::codegen::Service;
+use tonic::service::Routes;
+
+use super::guard::{self, Admission, Deadline};
+
+/// The gRPC paths whose calls evaluate and so are admitted.
+const ADMITTED: [&str; 4] = [
+    "/tollgate.v1.Authorizer/Authorize",
+    "/tollgate.v1.Authorizer/AuthorizeBatch",
+    "/tollgate.v1.Authorizer/Simulate",
+    "/envoy.service.auth.v3.Authorization/Check",
+];
+
+/// What prost's decode errors start with (tonic passes them on as
+/// `INTERNAL` with this text).
+const DECODE_ERROR: &str = "failed to decode Protobuf message";
+
+/// The admission permits shared by every listener that evaluates.
+#[derive(Debug, Clone)]
+pub struct EdgeSettings {
+    admission: Admission,
+    max_call: Duration,
+}
+
+impl EdgeSettings {
+    /// `max_in_flight` permits; deadlines capped by `max_call`.
+    pub fn new(max_in_flight: usize, max_call: Duration) -> Self {
+        Self {
+            admission: Admission::new(max_in_flight),
+            max_call,
+        }
+    }
+}
+
+/// The routes of one listener behind the edge guards, as a hyper service.
+#[derive(Clone)]
+pub struct Edge {
+    routes: Routes,
+    settings: Arc<EdgeSettings>,
+}
+
+impl std::fmt::Debug for Edge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Edge")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Edge {
+    /// `routes` behind the guards of `settings`.
+    pub fn new(routes: Routes, settings: EdgeSettings) -> Self {
+        Self {
+            routes,
+            settings: Arc::new(settings),
+        }
+    }
+
+    async fn handle(self, mut request: Request<Incoming>) -> Response<Body> {
+        let start = Instant::now();
+        let settings = &self.settings;
+        let _permit = if ADMITTED.contains(&request.uri().path()) {
+            match settings.admission.admit() {
+                Ok(permit) => Some(permit),
+                Err(status) => return status.into_http(),
+            }
+        } else {
+            None
+        };
+        let deadline = Deadline::from_headers(start, request.headers(), settings.max_call);
+        request.extensions_mut().insert(deadline);
+        let mut routes = self.routes;
+        let ready =
+            std::future::poll_fn(|cx| Service::<Request<Body>>::poll_ready(&mut routes, cx));
+        let Ok(()) = ready.await;
+        let call = routes.call(request.map(Body::new));
+        match tokio::time::timeout_at(deadline.instant().into(), call).await {
+            Ok(Ok(response)) => invalid_argument_for_decode_errors(response),
+            Err(_) => guard::exceeded().into_http(),
+        }
+    }
+}
+
+impl hyper::service::Service<Request<Incoming>> for Edge {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
+
+    fn call(&self, request: Request<Incoming>) -> Self::Future {
+        let edge = self.clone();
+        Box::pin(async move { Ok(edge.handle(request).await) })
+    }
+}
+
+/// `response`, with a decode failure's `INTERNAL` turned into
+/// `INVALID_ARGUMENT` (counted as a limit refusal: the request was
+/// malformed).
+fn invalid_argument_for_decode_errors(mut response: Response<Body>) -> Response<Body> {
+    let headers = response.headers();
+    let internal = headers
+        .get(Status::GRPC_STATUS)
+        .is_some_and(|code| code.as_bytes() == b"13");
+    let decode = internal
+        && headers
+            .get(Status::GRPC_MESSAGE)
+            .and_then(|message| message.to_str().ok())
+            .and_then(|message| percent_decoded_prefix(message, DECODE_ERROR.len()))
+            .is_some_and(|prefix| prefix == DECODE_ERROR);
+    if decode {
+        guard::count(guard::Rejection::Limit);
+        let code = HeaderValue::from_static("3");
+        response.headers_mut().insert(Status::GRPC_STATUS, code);
+    }
+    response
+}
+
+/// The first `len` bytes of a `grpc-message` value once percent-decoded
+/// (gRPC percent-encodes the message), when it has that many.
+fn percent_decoded_prefix(message: &str, len: usize) -> Option<String> {
+    let bytes = message.as_bytes();
+    let mut out = Vec::with_capacity(len);
+    let mut i = 0;
+    while out.len() < len {
+        let byte = *bytes.get(i)?;
+        if byte == b'%' {
+            let hex = message.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(byte);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_messages_are_read_percent_decoded() {
+        assert_eq!(
+            percent_decoded_prefix("failed%20to%20decode%20Protobuf%20message: x", 33).as_deref(),
+            Some(DECODE_ERROR)
+        );
+        assert_eq!(percent_decoded_prefix("short", 33), None);
+    }
+
+    #[test]
+    fn only_decode_failures_become_invalid_argument() {
+        let decode = Status::internal(format!("{DECODE_ERROR}: invalid wire type")).into_http();
+        let changed = invalid_argument_for_decode_errors(decode);
+        assert_eq!(changed.headers()[Status::GRPC_STATUS], "3");
+        let other = Status::internal("simulation failed").into_http();
+        let kept = invalid_argument_for_decode_errors(other);
+        assert_eq!(kept.headers()[Status::GRPC_STATUS], "13");
+    }
+}
