@@ -118,6 +118,28 @@ impl ArnFormat {
     /// `Resource` entry: `*` and `?` wildcards, policy variables standing for
     /// any text).
     pub fn overlaps(&self, pattern: &Template) -> bool {
+        self.overlaps_pattern(&ResourcePattern::new(pattern), &mut Scratch::default())
+    }
+
+    /// [`ArnFormat::overlaps`] for a pattern read once, with `scratch` reused
+    /// between calls (the search's visited set).
+    pub(crate) fn overlaps_pattern(
+        &self,
+        pattern: &ResourcePattern,
+        scratch: &mut Scratch,
+    ) -> bool {
+        overlap(&pattern.tokens, &self.tokens, scratch)
+    }
+}
+
+/// A policy's resource pattern, read once for comparing with many formats.
+#[derive(Debug, Clone)]
+pub(crate) struct ResourcePattern {
+    tokens: Vec<Token>,
+}
+
+impl ResourcePattern {
+    pub(crate) fn new(pattern: &Template) -> Self {
         let mut tokens = Vec::with_capacity(pattern.raw().len());
         for part in pattern.parts() {
             match part {
@@ -130,7 +152,7 @@ impl ArnFormat {
                 TemplatePart::Question => tokens.push(Token::One(Class::ANY)),
             }
         }
-        overlap(&tokens, &self.tokens)
+        Self { tokens }
     }
 }
 
@@ -152,11 +174,21 @@ fn final_class(text: &str, start: usize, siblings: &[&str]) -> Class {
     }
 }
 
+/// Memory the overlap search reuses between calls.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    seen: Vec<bool>,
+    stack: Vec<(usize, usize)>,
+}
+
 /// True when one string matches both token lists.
-fn overlap(a: &[Token], b: &[Token]) -> bool {
+fn overlap(a: &[Token], b: &[Token], scratch: &mut Scratch) -> bool {
     let width = b.len() + 1;
-    let mut seen = vec![false; (a.len() + 1) * width];
-    let mut stack = vec![(0usize, 0usize)];
+    let Scratch { seen, stack } = scratch;
+    seen.clear();
+    seen.resize((a.len() + 1) * width, false);
+    stack.clear();
+    stack.push((0, 0));
     while let Some((i, j)) = stack.pop() {
         let Some(slot) = seen.get_mut(i * width + j) else {
             continue;

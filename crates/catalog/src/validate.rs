@@ -26,9 +26,10 @@
 use std::fmt;
 
 use rustc_hash::FxHashSet;
-use tollgate_policy::glob::{CaseMode, matches};
+use tollgate_policy::glob::{CaseMode, matches_pieces, pieces_of};
 use tollgate_policy::{PolicyDocument, PolicyKind, Statement, Template};
 
+use crate::arn_format::{ResourcePattern, Scratch};
 use crate::data::{Action, Catalog, KeyId, Service};
 use crate::suggest::nearest;
 
@@ -124,17 +125,20 @@ pub fn validate_with(
         });
     }
     let mut sids: Vec<(&str, usize)> = Vec::new();
+    let mut scratch = Scratch::default();
     for (s, statement) in document.statements.iter().enumerate() {
         let mut check = StatementCheck {
             catalog,
             statement,
-            at: format!("Statement[{s}]"),
+            index: s,
             out: &mut out,
+            scratch: std::mem::take(&mut scratch),
         };
         check.sid(kind, &mut sids, s);
         let actions = check.actions();
         check.conditions(actions.as_ref());
         check.resources(actions.as_ref());
+        scratch = check.scratch;
     }
     out
 }
@@ -162,8 +166,11 @@ impl Named<'_> {
 struct StatementCheck<'a, 'c, 'o> {
     catalog: &'c Catalog,
     statement: &'a Statement,
-    at: String,
+    /// The statement's place in `Statement`.
+    index: usize,
     out: &'o mut Vec<Finding>,
+    /// Reused by the ARN format search.
+    scratch: Scratch,
 }
 
 impl<'a, 'c> StatementCheck<'a, 'c, '_> {
@@ -179,7 +186,7 @@ impl<'a, 'c> StatementCheck<'a, 'c, '_> {
         let Some(sid) = self.statement.sid.as_deref() else {
             return;
         };
-        let path = format!("{}.Sid", self.at);
+        let path = format!("Statement[{}].Sid", self.index);
         let iam_kind = matches!(
             kind,
             PolicyKind::Identity | PolicyKind::PermissionsBoundary | PolicyKind::Session
@@ -226,13 +233,14 @@ impl<'a, 'c> StatementCheck<'a, 'c, '_> {
                 open = true; // the compiler's lint reports the form
                 continue;
             }
-            let path = format!("{}.{element}[{a}]", self.at);
+            let at = self.index;
+            let path = move || format!("Statement[{at}].{element}[{a}]");
             let Some(service) = self.catalog.service(prefix) else {
                 let hint = nearest(prefix, self.catalog.services().iter().map(|s| &*s.prefix))
                     .map(|s| format!("; did you mean `{s}:{name}`?"))
                     .unwrap_or_default();
                 self.push(
-                    path,
+                    path(),
                     FindingKind::UnknownService,
                     format!("`{raw}`: no AWS service has the prefix `{prefix}`{hint}"),
                 );
@@ -240,13 +248,14 @@ impl<'a, 'c> StatementCheck<'a, 'c, '_> {
             };
             if name.contains(['*', '?']) {
                 let lowercase = name.to_ascii_lowercase();
+                let pieces = pieces_of(&lowercase);
                 let before = named.len();
                 named.extend(
                     service
                         .actions()
                         .iter()
                         .filter(|action| {
-                            matches(&lowercase, &action.name, CaseMode::AsciiInsensitive)
+                            matches_pieces(&pieces, &action.name, CaseMode::AsciiInsensitive)
                         })
                         .map(|action| (service, action)),
                 );
@@ -254,7 +263,7 @@ impl<'a, 'c> StatementCheck<'a, 'c, '_> {
                     open = true; // actions the reference does not describe
                 } else if named.len() == before {
                     self.push(
-                        path,
+                        path(),
                         FindingKind::WildcardMatchesNoAction,
                         format!(
                             "`{raw}` matches no action of {} (`{}`)",
@@ -274,7 +283,7 @@ impl<'a, 'c> StatementCheck<'a, 'c, '_> {
                         .map(|n| format!("; did you mean `{prefix}:{n}`?"))
                         .unwrap_or_default();
                     self.push(
-                        path,
+                        path(),
                         FindingKind::UnknownAction,
                         format!(
                             "`{raw}` is not an action of {} (`{}`){hint}",
@@ -295,7 +304,8 @@ impl<'a, 'c> StatementCheck<'a, 'c, '_> {
             if prefix.eq_ignore_ascii_case("aws") {
                 continue;
             }
-            let path = format!("{}.Condition.{}.{key}", self.at, condition.operator);
+            let at = self.index;
+            let path = || format!("Statement[{at}].Condition.{}.{key}", condition.operator);
             let retired = self
                 .catalog
                 .service(prefix)
@@ -316,7 +326,7 @@ impl<'a, 'c> StatementCheck<'a, 'c, '_> {
                     .map(|k| format!("; did you mean `{k}`?"))
                     .unwrap_or_default();
                 self.push(
-                    path,
+                    path(),
                     FindingKind::UnknownConditionKey,
                     format!("no AWS service defines the condition key `{key}`{hint}"),
                 );
@@ -339,7 +349,7 @@ impl<'a, 'c> StatementCheck<'a, 'c, '_> {
                 .any(|known| known.matches(key));
             if !defined {
                 self.push(
-                    path,
+                    path(),
                     FindingKind::ConditionKeyNotForActions,
                     format!(
                         "`{key}` is not a condition key of this statement's actions ({}): their requests do not carry it",
@@ -364,10 +374,11 @@ impl<'a, 'c> StatementCheck<'a, 'c, '_> {
             if raw == "*" {
                 continue;
             }
-            let path = format!("{}.{element}[{r}]", self.at);
+            let at = self.index;
+            let path = move || format!("Statement[{at}].{element}[{r}]");
             if !raw.starts_with("arn:") || raw.matches(':').count() < 5 {
                 self.push(
-                    path,
+                    path(),
                     FindingKind::Grammar,
                     format!(
                         "`{raw}` is not a whole ARN: AWS expects `*` or `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE` (six `:`-separated fields)"
@@ -379,9 +390,9 @@ impl<'a, 'c> StatementCheck<'a, 'c, '_> {
                 continue;
             }
             if let Some(named) = named
-                && let Some(message) = not_accepted(named, pattern)
+                && let Some(message) = not_accepted(named, pattern, &mut self.scratch)
             {
-                self.push(path, FindingKind::ResourceTypeNotAccepted, message);
+                self.push(path(), FindingKind::ResourceTypeNotAccepted, message);
             }
         }
     }
@@ -389,7 +400,8 @@ impl<'a, 'c> StatementCheck<'a, 'c, '_> {
 
 /// Why no action of `named` accepts a resource `pattern` can name, or
 /// `None` when one does.
-fn not_accepted(named: &Named<'_>, pattern: &Template) -> Option<String> {
+fn not_accepted(named: &Named<'_>, pattern: &Template, scratch: &mut Scratch) -> Option<String> {
+    let resource_pattern = ResourcePattern::new(pattern);
     let mut tried: FxHashSet<(*const Service, u32)> = FxHashSet::default();
     let mut types: Vec<&str> = Vec::new();
     for (service, action) in &named.actions {
@@ -407,7 +419,7 @@ fn not_accepted(named: &Named<'_>, pattern: &Template) -> Option<String> {
                 continue;
             }
             let resource = service.resource(index)?;
-            if resource.format.overlaps(pattern) {
+            if resource.format.overlaps_pattern(&resource_pattern, scratch) {
                 return None;
             }
             if types.len() < LISTED {
