@@ -95,6 +95,10 @@ impl fmt::Display for Source {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConditionKey {
     name: Box<str>,
+    /// True when the service defines the key but lists it for no action and
+    /// no resource type: a key of the request's context, such as
+    /// `lambda:SourceFunctionArn` on calls made with a function's role.
+    context: bool,
     /// For a template: the lowercase literal text around its placeholders.
     literals: Option<Vec<Box<str>>>,
 }
@@ -113,6 +117,7 @@ impl ConditionKey {
         });
         Self {
             name: name.into(),
+            context: false,
             literals,
         }
     }
@@ -120,6 +125,13 @@ impl ConditionKey {
     /// The key as the catalog writes it.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// True for a key the service defines without listing it for any
+    /// action or resource type: it describes the request's context (the
+    /// caller's credentials ...), so any action's request may carry it.
+    pub fn is_context_key(&self) -> bool {
+        self.context
     }
 
     /// True when `key` (as a policy writes it) is this key: equal without
@@ -391,7 +403,24 @@ impl Catalog {
                 );
             }
         }
-        let KeyTable { keys, .. } = keys;
+        let KeyTable { mut keys, .. } = keys;
+        let mut listed = vec![false; keys.len()];
+        for service in &services {
+            let resource_keys = service.resources.iter().flat_map(|r| r.keys.iter());
+            let action_keys = service.actions.iter().flat_map(|a| {
+                a.keys
+                    .iter()
+                    .chain(a.resources.iter().flat_map(|r| r.keys.iter()))
+            });
+            for &id in resource_keys.chain(action_keys) {
+                if let Some(slot) = listed.get_mut(id as usize) {
+                    *slot = true;
+                }
+            }
+        }
+        for (key, listed) in keys.iter_mut().zip(listed) {
+            key.context = !listed;
+        }
         let mut key_index = FxHashMap::default();
         let mut templates = Vec::new();
         for (id, key) in keys.iter().enumerate() {
@@ -598,6 +627,13 @@ mod tests {
         assert!(catalog.condition_key("s3:existingobjecttag/").is_none());
         assert!(catalog.condition_key("s3:prefix").is_some());
         assert!(catalog.condition_key("s3:prefixx").is_none());
+        assert!(!catalog.condition_key("s3:prefix").unwrap().is_context_key());
+        assert!(
+            catalog
+                .condition_key("lambda:SourceFunctionArn")
+                .unwrap()
+                .is_context_key()
+        );
         let kms = ConditionKey::new("kms:EncryptionContext:${EncryptionContextKey}");
         assert!(kms.matches("kms:EncryptionContext:aws:pi"));
         assert!(!kms.matches("kms:EncryptionContextKeys"));

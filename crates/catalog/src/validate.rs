@@ -7,7 +7,9 @@
 //!   with wildcards, at least one action;
 //! - each condition key is global (`aws:*`, checked by the compiler's lint),
 //!   known to the catalog, and (when the statement lists its actions) defined
-//!   for at least one of them or for a resource type they accept;
+//!   for at least one of them or for a resource type they accept, unless the
+//!   service lists it for no action at all (a context key such as
+//!   `lambda:SourceFunctionArn`, which any request may carry);
 //! - each `Resource` entry (when the statement lists its actions) can name a
 //!   resource of a type one of them accepts, by the types' ARN formats
 //!   (unless one of them lists no resource type: AWS's own policies give
@@ -313,7 +315,7 @@ impl<'a, 'c> StatementCheck<'a, 'c, '_> {
             if retired {
                 continue; // a service the reference no longer describes
             }
-            if self.catalog.condition_key(key).is_none() {
+            let Some(known) = self.catalog.condition_key(key) else {
                 let hint = self
                     .catalog
                     .service(prefix)
@@ -331,6 +333,9 @@ impl<'a, 'c> StatementCheck<'a, 'c, '_> {
                     format!("no AWS service defines the condition key `{key}`{hint}"),
                 );
                 continue;
+            };
+            if known.is_context_key() {
+                continue; // any request may carry it
             }
             let Some(named) = named else {
                 continue;

@@ -128,6 +128,13 @@ fn condition_keys_must_exist_and_belong_to_the_actions() {
     );
     assert!(message.contains("(s3:GetObject)"), "{message}");
 
+    // Context keys (listed for no action) may be on any request.
+    let found = identity(
+        r#"{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*",
+            "Condition": {"ArnEquals": {"lambda:SourceFunctionArn": "arn:aws:lambda:us-east-1:111122223333:function:f"}}}"#,
+    );
+    assert!(found.is_empty(), "{found:#?}");
+
     // Tag templates match their instances; an empty tag name does not.
     let found = identity(
         r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
