@@ -19,9 +19,22 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// `tollgate --version`: the tool's version and the AWS service catalog it
+/// validates policies against (package, version and the date of its data).
+fn long_version() -> &'static str {
+    static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "{}\nAWS service catalog: {}",
+            env!("CARGO_PKG_VERSION"),
+            tollgate_catalog::Source::embedded()
+        )
+    });
+    &VERSION
+}
+
 /// An AWS-IAM-compatible authorization engine.
 #[derive(Debug, Parser)]
-#[command(name = "tollgate", version, about)]
+#[command(name = "tollgate", version = long_version(), about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

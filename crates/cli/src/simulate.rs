@@ -6,7 +6,10 @@
 //! cannot be read or compiled gets an error line `{"name": ..., "error": "..."}`
 //! naming its source and the JSON path of each fault; the others are still
 //! answered. Compiler warnings go to stderr, prefixed with the scenario's name
-//! (or its source when it has none).
+//! (or its source when it has none). What the service-catalog validation
+//! (`tollgate_catalog::validate`) finds in the scenario's policies goes in the
+//! answer line's `warnings` list (`POLICY.PATH: MESSAGE`), present only when
+//! non-empty; it never changes the decision.
 //!
 //! With `--check`, every answer line is printed as without it; a scenario
 //! whose decision differs from its `expect` also gets, right after its answer
@@ -25,10 +28,11 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use tollgate_policy::Decision;
+use tollgate_policy::{Decision, NamedPolicy, PolicyKind, PolicySet};
 use tollgate_scenario::{
     DEFAULT_MAX_INPUT_BYTES, ReadOptions, Scenario, ScenarioError, ScenarioInput, Source,
-    answer_line, error_line, mismatch_line, read_stdin_with, scenario_files, summary_line,
+    answer_line_with_warnings, error_line, mismatch_line, read_stdin_with, scenario_files,
+    summary_line,
 };
 
 /// Answer authorization scenarios: the policies, a request, and optionally
@@ -180,7 +184,12 @@ fn answer(
             return writeln!(out, "{}", error_line(name, &message));
         }
     };
-    writeln!(out, "{}", answer_line(name, &decision))?;
+    let warnings = catalog_warnings(&scenario.policies);
+    writeln!(
+        out,
+        "{}",
+        answer_line_with_warnings(name, &decision, &warnings)
+    )?;
     match scenario.expect.filter(|_| check) {
         Some(expected) if expected != decision.kind => {
             tally.failed += 1;
@@ -193,6 +202,36 @@ fn answer(
         }
         None => Ok(()),
     }
+}
+
+/// What the service-catalog validation finds in each policy of the
+/// scenario, as `LABEL.PATH: MESSAGE` (`identityPolicies[0].Statement[0].Action[1]: ...`).
+fn catalog_warnings(policies: &PolicySet) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let mut check = |policy: &NamedPolicy, kind: PolicyKind| {
+        for finding in tollgate_catalog::validate(&policy.document, kind) {
+            warnings.push(format!("{}.{finding}", policy.label));
+        }
+    };
+    for policy in &policies.identity {
+        check(policy, PolicyKind::Identity);
+    }
+    if let Some(policy) = &policies.permissions_boundary {
+        check(policy, PolicyKind::PermissionsBoundary);
+    }
+    for policy in policies.session.iter().flatten() {
+        check(policy, PolicyKind::Session);
+    }
+    for policy in policies.service_control.iter().flatten() {
+        check(policy, PolicyKind::ServiceControl);
+    }
+    for policy in policies.resource_control.iter().flatten() {
+        check(policy, PolicyKind::ResourceControl);
+    }
+    if let Some(policy) = &policies.resource {
+        check(policy, PolicyKind::Resource);
+    }
+    warnings
 }
 
 /// Compiles the scenario's policies and evaluates its request with the real

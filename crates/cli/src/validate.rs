@@ -5,9 +5,12 @@
 //! (every fault found, not just the first), one `warning: ...` line per
 //! warning, then a summary line: `ok: N accounts, N principals, N policies,
 //! N statements, N resource policies, N groups, N warnings; revision REV` or
-//! `invalid: N errors`.
+//! `invalid: N errors`. Warnings include the checks against AWS's service
+//! catalog (`tollgate-catalog`; docs/validation.md).
 //!
 //! Exit status: 0 when the store loads (warnings or not); 1 when it does not.
+//! With `--strict`, warnings are errors: each is printed as `error: ...`, the
+//! summary is `invalid: N errors (warnings, --strict)`, and the exit status is 1.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -22,12 +25,21 @@ use tollgate_store::{Store, StoreError};
 Prints `error: FILE: JSON-PATH: MESSAGE` and `warning: ...` lines, then a
 summary with the store's counts and revision (a content hash).
 
+Warnings include the checks against AWS's service catalog: unknown actions
+(with a \"did you mean\"), condition keys and resource types no action of the
+statement has, and grammar AWS refuses (docs/validation.md).
+
 Exit status: 0 when the store loads, with or without warnings; 1 when it
-does not.")]
+does not, or, with --strict, when it has any warning.")]
 pub struct ValidateArgs {
     /// The store folder.
     #[arg(value_name = "DIR")]
     dir: PathBuf,
+
+    /// Treat warnings as errors (for CI): print them as `error:` lines and
+    /// exit 1 when there is any.
+    #[arg(long)]
+    strict: bool,
 }
 
 /// Runs the subcommand on the process's stdout.
@@ -35,6 +47,9 @@ pub fn main(args: &ValidateArgs) -> ExitCode {
     let result = Store::load_dir(&args.dir);
     let mut out = io::stdout().lock();
     let (written, code) = match &result {
+        Ok(store) if args.strict && !store.warnings().is_empty() => {
+            (report_strict(&mut out, store), ExitCode::FAILURE)
+        }
         Ok(store) => (report_store(&mut out, store), ExitCode::SUCCESS),
         Err(error) => (report_error(&mut out, error), ExitCode::FAILURE),
     };
@@ -65,6 +80,19 @@ pub(crate) fn report_store(out: &mut impl Write, store: &Store) -> io::Result<()
         plural(stats.groups, "group"),
         plural(warnings.len(), "warning"),
         store.revision()
+    )
+}
+
+/// A store whose warnings `--strict` makes errors.
+fn report_strict(out: &mut impl Write, store: &Store) -> io::Result<()> {
+    let warnings = store.warnings();
+    for warning in warnings {
+        writeln!(out, "error: {warning}")?;
+    }
+    writeln!(
+        out,
+        "invalid: {} (warnings, --strict)",
+        plural(warnings.len(), "error")
     )
 }
 

@@ -433,3 +433,39 @@ fn the_examples_pass_their_checks() {
     assert!(summary.ends_with(" passed, 0 failed"), "{summary}");
     assert!(lines.len() >= 4);
 }
+
+#[test]
+fn catalog_findings_are_warnings_in_the_answer_and_change_no_decision() {
+    let text = r#"{"name": "typo", "identityPolicies": [{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:GetObjet", "s3:GetObject"], "Resource": "arn:aws:s3:::photos/*"}]}],
+        "resourcePolicy": {"Statement": {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::photos"}},
+        "request": {"principal": "arn:aws:iam::111122223333:user/sam", "action": "s3:GetObject", "resource": "arn:aws:s3:::photos/a.jpg"}}"#;
+    let run = tollgate(&["simulate", "-"], Some(text.as_bytes()));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let answers = run.json();
+    assert_eq!(answers.len(), 1, "{}", run.stdout);
+    assert_eq!(answers[0]["decision"], "allowed");
+    let warnings: Vec<&str> = answers[0]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "identityPolicies[0].Statement[0].Action[0]: `s3:GetObjet` is not an action of Amazon S3 (`s3`); did you mean `s3:GetObject`?",
+            "resourcePolicy.Statement[0].Resource[0]: `arn:aws:s3:::photos` is not a resource type this statement's actions (s3:GetObject) accept (they take accesspointobject, object)",
+        ]
+    );
+    // The same scenario with the typo fixed: no `warnings` key at all.
+    let clean = text.replace(r#""s3:GetObjet", "#, "").replace(
+        r#""Resource": "arn:aws:s3:::photos"}"#,
+        r#""Resource": "arn:aws:s3:::photos/*"}"#,
+    );
+    let run = tollgate(&["simulate", "-"], Some(clean.as_bytes()));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let answers = run.json();
+    assert!(answers[0].get("warnings").is_none(), "{}", run.stdout);
+    assert_eq!(answers[0]["decision"], "allowed");
+}

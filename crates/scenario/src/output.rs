@@ -23,7 +23,19 @@ use crate::source::Source;
 /// `serviceControlPolicies[i]` / `resourceControlPolicies[i]` (a number), or
 /// the level's name when the evaluator knows it (a string).
 pub fn answer_line(name: Option<&str>, decision: &Decision) -> String {
-    to_line(&Answer::new(name, decision))
+    to_line(&Answer::new(name, decision, &[]))
+}
+
+/// [`answer_line`] with the scenario's policy warnings (`POLICY.PATH:
+/// MESSAGE`, e.g. from the service-catalog validation) in a `warnings` list
+/// after `decisive`; without warnings the line is exactly [`answer_line`]'s.
+/// Warnings never change the decision.
+pub fn answer_line_with_warnings(
+    name: Option<&str>,
+    decision: &Decision,
+    warnings: &[String],
+) -> String {
+    to_line(&Answer::new(name, decision, warnings))
 }
 
 /// `{"name": ..., "error": "..."}`: a scenario that cannot be evaluated.
@@ -111,11 +123,14 @@ struct Answer<'a> {
     name: Option<&'a str>,
     decision: &'static str,
     decisive: Vec<Decisive<'a>>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    warnings: &'a [String],
 }
 
 impl<'a> Answer<'a> {
-    fn new(name: Option<&'a str>, decision: &'a Decision) -> Self {
+    fn new(name: Option<&'a str>, decision: &'a Decision, warnings: &'a [String]) -> Self {
         Self {
+            warnings,
             name,
             decision: decision.kind.as_str(),
             decisive: decision

@@ -55,6 +55,7 @@ mod resolve;
 mod revision;
 mod session;
 mod store;
+mod validation;
 
 pub use answer::{Answer, Reason};
 pub use catalog::aws_managed_policy_count;

@@ -99,10 +99,12 @@ impl Store {
             .sum();
         let roles: usize = plan.accounts.values().map(|a| a.roles.len()).sum();
         let resource_policies = plan.resources.len() + roles;
+        let catalog_warnings = crate::validation::catalog_warnings(&plan.policies);
         let compiled = compile(plan, limits.compiler)?;
         let table_stats = compiled.tables.stats();
         let mut warnings = diag.warnings;
         warnings.extend(compiled.warnings);
+        warnings.extend(catalog_warnings);
         warnings.sort();
         warnings.dedup();
         Ok(Store {
@@ -127,7 +129,10 @@ impl Store {
         &self.revision
     }
 
-    /// Findings that did not stop loading, by file and path.
+    /// Findings that did not stop loading, by file and path: the reader's
+    /// and the compiler's lints, and what `tollgate_catalog::validate` finds
+    /// in the store's own documents (actions, condition keys and resource
+    /// types AWS does not define, grammar AWS refuses).
     pub fn warnings(&self) -> &[StoreWarning] {
         &self.warnings
     }

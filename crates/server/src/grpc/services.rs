@@ -2,9 +2,9 @@
 //! `tollgate.v1.Authorizer`, Envoy's `envoy.service.auth.v3.Authorization`
 //! (ext_authz), the standard health service `grpc.health.v1`, and server
 //! reflection (`grpc.reflection.v1` and `v1alpha`, which grpcurl and older
-//! clients still use) describing tollgate's API and the health service.
-//! (`envoy-types` ships no encoded descriptor set, so reflection does not
-//! describe the Envoy service.) The routes of the optional separate
+//! clients still use) describing every one of them: tollgate's API, Envoy's
+//! ext_authz API (its descriptor set compiled by tollgate-proto from the proto
+//! files envoy-types ships) and the health service. The routes of the optional separate
 //! ext_authz listener, Check and health only, are built here too.
 
 use std::sync::Arc;
@@ -107,6 +107,7 @@ pub async fn services_with(
     let reflection = || {
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(tollgate_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tollgate_proto::ENVOY_AUTH_FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
     };
     let reflection_v1 = reflection().build_v1()?;

@@ -10,8 +10,9 @@ use tonic_reflection::pb::{v1, v1alpha};
 
 use crate::support::TestServer;
 
-const EXPECTED_SERVICES: [&str; 3] = [
+const EXPECTED_SERVICES: [&str; 4] = [
     "tollgate.v1.Authorizer",
+    "envoy.service.auth.v3.Authorization",
     "grpc.health.v1.Health",
     "grpc.reflection.v1.ServerReflection",
 ];
@@ -56,6 +57,7 @@ async fn reflection_v1_lists_and_describes_the_services() {
         MessageRequest::ListServices(String::new()),
         MessageRequest::FileContainingSymbol("tollgate.v1.Authorizer".into()),
         MessageRequest::FileByFilename("google/protobuf/timestamp.proto".into()),
+        MessageRequest::FileContainingSymbol("envoy.service.auth.v3.Authorization".into()),
     ]
     .map(|message| v1::ServerReflectionRequest {
         host: String::new(),
@@ -102,6 +104,34 @@ async fn reflection_v1_lists_and_describes_the_services() {
         panic!("expected google/protobuf/timestamp.proto");
     };
     assert_eq!(files.file_descriptor_proto.len(), 1);
+
+    // Envoy's ext_authz service, which the listener serves too, is described
+    // with its imports (what grpcurl needs to call Check).
+    let Some(MessageResponse::FileDescriptorResponse(files)) =
+        responses.next().await.unwrap().unwrap().message_response
+    else {
+        panic!("expected the file of envoy.service.auth.v3.Authorization");
+    };
+    let files: Vec<prost_types::FileDescriptorProto> = files
+        .file_descriptor_proto
+        .iter()
+        .map(|bytes| prost_types::FileDescriptorProto::decode(bytes.as_slice()).unwrap())
+        .collect();
+    let service_file = files
+        .iter()
+        .find(|f| f.name() == "envoy/service/auth/v3/external_auth.proto")
+        .unwrap_or_else(|| {
+            panic!(
+                "no external_auth.proto in {:?}",
+                files.iter().map(|f| f.name()).collect::<Vec<_>>()
+            )
+        });
+    let methods: Vec<&str> = service_file.service[0]
+        .method
+        .iter()
+        .map(|m| m.name())
+        .collect();
+    assert_eq!(methods, ["Check"]);
     server.stop().await;
 }
 
@@ -130,6 +160,7 @@ async fn reflection_v1alpha_lists_the_services() {
     let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
     for expected in [
         "tollgate.v1.Authorizer",
+        "envoy.service.auth.v3.Authorization",
         "grpc.health.v1.Health",
         "grpc.reflection.v1alpha.ServerReflection",
     ] {
