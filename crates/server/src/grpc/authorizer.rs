@@ -178,7 +178,8 @@ impl AuthorizerService {
         for (i, request) in message.requests.into_iter().enumerate() {
             deadline.check()?;
             prepared.push(
-                Prepared::read(request, &self.parse_limits).map_err(|e| e.within("requests", i))?,
+                Prepared::read(request, &self.parse_limits, self.limits.context_rules())
+                    .map_err(|e| e.within("requests", i))?,
             );
         }
         let current: Option<Arc<Snapshot>> = Option::clone(&self.state.current());
