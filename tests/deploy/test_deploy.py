@@ -384,7 +384,12 @@ def test_store_from_the_configmap_loads_in_tollgate(tmp_path):
     project_configmap(mount_dir, configmap["data"], items)
     result = run_tollgate("validate", str(root / store_path.lstrip("/")))
     assert result.returncode == 0, f"tollgate validate of the projected store failed:\n{result.stdout}\n{result.stderr}"
-    assert " 0 warnings;" in result.stdout, result.stdout + result.stderr
+    # The only warnings are the AWS service catalog's findings on the
+    # application's own namespaces (`photos:` actions, `app:` keys), which
+    # no AWS service defines by design (docs/validation.md).
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("warning: ")]
+    own = ("no AWS service has the prefix `photos`", "no AWS service defines the condition key `app:")
+    assert all(any(mark in line for mark in own) for line in warnings), result.stdout + result.stderr
     # The same files as base/store/, so the same revision.
     source = run_tollgate("validate", str(BASE / "store"))
     assert source.returncode == 0, source.stdout + source.stderr

@@ -303,7 +303,10 @@ impl<'a, 'c> StatementCheck<'a, 'c, '_> {
         for condition in &self.statement.conditions {
             let key = condition.key.as_str();
             let prefix = key.split_once(':').map_or(key, |(p, _)| p);
-            if prefix.eq_ignore_ascii_case("aws") {
+            // Global keys, and the keys of a web identity (OIDC) provider,
+            // named by its host (`token.actions.githubusercontent.com:sub`,
+            // `accounts.google.com:aud`): no service defines those.
+            if prefix.eq_ignore_ascii_case("aws") || prefix.contains('.') {
                 continue;
             }
             let at = self.index;

@@ -238,3 +238,21 @@ fn grammar_aws_refuses() {
     let found = identity("[]");
     only(&found, FindingKind::Grammar, "Statement");
 }
+
+#[test]
+fn identity_provider_keys_are_not_service_keys() {
+    let found = findings(
+        PolicyKind::Resource,
+        r#"[{"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"},
+             "Action": "sts:AssumeRoleWithWebIdentity",
+             "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                                            "oidc.cluster.local:sub": "system:serviceaccount:app:web"},
+                           "StringLike": {"accounts.google.com:sub": "*"}}}]"#,
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|f| f.kind == FindingKind::UnknownConditionKey),
+        "{found:#?}"
+    );
+}
