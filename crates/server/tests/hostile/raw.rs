@@ -71,7 +71,15 @@ pub async fn call(
     let ready = send.clone().ready().await.unwrap();
     *send = ready;
     let (response, mut stream) = send.send_request(request(path, extra), false).unwrap();
-    stream.send_data(body, true).unwrap();
+    // The server may answer from the HEADERS alone (an unknown method, a
+    // refused call) and end the stream before the body is sent: then the
+    // body has nowhere to go, and the answer is in `response`.
+    if let Err(error) = stream.send_data(body, true) {
+        assert!(
+            error.is_reset() || error.to_string().contains("inactive stream"),
+            "sending the body: {error}"
+        );
+    }
     response
 }
 
