@@ -244,6 +244,10 @@ impl<'a> Evaluation<'a> {
         let principal = self.request.principal();
         // Read only when needed: most requests are not trust requests.
         let trust = || is_role_trust_request(&self.request.action, &self.request.resource);
+        // Partitions have separate IAMs: no policy reaches across them.
+        if self.request.crosses_partition() {
+            return false;
+        }
         // STS refuses roles to account roots, whatever the trust policy says.
         if principal.kind() == PrincipalKind::Root && trust() {
             return false;

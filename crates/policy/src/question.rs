@@ -153,6 +153,30 @@ impl Request {
             .with_principal_keys(&self.principal)
     }
 
+    /// True when an IAM principal (user, role session, federated user,
+    /// root) asks about a resource ARN of another partition. Partitions have
+    /// separate instances of IAM: "You cannot use IAM credentials from one
+    /// partition to interact with resources in a different partition" (AWS
+    /// Fault Isolation Boundaries, "Partitions"), and "IAM roles and
+    /// resource-based policies delegate access across accounts only within a
+    /// single partition" (IAM User Guide, "Cross account resource access in
+    /// IAM"). Such a request is never allowed, whatever a policy names.
+    pub fn crosses_partition(&self) -> bool {
+        let principal = self.principal();
+        if !principal.is_iam_identity() {
+            return false;
+        }
+        let partition = principal.partition();
+        // The common case without parsing: `arn:PARTITION:...`.
+        let same = self
+            .resource
+            .strip_prefix("arn:")
+            .and_then(|rest| rest.strip_prefix(partition))
+            .is_some_and(|rest| rest.starts_with(':'));
+        !same
+            && crate::arn::Arn::parse(&self.resource).is_some_and(|arn| arn.partition != partition)
+    }
+
     /// The account that owns the resource: the given one, else the ARN's
     /// account field, else (S3 buckets, `*`) the principal's account.
     pub fn effective_resource_account(&self) -> Option<&str> {

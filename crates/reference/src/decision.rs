@@ -290,12 +290,17 @@ fn cross_account_allowed(facts: &Facts) -> bool {
 }
 
 /// Steps 3 to 6: whether the request is allowed, given no explicit deny.
-/// Step 3, first: an account root never gets `trust` (STS refuses: "Roles
-/// may not be assumed by root accounts"), whatever the trust policy says.
+/// First, an IAM principal never reaches a resource of another partition
+/// (`Request::crosses_partition`). Step 3, first: an account root never
+/// gets `trust` (STS refuses: "Roles may not be assumed by root
+/// accounts"), whatever the trust policy says.
 /// Step 6: for IAM identities (4 and 5) the answer is allowed only if also
 /// `scp`; RCPs allow implicitly at every level.
 fn is_allowed(request: &Request, facts: &Facts) -> bool {
     let principal = request.principal();
+    if request.crosses_partition() {
+        return false;
+    }
     if facts.trust && principal.kind() == PrincipalKind::Root {
         return false;
     }

@@ -1530,3 +1530,51 @@ fn scp_and_rcp_statements_name_their_level() {
         ]
     );
 }
+
+#[test]
+fn no_policy_reaches_across_partitions() {
+    let policies = PolicySet {
+        identity: vec![identity(ALLOW_ALL)],
+        resource: Some(resource_policy(&format!(
+            r#"{{"Effect":"Allow","Principal":{{"AWS":["{A}","arn:aws:iam::{A}:role/deploy"]}},"Action":"*","Resource":"*"}}"#
+        ))),
+        ..PolicySet::default()
+    };
+    for who in [
+        "arn:aws-us-gov:iam::111122223333:user/alice",
+        "arn:aws-us-gov:sts::111122223333:assumed-role/deploy/s1",
+        "arn:aws-cn:iam::111122223333:root",
+    ] {
+        let decision = evaluate(&policies, &request(who, "s3:GetObject", OBJECT));
+        assert_eq!(decision.kind, DecisionKind::ImplicitDeny, "{who}");
+        let own = OBJECT.replacen(
+            "arn:aws:",
+            &format!("arn:{}:", who.split(':').nth(1).unwrap()),
+            1,
+        );
+        assert_eq!(
+            kind(&policies, &request(who, "s3:GetObject", &own)),
+            DecisionKind::Allowed,
+            "{who} {own}"
+        );
+    }
+    // An explicit deny is still reported as one.
+    let mut denied = policies.clone();
+    denied.identity.push(identity(DENY_ALL));
+    assert_eq!(
+        kind(
+            &denied,
+            &request(
+                "arn:aws-us-gov:iam::111122223333:user/alice",
+                "s3:GetObject",
+                OBJECT
+            )
+        ),
+        DecisionKind::ExplicitDeny
+    );
+    // Services are not IAM identities of a partition: unchanged.
+    assert_eq!(
+        kind(&policies, &request(SERVICE, "s3:GetObject", OBJECT)),
+        DecisionKind::ImplicitDeny
+    );
+}

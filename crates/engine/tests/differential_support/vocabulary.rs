@@ -25,6 +25,10 @@ pub const IAM_PRINCIPALS: &[&str] = &[
     // restrict it), and a session of it (no path: SCPs apply).
     SERVICE_LINKED_ROLE,
     "arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForECS/s3",
+    // Account A's ids in another partition: policies of the `aws` partition
+    // never reach them, whatever they name.
+    "arn:aws-us-gov:sts::111122223333:assumed-role/deploy/s1",
+    "arn:aws-us-gov:iam::111122223333:user/alice",
 ];
 
 /// A service-linked role of account A.
