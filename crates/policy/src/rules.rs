@@ -169,11 +169,25 @@ const PRINCIPAL_KEYS: [&str; 9] = [
     "aws:userid",
 ];
 
+/// Keys that follow from which account owns the resource: the store knows
+/// its accounts and their place in the organization, and the request names
+/// the account (the resource ARN or `resource_account`). A caller's value
+/// could only disagree with them — and resource control policies test them.
+const RESOURCE_ACCOUNT_KEYS: [&str; 3] = [
+    "aws:ResourceAccount",
+    "aws:ResourceOrgID",
+    "aws:ResourceOrgPaths",
+];
+
 /// True for a key a policy store derives for the principal (or that follows
-/// from its identity alone): `aws:PrincipalTag/*` and [`PRINCIPAL_KEYS`].
+/// from its identity alone) — `aws:PrincipalTag/*` and [`PRINCIPAL_KEYS`] —
+/// or for the resource's account ([`RESOURCE_ACCOUNT_KEYS`]).
 pub fn is_store_derived_key(key: &str) -> bool {
     has_prefix(key, "aws:PrincipalTag/")
-        || PRINCIPAL_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+        || PRINCIPAL_KEYS
+            .iter()
+            .chain(&RESOURCE_ACCOUNT_KEYS)
+            .any(|k| k.eq_ignore_ascii_case(key))
 }
 
 /// True when `key` starts with `prefix`, ignoring ASCII case.
@@ -331,7 +345,7 @@ pub fn check_context(
             CallerPrincipalKeys::Refuse => {
                 return Err(RuleError::new(
                     context_field(entry.key()),
-                    "this key follows from the principal and is derived by the policy store: a caller may not set it (setting caller-principal-keys)",
+                    "this key follows from the principal or the resource's account and is derived by the policy store: a caller may not set it (setting caller-principal-keys)",
                 ));
             }
             CallerPrincipalKeys::Ignore => {

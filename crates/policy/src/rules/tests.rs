@@ -111,6 +111,9 @@ fn derived_keys_are_refused_where_a_store_derives_them() {
         "aws:PrincipalType",
         "aws:PrincipalIsAWSService",
         "aws:PrincipalServiceName",
+        "aws:ResourceAccount",
+        "aws:resourceorgid",
+        "aws:ResourceOrgPaths",
     ] {
         let mut c = context(&[(key, &["x"])]);
         let err = check_context(&mut c, STORE).unwrap_err();
@@ -142,6 +145,7 @@ fn derived_keys_are_refused_where_a_store_derives_them() {
     let mut c = context(&[
         ("aws:RequestTag/team", &["x"]),
         ("aws:PrincipalTags", &["x"]),
+        ("aws:ResourceTag/team", &["x"]),
     ]);
     assert_eq!(check_context(&mut c, STORE), Ok(0));
 }

@@ -112,6 +112,14 @@ async fn malformed_requests_are_invalid_arguments_naming_the_field() {
         ),
         (
             with(
+                asking(BOB, "s3:GetObject"),
+                "aws:ResourceOrgID",
+                vec![text("o-attacker")],
+            ),
+            r#"context["aws:ResourceOrgID"]: "#,
+        ),
+        (
+            with(
                 asking(BOB, "ec2:RunInstances"),
                 "aws:RequestedRegion",
                 vec![text("us-east-1"), text("eu-west-1")],
