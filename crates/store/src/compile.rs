@@ -12,6 +12,7 @@ use rustc_hash::FxHashMap;
 use tollgate_compiler::{CompileWarning, CompilerConfig, GroupId, Tables, TablesBuilder};
 use tollgate_policy::{NamedPolicy, RequestContext};
 
+use crate::answer::STORE_PARTITION;
 use crate::error::{StoreError, StoreWarning};
 use crate::model::{LoadedPolicy, PolicyId};
 use crate::resolve::{Plan, PrincipalPlan};
@@ -23,7 +24,8 @@ pub(crate) struct PrincipalIndex {
     /// then its groups', in the order answers list them.
     pub(crate) identity: Box<[GroupId]>,
     pub(crate) boundary: Option<GroupId>,
-    /// `aws:PrincipalTag/<key>` for each of its tags.
+    /// `aws:PrincipalTag/<key>` for each of its tags; for roles, also
+    /// `aws:PrincipalArn` with the role's path (a session ARN lacks it).
     pub(crate) context: RequestContext,
     /// Roles only: the trust policy.
     pub(crate) trust: Option<GroupId>,
@@ -255,9 +257,18 @@ pub(crate) fn compile(plan: Plan, config: CompilerConfig) -> Result<Compiled, St
                 .insert(name.clone(), compiler.principal(user)?);
         }
         for (name, role) in &account.roles {
-            compiled
-                .roles
-                .insert(name.clone(), compiler.principal(role)?);
+            let mut principal = compiler.principal(role)?;
+            // A session ARN (`assumed-role/NAME/SESSION`) does not carry the
+            // role's path; `aws:PrincipalArn` is the role's ARN, path
+            // included, and the store knows it.
+            principal.context.insert(
+                "aws:PrincipalArn",
+                vec![format!(
+                    "arn:{STORE_PARTITION}:iam::{id}:role{}{name}",
+                    principal.path
+                )],
+            );
+            compiled.roles.insert(name.clone(), principal);
         }
         if let Some(membership) = &account.membership {
             for level in &membership.levels {

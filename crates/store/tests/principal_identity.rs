@@ -160,3 +160,27 @@ fn an_authorization_details_user_keeps_its_path() {
         "{faults:?}"
     );
 }
+
+#[test]
+fn a_sessions_principal_arn_has_its_roles_path() {
+    // "aws:PrincipalArn ... For an IAM role, the request context returns the
+    // ARN of the role, not the ARN of the user that assumed the role" (AWS
+    // global condition context keys): the role's ARN has its path, which the
+    // session ARN does not carry; the store knows it.
+    let only_ops = r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+        "Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/ops/*"}}}}"#;
+    let store = store(&[(
+        "accounts/111122223333/roles/ops/deploy.json",
+        &format!(
+            r#"{{"TrustPolicy": {{"Statement": {{"Effect": "Allow", "Principal": {{"AWS": "111122223333"}}, "Action": "sts:AssumeRole"}}}},
+                "InlinePolicies": {{"ops-only": {only_ops}}}}}"#
+        ),
+    )]);
+    for who in [
+        "arn:aws:sts::111122223333:assumed-role/deploy/s1",
+        "arn:aws:iam::111122223333:role/ops/deploy",
+    ] {
+        let request = request(who, "s3:GetObject", "arn:aws:s3:::bucket/key");
+        assert_eq!(decide(&store, &request), Allowed, "{who}");
+    }
+}
