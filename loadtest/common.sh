@@ -4,6 +4,13 @@
 # start_server.
 tollgate=${TOLLGATE:-target/release/tollgate}
 loadtest=${LOADTEST:-target/release/tollgate-loadtest}
+# SERVER_CPUS / GENERATOR_CPUS (taskset lists, such as 0 and 1) pin the
+# server and the generator to separate cores, so that a generator cheaper
+# than the server can offer more than the server sustains.
+server_pin=()
+generator_pin=()
+[ -n "${SERVER_CPUS:-}" ] && server_pin=(taskset -c "$SERVER_CPUS")
+[ -n "${GENERATOR_CPUS:-}" ] && generator_pin=(taskset -c "$GENERATOR_CPUS")
 work=$(mktemp -d)
 server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
@@ -21,7 +28,7 @@ need_h2load() {
 start_server() {
   local work=$1
   shift
-  "$tollgate" serve --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 "$@" 2>"$work/server.log" &
+  "${server_pin[@]}" "$tollgate" serve --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 "$@" 2>"$work/server.log" &
   server=$!
   for _ in $(seq $((${START_SECONDS:-10} * 10))); do
     grep -q "tollgate listening on" "$work/server.log" && break

@@ -14,7 +14,8 @@
 # Usage: loadtest/overload.sh [SECONDS] [-- SERVER_ARGS...]
 # Environment: TOLLGATE, LOADTEST (binaries), CONNECTIONS (default 16),
 # CONCURRENCY (default 64), FACTOR (default 2), DEADLINE (default 1s),
-# THREADS (the generator's threads, default 1).
+# THREADS (the generator's threads, default 1), SERVER_CPUS and
+# GENERATOR_CPUS (pin each to cores, see common.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
@@ -30,12 +31,12 @@ source loadtest/common.sh
 
 start_server "$work" "$@"
 target="http://$addr"
-"$loadtest" --target "$target" --rate max --concurrency "$concurrency" \
+"${generator_pin[@]}" "$loadtest" --target "$target" --rate max --concurrency "$concurrency" \
   --connections "$connections" --duration 5s --warmup 1s --threads "$threads" \
   --timeout "$deadline" --output json >"$work/capacity.json"
 capacity=$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["achieved_rate"]))' "$work/capacity.json")
 offered=$(python3 -c "print(int($capacity * $factor))")
-"$loadtest" --target "$target" --rate "$offered" --duration "${seconds}s" --warmup 1s \
+"${generator_pin[@]}" "$loadtest" --target "$target" --rate "$offered" --duration "${seconds}s" --warmup 1s \
   --connections "$connections" --threads "$threads" --timeout "$deadline" \
   --output json >"$work/overload.json" || true
 curl -fsS "http://$admin/metrics" >"$work/metrics.txt"
