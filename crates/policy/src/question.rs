@@ -154,7 +154,8 @@ impl Request {
     }
 
     /// True when an IAM principal (user, role session, federated user,
-    /// root) asks about a resource ARN of another partition. Partitions have
+    /// root) asks about a resource ARN of another of AWS's partitions
+    /// ([`crate::names::PARTITIONS`]; not an application's). Partitions have
     /// separate instances of IAM: "You cannot use IAM credentials from one
     /// partition to interact with resources in a different partition" (AWS
     /// Fault Isolation Boundaries, "Partitions"), and "IAM roles and
@@ -173,8 +174,12 @@ impl Request {
             .strip_prefix("arn:")
             .and_then(|rest| rest.strip_prefix(partition))
             .is_some_and(|rest| rest.starts_with(':'));
+        // Only AWS's partitions are separate IAMs: an application's own
+        // resource names (`arn:app:photos:::photo/42`) are in no partition.
         !same
-            && crate::arn::Arn::parse(&self.resource).is_some_and(|arn| arn.partition != partition)
+            && crate::arn::Arn::parse(&self.resource).is_some_and(|arn| {
+                arn.partition != partition && crate::names::PARTITIONS.contains(&arn.partition)
+            })
     }
 
     /// The account that owns the resource: the given one, else the ARN's

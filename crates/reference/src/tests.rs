@@ -1572,6 +1572,24 @@ fn no_policy_reaches_across_partitions() {
         ),
         DecisionKind::ExplicitDeny
     );
+    // An application's own names are in no AWS partition: unchanged.
+    for app in [
+        "arn:app:photos:::photo/42",
+        "arn:aws-photos:photos:::photo/42",
+    ] {
+        assert_eq!(
+            kind(
+                &policies,
+                &request(
+                    "arn:aws-us-gov:iam::111122223333:user/alice",
+                    "s3:GetObject",
+                    app
+                )
+            ),
+            DecisionKind::Allowed,
+            "{app}"
+        );
+    }
     // Services are not IAM identities of a partition: unchanged.
     assert_eq!(
         kind(&policies, &request(SERVICE, "s3:GetObject", OBJECT)),

@@ -4,9 +4,12 @@
 //! - **admission**: a call that evaluates (`Authorize`, `AuthorizeBatch`,
 //!   `Simulate`, Envoy's `Check`) takes one of `max-in-flight` permits, held
 //!   until it is answered; without a free permit it is answered
-//!   `RESOURCE_EXHAUSTED` at once, its message never read. Nothing queues in
-//!   front of the permit, so the bound covers the whole call (decoding,
-//!   waiting for a worker, session policy compilation, evaluation);
+//!   `RESOURCE_EXHAUSTED` at once, its message never read. The permit is
+//!   taken in [`Service::call`], which hyper runs on the connection's task
+//!   as it reads the HEADERS — before the call's own task is spawned and
+//!   waits for a worker — so nothing queues in front of the permit, and the
+//!   bound covers the whole call (waiting for a worker, decoding, session
+//!   policy compilation, evaluation);
 //! - **deadline**: the call's deadline (its `grpc-timeout`, capped by
 //!   `max-call-secs`) counts from its HEADERS; the handler sees it in the
 //!   request's extensions ([`Deadline`]), and a call not answered by then,
@@ -27,7 +30,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http::{HeaderValue, Request, Response};
-use hyper::body::Incoming;
+use tokio::sync::OwnedSemaphorePermit;
 use tonic::Status;
 use tonic::body::Body;
 use tonic::codegen::Service;
@@ -88,17 +91,20 @@ impl Edge {
         }
     }
 
-    async fn handle(self, mut request: Request<Incoming>) -> Response<Body> {
-        let start = Instant::now();
+    /// Runs an admitted call: `_permit` (for the calls that evaluate) is
+    /// held until it is answered; its deadline counts from `start`, when its
+    /// HEADERS were read.
+    async fn handle<B>(
+        self,
+        mut request: Request<B>,
+        start: Instant,
+        _permit: Option<OwnedSemaphorePermit>,
+    ) -> Response<Body>
+    where
+        B: hyper::body::Body<Data = hyper::body::Bytes> + Send + 'static,
+        B::Error: Into<tonic::codegen::StdError>,
+    {
         let settings = &self.settings;
-        let _permit = if ADMITTED.contains(&request.uri().path()) {
-            match settings.admission.admit() {
-                Ok(permit) => Some(permit),
-                Err(status) => return status.into_http(),
-            }
-        } else {
-            None
-        };
         let deadline = Deadline::from_headers(start, request.headers(), settings.max_call);
         request.extensions_mut().insert(deadline);
         let mut routes = self.routes;
@@ -113,14 +119,28 @@ impl Edge {
     }
 }
 
-impl hyper::service::Service<Request<Incoming>> for Edge {
+impl<B> hyper::service::Service<Request<B>> for Edge
+where
+    B: hyper::body::Body<Data = hyper::body::Bytes> + Send + 'static,
+    B::Error: Into<tonic::codegen::StdError>,
+{
     type Response = Response<Body>;
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
 
-    fn call(&self, request: Request<Incoming>) -> Self::Future {
+    /// Admission happens here, synchronously, as the HEADERS are read.
+    fn call(&self, request: Request<B>) -> Self::Future {
+        let start = Instant::now();
+        let permit = if ADMITTED.contains(&request.uri().path()) {
+            match self.settings.admission.admit() {
+                Ok(permit) => Some(permit),
+                Err(status) => return Box::pin(std::future::ready(Ok(status.into_http()))),
+            }
+        } else {
+            None
+        };
         let edge = self.clone();
-        Box::pin(async move { Ok(edge.handle(request).await) })
+        Box::pin(async move { Ok(edge.handle(request, start, permit).await) })
     }
 }
 
@@ -177,6 +197,43 @@ mod tests {
             Some(DECODE_ERROR)
         );
         assert_eq!(percent_decoded_prefix("short", 33), None);
+    }
+
+    fn call_to(path: &str) -> Request<Body> {
+        Request::post(path).body(Body::empty()).unwrap()
+    }
+
+    fn grpc_status(response: &Response<Body>) -> &str {
+        response.headers()[Status::GRPC_STATUS].to_str().unwrap()
+    }
+
+    #[tokio::test]
+    async fn admission_is_taken_when_the_headers_are_handed_over() {
+        use hyper::service::Service as _;
+        let edge = Edge::new(
+            Routes::default(),
+            EdgeSettings::new(1, Duration::from_secs(5)),
+        );
+        const AUTHORIZE: &str = "/tollgate.v1.Authorizer/Authorize";
+        // Handed over, its task not yet run (as when it waits for a worker):
+        // it already holds the one permit.
+        let waiting = edge.call(call_to(AUTHORIZE));
+        let refused = edge.call(call_to(AUTHORIZE)).await.unwrap();
+        assert_eq!(grpc_status(&refused), "8", "RESOURCE_EXHAUSTED");
+        // Calls that do not evaluate are not admitted.
+        let health = edge
+            .call(call_to("/grpc.health.v1.Health/Check"))
+            .await
+            .unwrap();
+        assert_eq!(
+            grpc_status(&health),
+            "12",
+            "UNIMPLEMENTED by the empty routes"
+        );
+        // The permit comes back with the call, answered or dropped.
+        drop(waiting);
+        let admitted = edge.call(call_to(AUTHORIZE)).await.unwrap();
+        assert_eq!(grpc_status(&admitted), "12", "admitted, then UNIMPLEMENTED");
     }
 
     #[test]
