@@ -41,6 +41,7 @@
 //!         effect: Effect::Allow,
 //!         level: None,
 //!     }],
+//!     explanation: None,
 //! };
 //! assert_eq!(
 //!     answer_line(inputs[0].name(), &decision),

@@ -235,6 +235,7 @@ mod tests {
                     level: None,
                 })
                 .collect(),
+            explanation: None,
         }
     }
 
