@@ -31,8 +31,8 @@ use std::process::ExitCode;
 use tollgate_policy::{Decision, NamedPolicy, PolicyKind, PolicySet};
 use tollgate_scenario::{
     DEFAULT_MAX_INPUT_BYTES, ReadOptions, Scenario, ScenarioError, ScenarioInput, Source,
-    answer_line_with_warnings, error_line, mismatch_line, read_stdin_with, scenario_files,
-    summary_line,
+    answer_line_explained, answer_line_with_warnings, error_line, mismatch_line, read_stdin_with,
+    scenario_files, summary_line,
 };
 
 /// Answer authorization scenarios: the policies, a request, and optionally
@@ -46,6 +46,12 @@ pub struct SimulateArgs {
     /// `N passed, M failed`; exit 1 on a mismatch.
     #[arg(long)]
     check: bool,
+
+    /// For an implicit deny, add `explanation` to the answer line: the
+    /// policy kinds that did not allow, the statements that matched but
+    /// failed a condition, and the context keys the request did not give.
+    #[arg(long)]
+    explain: bool,
 
     /// The largest input file (or standard input) to read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_INPUT_BYTES, env = "TOLLGATE_MAX_INPUT_BYTES")]
@@ -133,7 +139,7 @@ pub fn run(args: &SimulateArgs, out: &mut impl Write, err: &mut impl Write) -> i
         };
         for inputs in files {
             for input in &inputs {
-                answer(input, args.check, &mut tally, out, err)?;
+                answer(input, args.check, args.explain, &mut tally, out, err)?;
             }
         }
     }
@@ -162,6 +168,7 @@ fn report(error: &ScenarioError, tally: &mut Tally, out: &mut impl Write) -> io:
 fn answer(
     input: &ScenarioInput,
     check: bool,
+    explain: bool,
     tally: &mut Tally,
     out: &mut impl Write,
     err: &mut impl Write,
@@ -185,11 +192,12 @@ fn answer(
         }
     };
     let warnings = catalog_warnings(&scenario.policies);
-    writeln!(
-        out,
-        "{}",
+    let line = if explain {
+        answer_line_explained(name, &decision, &warnings)
+    } else {
         answer_line_with_warnings(name, &decision, &warnings)
-    )?;
+    };
+    writeln!(out, "{line}")?;
     match scenario.expect.filter(|_| check) {
         Some(expected) if expected != decision.kind => {
             tally.failed += 1;

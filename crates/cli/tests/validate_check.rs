@@ -278,6 +278,51 @@ fn check_denied_exits_3_and_explains() {
 }
 
 #[test]
+fn check_explains_an_implicit_deny() {
+    let run = tollgate(&[
+        "check",
+        "--principal",
+        ALICE,
+        "--action",
+        "s3:PutObject",
+        "--resource",
+        "arn:aws:s3:::example-photos/cat.jpg",
+        "--explain",
+    ]);
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    let why: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("why: "))
+        .collect();
+    assert_eq!(
+        why,
+        [
+            "identity: no identity-based policy allows",
+            "missing context keys: aws:RequestedRegion, aws:SecureTransport"
+        ],
+        "{}",
+        run.stdout
+    );
+    let json = tollgate(&[
+        "check",
+        "--principal",
+        ALICE,
+        "--action",
+        "s3:PutObject",
+        "--resource",
+        "arn:aws:s3:::example-photos/cat.jpg",
+        "--json",
+    ]);
+    let answer: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(answer["explanation"]["lines"][0], why[0]);
+    assert_eq!(
+        answer["explanation"]["missingContextKeys"],
+        serde_json::json!(["aws:RequestedRegion", "aws:SecureTransport"])
+    );
+}
+
+#[test]
 fn check_explain_names_each_scp_level() {
     let run = tollgate(&[
         "check",

@@ -179,6 +179,55 @@ impl Explanation {
         lines
     }
 
+    /// The explanation as JSON, the one shape every JSON output uses
+    /// (`check --json`, `simulate --explain`, the Envoy denial body, the
+    /// audit log): `unmet` (`kind`, `level` for SCPs, `text`), `nearMisses`
+    /// (`policy`, `index`, `sid`, `level` for SCPs and RCPs, `failed`:
+    /// `operator`, `key`), `missingContextKeys`, and `lines`, the text.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::{Map, Value, json};
+        let unmet: Vec<Value> = self
+            .unmet
+            .iter()
+            .map(|requirement| {
+                let mut entry = Map::new();
+                entry.insert("kind".into(), requirement.kind().into());
+                if let Requirement::ServiceControl(level) = requirement {
+                    entry.insert("level".into(), level.label().into());
+                }
+                entry.insert("text".into(), requirement.to_string().into());
+                Value::Object(entry)
+            })
+            .collect();
+        let near: Vec<Value> = self
+            .near_misses
+            .iter()
+            .map(|near| {
+                let statement = &near.statement;
+                let mut entry = Map::new();
+                entry.insert("policy".into(), statement.policy.clone().into());
+                entry.insert("index".into(), statement.index.into());
+                entry.insert("sid".into(), statement.sid.clone().into());
+                if let Some(level) = &statement.level {
+                    entry.insert("level".into(), level.label().into());
+                }
+                let failed: Vec<Value> = near
+                    .failed
+                    .iter()
+                    .map(|f| json!({"operator": f.operator, "key": f.key}))
+                    .collect();
+                entry.insert("failed".into(), failed.into());
+                Value::Object(entry)
+            })
+            .collect();
+        json!({
+            "unmet": unmet,
+            "nearMisses": near,
+            "missingContextKeys": self.missing_context_keys,
+            "lines": self.lines(),
+        })
+    }
+
     /// Sorts and deduplicates the missing keys (callers push them as found).
     pub fn finish_keys(&mut self) {
         self.missing_context_keys.sort_unstable();
@@ -303,6 +352,31 @@ mod tests {
             key: false,
             same_account: true,
         }
+    }
+
+    #[test]
+    fn json_has_every_part() {
+        let explanation = Explanation {
+            unmet: vec![Requirement::Identity],
+            near_misses: vec![NearMiss {
+                statement: DecisiveStatement {
+                    policy: "p".into(),
+                    index: 2,
+                    sid: None,
+                    effect: crate::Effect::Allow,
+                    level: None,
+                },
+                failed: vec![FailedCondition {
+                    operator: "StringEquals".into(),
+                    key: "aws:PrincipalTag/team".into(),
+                }],
+            }],
+            missing_context_keys: vec!["aws:PrincipalTag/team".into()],
+        };
+        assert_eq!(
+            explanation.to_json().to_string(),
+            r#"{"unmet":[{"kind":"identity","text":"identity: no identity-based policy allows"}],"nearMisses":[{"policy":"p","index":2,"sid":null,"failed":[{"operator":"StringEquals","key":"aws:PrincipalTag/team"}]}],"missingContextKeys":["aws:PrincipalTag/team"],"lines":["identity: no identity-based policy allows","p Statement[2] matched the action and resource; failed condition StringEquals aws:PrincipalTag/team","missing context keys: aws:PrincipalTag/team"]}"#
+        );
     }
 
     #[test]

@@ -68,6 +68,7 @@ impl ExtAuthzService {
         request: &tollgate_policy::Request,
         kind: DecisionKind,
         decisive: &[DecisiveStatement],
+        explanation: Option<&tollgate_policy::Explanation>,
         revision: &str,
         latency: Duration,
     ) {
@@ -75,9 +76,9 @@ impl ExtAuthzService {
             && let Some(id) = log.admit(kind, Some(request_id))
         {
             let statements = decisive.iter().map(AuditStatement::from).collect();
-            log.record(AuditRecord::of(
-                id, request, kind, statements, revision, latency,
-            ));
+            let mut record = AuditRecord::of(id, request, kind, statements, revision, latency);
+            record.explanation = explanation.cloned();
+            log.record(record);
         }
     }
 
@@ -148,6 +149,7 @@ impl ExtAuthzService {
                 request,
                 decision.kind,
                 &decision.decisive,
+                decision.explanation.as_ref(),
                 store.revision(),
                 start.elapsed(),
             );
@@ -155,6 +157,7 @@ impl ExtAuthzService {
                 request,
                 decisive: decision.decisive,
                 reason: reason.map(|r| r.to_string()),
+                explanation: decision.explanation,
             };
             (decision.kind, Some(explained))
         } else {
@@ -164,6 +167,7 @@ impl ExtAuthzService {
                 request,
                 kind,
                 &[],
+                None,
                 store.revision(),
                 start.elapsed(),
             );
