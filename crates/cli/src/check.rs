@@ -45,7 +45,8 @@ matched but failed a condition (operator and key), and the context keys the
 policies read that the request did not give.
 
 Exit status: 0 allowed; 3 denied (explicitly or implicitly); 2 when the
-question or the store cannot be read.")]
+question or the store cannot be read, or with --strict the action is not in
+the AWS service catalog.")]
 pub struct CheckArgs {
     /// The store folder [default: the built-in example store]
     #[arg(long, value_name = "DIR", env = "TOLLGATE_STORE")]
@@ -80,6 +81,11 @@ pub struct CheckArgs {
     /// Also print the revision, the decisive statements and the reason.
     #[arg(long)]
     explain: bool,
+
+    /// Refuse an action that is not in the AWS service catalog (exit 2)
+    /// instead of warning about it on standard error.
+    #[arg(long)]
+    strict: bool,
 
     /// Print one JSON object: decision, revision, decisive statements,
     /// reason, explanation (for an implicit deny).
@@ -127,6 +133,15 @@ fn run(args: &CheckArgs) -> Result<DecisionKind, String> {
         };
         format!("{flag}: {}", e.message())
     })?;
+    let unknown = tollgate_catalog::Catalog::get()
+        .ok()
+        .and_then(|catalog| tollgate_catalog::unknown_action(catalog, &question.request.action));
+    if let Some(message) = unknown {
+        if args.strict {
+            return Err(format!("--action: {message} (--strict)"));
+        }
+        eprintln!("tollgate check: warning: --action: {message}");
+    }
     let source = match &args.store {
         Some(dir) => StoreSource::Dir(dir.clone()),
         None => StoreSource::Embedded,

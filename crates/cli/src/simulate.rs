@@ -53,6 +53,11 @@ pub struct SimulateArgs {
     #[arg(long)]
     explain: bool,
 
+    /// Refuse (an error line) a scenario whose request action is not in the
+    /// AWS service catalog, instead of warning about it in `warnings`.
+    #[arg(long)]
+    strict: bool,
+
     /// The largest input file (or standard input) to read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_INPUT_BYTES, env = "TOLLGATE_MAX_INPUT_BYTES")]
     max_input_bytes: u64,
@@ -139,7 +144,15 @@ pub fn run(args: &SimulateArgs, out: &mut impl Write, err: &mut impl Write) -> i
         };
         for inputs in files {
             for input in &inputs {
-                answer(input, args.check, args.explain, &mut tally, out, err)?;
+                answer(
+                    input,
+                    args.check,
+                    args.explain,
+                    args.strict,
+                    &mut tally,
+                    out,
+                    err,
+                )?;
             }
         }
     }
@@ -169,6 +182,7 @@ fn answer(
     input: &ScenarioInput,
     check: bool,
     explain: bool,
+    strict: bool,
     tally: &mut Tally,
     out: &mut impl Write,
     err: &mut impl Write,
@@ -179,6 +193,18 @@ fn answer(
     };
     let name = scenario.name.as_deref();
     let label = name.map_or_else(|| input.source.to_string(), str::to_owned);
+    let unknown = tollgate_catalog::Catalog::get()
+        .ok()
+        .and_then(|catalog| tollgate_catalog::unknown_action(catalog, &scenario.request.action))
+        .map(|message| format!("request.action: {message}"));
+    if strict && let Some(message) = &unknown {
+        tally.errors += 1;
+        return writeln!(
+            out,
+            "{}",
+            error_line(name, &format!("{message} (--strict)"))
+        );
+    }
     let decision = match evaluate(scenario, &input.source) {
         Ok((decision, warnings)) => {
             for warning in warnings {
@@ -191,7 +217,8 @@ fn answer(
             return writeln!(out, "{}", error_line(name, &message));
         }
     };
-    let warnings = catalog_warnings(&scenario.policies);
+    let mut warnings = catalog_warnings(&scenario.policies);
+    warnings.extend(unknown);
     let line = if explain {
         answer_line_explained(name, &decision, &warnings)
     } else {

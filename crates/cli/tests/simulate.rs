@@ -210,6 +210,34 @@ fn explain_adds_why_to_an_implicit_deny() {
 }
 
 #[test]
+fn an_action_not_in_the_catalog_warns_and_strict_refuses_it() {
+    let dir = temp_dir("catalog");
+    let file = dir.join("s.json");
+    let typo = read_scenario("typo", "arn:aws:s3:::b/k", "allowed").replace(
+        r#""action": "s3:GetObject""#,
+        r#""action": "s3:GetObjectt""#,
+    );
+    fs::write(&file, &typo).unwrap();
+    let run = tollgate(&["simulate", s(&file)], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let warnings = &run.json()[0]["warnings"];
+    assert!(
+        warnings[0]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("request.action: `s3:GetObjectt` is not an action of Amazon S3"),
+        "{warnings}"
+    );
+    let run = tollgate(&["simulate", "--strict", s(&file)], None);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let error = run.json()[0]["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(error.ends_with("(--strict)"), "{error}");
+}
+
+#[test]
 fn mismatch_names_the_decisive_statements() {
     let text = r#"{"name": "deny", "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Sid": "All", "Effect": "Allow", "Action": "*", "Resource": "*"}]}], "serviceControlPolicies": [[{"Version": "2012-10-17", "Statement": [{"Sid": "Full", "Effect": "Allow", "Action": "*", "Resource": "*"}, {"Sid": "NoS3", "Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}]], "request": {"principal": "arn:aws:iam::111122223333:user/sam", "action": "s3:GetObject", "resource": "*"}, "expect": "allowed"}"#;
     let run = tollgate(&["simulate", "--check", "-"], Some(text.as_bytes()));

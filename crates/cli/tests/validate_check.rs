@@ -323,6 +323,52 @@ fn check_explains_an_implicit_deny() {
 }
 
 #[test]
+fn check_refuses_bad_questions_and_warns_on_unknown_actions() {
+    let ask = |action: &str, resource: &str, strict: bool| {
+        let mut args = vec![
+            "check",
+            "--principal",
+            ALICE,
+            "--action",
+            action,
+            "--resource",
+            resource,
+        ];
+        if strict {
+            args.push("--strict");
+        }
+        tollgate(&args)
+    };
+    let photo = "arn:aws:s3:::example-photos/cat.jpg";
+    let run = ask("s3GetObject", photo, false);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("--action: `s3GetObject` is not an action"),
+        "{}",
+        run.stderr
+    );
+    let run = ask("s3:GetObject", "example-photos/cat.jpg", false);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("--resource: "), "{}", run.stderr);
+    // Not in the catalog: answered with a warning, refused with --strict.
+    // (ReadOnlyAccess's `s3:Get*` allows it: the answer is still given.)
+    let run = ask("s3:GetObjectt", photo, false);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("warning: --action: `s3:GetObjectt` is not an action of Amazon S3 (`s3`); did you mean `s3:GetObject`?"),
+        "{}",
+        run.stderr
+    );
+    let run = ask("s3:GetObjectt", photo, true);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("(--strict)"), "{}", run.stderr);
+    let run = ask("s3:GetObject", photo, true);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+}
+
+#[test]
 fn check_explain_names_each_scp_level() {
     let run = tollgate(&[
         "check",

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use envoy_types::pb::envoy::service::auth::v3::authorization_server::Authorization;
 use envoy_types::pb::envoy::service::auth::v3::{CheckRequest, CheckResponse};
 use tollgate_mesh::{Mapping, MeshConfig, Unmapped};
-use tollgate_policy::{DecisionKind, DecisiveStatement};
+use tollgate_policy::{Decision, DecisionKind};
 use tonic::{Request, Response, Status};
 
 pub use self::outcome::Outcome;
@@ -66,18 +66,17 @@ impl ExtAuthzService {
         &self,
         request_id: &str,
         request: &tollgate_policy::Request,
-        kind: DecisionKind,
-        decisive: &[DecisiveStatement],
-        explanation: Option<&tollgate_policy::Explanation>,
+        decision: &Decision,
         revision: &str,
         latency: Duration,
     ) {
         if let Some(log) = &self.audit
-            && let Some(id) = log.admit(kind, Some(request_id))
+            && let Some(id) = log.admit(decision.kind, Some(request_id))
         {
-            let statements = decisive.iter().map(AuditStatement::from).collect();
-            let mut record = AuditRecord::of(id, request, kind, statements, revision, latency);
-            record.explanation = explanation.cloned();
+            let statements = decision.decisive.iter().map(AuditStatement::from).collect();
+            let mut record =
+                AuditRecord::of(id, request, decision.kind, statements, revision, latency);
+            record.explanation = decision.explanation.clone();
             log.record(record);
         }
     }
@@ -147,9 +146,7 @@ impl ExtAuthzService {
             self.audit_record(
                 &request_id,
                 request,
-                decision.kind,
-                &decision.decisive,
-                decision.explanation.as_ref(),
+                &decision,
                 store.revision(),
                 start.elapsed(),
             );
@@ -162,12 +159,15 @@ impl ExtAuthzService {
             (decision.kind, Some(explained))
         } else {
             let kind = store.decide(request, None).kind;
+            let decision = Decision {
+                kind,
+                decisive: Vec::new(),
+                explanation: None,
+            };
             self.audit_record(
                 &request_id,
                 request,
-                kind,
-                &[],
-                None,
+                &decision,
                 store.revision(),
                 start.elapsed(),
             );
