@@ -31,6 +31,7 @@
 
 mod arn_format;
 mod data;
+mod request;
 mod suggest;
 mod validate;
 
@@ -38,4 +39,5 @@ pub use arn_format::ArnFormat;
 pub use data::{
     Action, ActionResource, Catalog, CatalogError, ConditionKey, ResourceType, Service, Source,
 };
+pub use request::unknown_action;
 pub use validate::{Finding, FindingKind, validate, validate_with};

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use tollgate_policy::{DecisionKind, Effect, ParseLimits};
+use tollgate_policy::{DecisionKind, Effect, Explanation, ParseLimits};
 use tollgate_proto::v1::{AuthorizeRequest, ContextValue, ContextValues, context_value};
 use tollgate_server::config::StoreSource;
 use tollgate_store::files::read_regular;
@@ -39,10 +39,14 @@ const INPUT_ERROR: u8 = 2;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Prints the decision: allowed, explicitDeny or implicitDeny. With --explain,
-also the revision, the decisive statements and the reason.
+also the revision, the decisive statements and the reason; for an implicit
+deny, `why:` lines: the policy kinds that did not allow, the statements that
+matched but failed a condition (operator and key), and the context keys the
+policies read that the request did not give.
 
 Exit status: 0 allowed; 3 denied (explicitly or implicitly); 2 when the
-question or the store cannot be read.")]
+question or the store cannot be read, or with --strict the action is not in
+the AWS service catalog.")]
 pub struct CheckArgs {
     /// The store folder [default: the built-in example store]
     #[arg(long, value_name = "DIR", env = "TOLLGATE_STORE")]
@@ -78,7 +82,13 @@ pub struct CheckArgs {
     #[arg(long)]
     explain: bool,
 
-    /// Print one JSON object: decision, revision, decisive statements, reason.
+    /// Refuse an action that is not in the AWS service catalog (exit 2)
+    /// instead of warning about it on standard error.
+    #[arg(long)]
+    strict: bool,
+
+    /// Print one JSON object: decision, revision, decisive statements,
+    /// reason, explanation (for an implicit deny).
     #[arg(long)]
     json: bool,
 }
@@ -123,6 +133,15 @@ fn run(args: &CheckArgs) -> Result<DecisionKind, String> {
         };
         format!("{flag}: {}", e.message())
     })?;
+    let unknown = tollgate_catalog::Catalog::get()
+        .ok()
+        .and_then(|catalog| tollgate_catalog::unknown_action(catalog, &question.request.action));
+    if let Some(message) = unknown {
+        if args.strict {
+            return Err(format!("--action: {message} (--strict)"));
+        }
+        eprintln!("tollgate check: warning: --action: {message}");
+    }
     let source = match &args.store {
         Some(dir) => StoreSource::Dir(dir.clone()),
         None => StoreSource::Embedded,
@@ -171,6 +190,7 @@ fn run(args: &CheckArgs) -> Result<DecisionKind, String> {
             "revision": store.revision(),
             "decisive": decisive,
             "reason": reason.map(|r| r.to_string()),
+            "explanation": decision.explanation.as_ref().map(Explanation::to_json),
         });
         println!("{answer}");
         return Ok(decision.kind);
@@ -199,6 +219,9 @@ fn run(args: &CheckArgs) -> Result<DecisionKind, String> {
     }
     if let Some(reason) = reason {
         println!("reason: {reason}");
+    }
+    for line in decision.explanation.iter().flat_map(Explanation::lines) {
+        println!("why: {line}");
     }
     Ok(decision.kind)
 }

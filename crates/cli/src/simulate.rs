@@ -31,8 +31,8 @@ use std::process::ExitCode;
 use tollgate_policy::{Decision, NamedPolicy, PolicyKind, PolicySet};
 use tollgate_scenario::{
     DEFAULT_MAX_INPUT_BYTES, ReadOptions, Scenario, ScenarioError, ScenarioInput, Source,
-    answer_line_with_warnings, error_line, mismatch_line, read_stdin_with, scenario_files,
-    summary_line,
+    answer_line_explained, answer_line_with_warnings, error_line, mismatch_line, read_stdin_with,
+    scenario_files, summary_line,
 };
 
 /// Answer authorization scenarios: the policies, a request, and optionally
@@ -46,6 +46,17 @@ pub struct SimulateArgs {
     /// `N passed, M failed`; exit 1 on a mismatch.
     #[arg(long)]
     check: bool,
+
+    /// For an implicit deny, add `explanation` to the answer line: the
+    /// policy kinds that did not allow, the statements that matched but
+    /// failed a condition, and the context keys the request did not give.
+    #[arg(long)]
+    explain: bool,
+
+    /// Refuse (an error line) a scenario whose request action is not in the
+    /// AWS service catalog, instead of warning about it in `warnings`.
+    #[arg(long)]
+    strict: bool,
 
     /// The largest input file (or standard input) to read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_INPUT_BYTES, env = "TOLLGATE_MAX_INPUT_BYTES")]
@@ -133,7 +144,15 @@ pub fn run(args: &SimulateArgs, out: &mut impl Write, err: &mut impl Write) -> i
         };
         for inputs in files {
             for input in &inputs {
-                answer(input, args.check, &mut tally, out, err)?;
+                answer(
+                    input,
+                    args.check,
+                    args.explain,
+                    args.strict,
+                    &mut tally,
+                    out,
+                    err,
+                )?;
             }
         }
     }
@@ -162,6 +181,8 @@ fn report(error: &ScenarioError, tally: &mut Tally, out: &mut impl Write) -> io:
 fn answer(
     input: &ScenarioInput,
     check: bool,
+    explain: bool,
+    strict: bool,
     tally: &mut Tally,
     out: &mut impl Write,
     err: &mut impl Write,
@@ -172,6 +193,18 @@ fn answer(
     };
     let name = scenario.name.as_deref();
     let label = name.map_or_else(|| input.source.to_string(), str::to_owned);
+    let unknown = tollgate_catalog::Catalog::get()
+        .ok()
+        .and_then(|catalog| tollgate_catalog::unknown_action(catalog, &scenario.request.action))
+        .map(|message| format!("request.action: {message}"));
+    if strict && let Some(message) = &unknown {
+        tally.errors += 1;
+        return writeln!(
+            out,
+            "{}",
+            error_line(name, &format!("{message} (--strict)"))
+        );
+    }
     let decision = match evaluate(scenario, &input.source) {
         Ok((decision, warnings)) => {
             for warning in warnings {
@@ -184,12 +217,14 @@ fn answer(
             return writeln!(out, "{}", error_line(name, &message));
         }
     };
-    let warnings = catalog_warnings(&scenario.policies);
-    writeln!(
-        out,
-        "{}",
+    let mut warnings = catalog_warnings(&scenario.policies);
+    warnings.extend(unknown);
+    let line = if explain {
+        answer_line_explained(name, &decision, &warnings)
+    } else {
         answer_line_with_warnings(name, &decision, &warnings)
-    )?;
+    };
+    writeln!(out, "{line}")?;
     match scenario.expect.filter(|_| check) {
         Some(expected) if expected != decision.kind => {
             tally.failed += 1;

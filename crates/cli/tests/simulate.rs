@@ -172,7 +172,7 @@ fn check_mismatch_exits_1_and_explains() {
             r#"{"name": "good", "decision": "allowed", "decisive": [{"policy": "identityPolicies[0]", "index": 0, "sid": "AllowRead", "effect": "Allow"}]}"#.to_owned(),
             r#"{"name": "bad", "decision": "implicitDeny", "decisive": []}"#.to_owned(),
             format!(
-                r#"FAIL {}[1] "bad": expected allowed, got implicitDeny: nothing denies it, but no applicable statement allows it where an allow is needed"#,
+                r#"FAIL {}[1] "bad": expected allowed, got implicitDeny: identity: no identity-based policy allows"#,
                 file.display()
             ),
             r#"{"name": "no expect", "decision": "allowed", "decisive": [{"policy": "identityPolicies[0]", "index": 0, "sid": "AllowRead", "effect": "Allow"}]}"#.to_owned(),
@@ -184,6 +184,57 @@ fn check_mismatch_exits_1_and_explains() {
     assert_eq!(run.code, 0);
     assert_eq!(run.lines().len(), 3);
     assert!(run.lines().iter().all(|l| l.starts_with('{')));
+}
+
+#[test]
+fn explain_adds_why_to_an_implicit_deny() {
+    let dir = temp_dir("explain");
+    let file = dir.join("s.json");
+    let conditional = r#"{"name": "tagged", "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Sid": "Team", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalTag/team": "photos"}}}]}], "request": {"principal": "arn:aws:iam::111122223333:user/sam", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k"}}"#;
+    fs::write(&file, format!("[{}, {conditional}]", allowed("read"))).unwrap();
+    let run = tollgate(&["simulate", "--explain", s(&file)], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let answers = run.json();
+    assert!(answers[0].get("explanation").is_none(), "{}", answers[0]);
+    assert_eq!(
+        answers[1]["explanation"]["lines"],
+        serde_json::json!([
+            "identity: no identity-based policy allows",
+            "identityPolicies[0] Statement[0] (Team) matched the action and resource; failed condition StringEquals aws:PrincipalTag/team",
+            "missing context keys: aws:PrincipalTag/team"
+        ])
+    );
+    // Without --explain, the contract's shape.
+    let run = tollgate(&["simulate", s(&file)], None);
+    assert!(run.json()[1].get("explanation").is_none());
+}
+
+#[test]
+fn an_action_not_in_the_catalog_warns_and_strict_refuses_it() {
+    let dir = temp_dir("catalog");
+    let file = dir.join("s.json");
+    let typo = read_scenario("typo", "arn:aws:s3:::b/k", "allowed").replace(
+        r#""action": "s3:GetObject""#,
+        r#""action": "s3:GetObjectt""#,
+    );
+    fs::write(&file, &typo).unwrap();
+    let run = tollgate(&["simulate", s(&file)], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let warnings = &run.json()[0]["warnings"];
+    assert!(
+        warnings[0]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("request.action: `s3:GetObjectt` is not an action of Amazon S3"),
+        "{warnings}"
+    );
+    let run = tollgate(&["simulate", "--strict", s(&file)], None);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let error = run.json()[0]["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(error.ends_with("(--strict)"), "{error}");
 }
 
 #[test]

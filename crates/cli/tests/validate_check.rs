@@ -278,6 +278,97 @@ fn check_denied_exits_3_and_explains() {
 }
 
 #[test]
+fn check_explains_an_implicit_deny() {
+    let run = tollgate(&[
+        "check",
+        "--principal",
+        ALICE,
+        "--action",
+        "s3:PutObject",
+        "--resource",
+        "arn:aws:s3:::example-photos/cat.jpg",
+        "--explain",
+    ]);
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    let why: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("why: "))
+        .collect();
+    assert_eq!(
+        why,
+        [
+            "identity: no identity-based policy allows",
+            "missing context keys: aws:RequestedRegion, aws:SecureTransport"
+        ],
+        "{}",
+        run.stdout
+    );
+    let json = tollgate(&[
+        "check",
+        "--principal",
+        ALICE,
+        "--action",
+        "s3:PutObject",
+        "--resource",
+        "arn:aws:s3:::example-photos/cat.jpg",
+        "--json",
+    ]);
+    let answer: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(answer["explanation"]["lines"][0], why[0]);
+    assert_eq!(
+        answer["explanation"]["missingContextKeys"],
+        serde_json::json!(["aws:RequestedRegion", "aws:SecureTransport"])
+    );
+}
+
+#[test]
+fn check_refuses_bad_questions_and_warns_on_unknown_actions() {
+    let ask = |action: &str, resource: &str, strict: bool| {
+        let mut args = vec![
+            "check",
+            "--principal",
+            ALICE,
+            "--action",
+            action,
+            "--resource",
+            resource,
+        ];
+        if strict {
+            args.push("--strict");
+        }
+        tollgate(&args)
+    };
+    let photo = "arn:aws:s3:::example-photos/cat.jpg";
+    let run = ask("s3GetObject", photo, false);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("--action: `s3GetObject` is not an action"),
+        "{}",
+        run.stderr
+    );
+    let run = ask("s3:GetObject", "example-photos/cat.jpg", false);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("--resource: "), "{}", run.stderr);
+    // Not in the catalog: answered with a warning, refused with --strict.
+    // (ReadOnlyAccess's `s3:Get*` allows it: the answer is still given.)
+    let run = ask("s3:GetObjectt", photo, false);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("warning: --action: `s3:GetObjectt` is not an action of Amazon S3 (`s3`); did you mean `s3:GetObject`?"),
+        "{}",
+        run.stderr
+    );
+    let run = ask("s3:GetObjectt", photo, true);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("(--strict)"), "{}", run.stderr);
+    let run = ask("s3:GetObject", photo, true);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+}
+
+#[test]
 fn check_explain_names_each_scp_level() {
     let run = tollgate(&[
         "check",

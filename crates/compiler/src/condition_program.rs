@@ -6,7 +6,8 @@ use ipnet::IpNet;
 use tollgate_policy::condition::value;
 use tollgate_policy::glob::{CaseMode, Piece, matches_pieces};
 use tollgate_policy::{
-    BaseOperator, Condition, ContextView, OperandType, SetQualifier, Template, arn::arn_matches,
+    BaseOperator, Condition, ConditionOperator, ContextView, OperandType, SetQualifier, Template,
+    arn::arn_matches,
 };
 
 /// How two ordered values compare.
@@ -52,6 +53,8 @@ enum Test {
 #[derive(Debug)]
 pub struct CompiledCondition {
     key: Box<str>,
+    /// The operator as written, for explanations.
+    operator: ConditionOperator,
     qualifier: Option<SetQualifier>,
     if_exists: bool,
     negated: bool,
@@ -114,11 +117,22 @@ impl CompiledCondition {
         };
         Self {
             key: condition.key.as_str().into(),
+            operator: op,
             qualifier: op.qualifier,
             if_exists: op.if_exists,
             negated: op.base.is_negated(),
             test,
         }
+    }
+
+    /// The condition key, as the policy writes it.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The operator, as the policy writes it.
+    pub fn operator(&self) -> ConditionOperator {
+        self.operator
     }
 
     /// True when the condition holds in `context`.

@@ -245,17 +245,15 @@ impl TablesBuilder {
 }
 
 /// The id of `condition`, compiling it the first time it is seen. Two
-/// conditions are the same when operator, key (without case) and values are.
+/// conditions are the same when operator, key and values are, as written:
+/// keys compare without case when evaluated, but explanations name a key as
+/// its own policy writes it.
 fn intern_condition(
     conditions: &mut Vec<CompiledCondition>,
     ids: &mut rustc_hash::FxHashMap<String, ConditionId>,
     condition: &tollgate_policy::Condition,
 ) -> ConditionId {
-    let mut key = format!(
-        "{}\u{0}{}",
-        condition.operator,
-        condition.key.to_ascii_lowercase()
-    );
+    let mut key = format!("{}\u{0}{}", condition.operator, condition.key);
     for value in &condition.values {
         key.push('\u{0}');
         key.push_str(value.raw());

@@ -173,6 +173,39 @@ impl CompiledStatement {
             .then_some(strength)
     }
 
+    /// For explanations: when the statement matches the request's action
+    /// (the index matched its patterns), resource and principal, calls
+    /// `visit` with each of its conditions and whether it holds, in the
+    /// policy's order, and returns true; false when it does not match. Not
+    /// memoized: explanations are off the request path.
+    pub fn probe<'t>(
+        &self,
+        request: &RequestView<'_>,
+        conditions: &'t [CompiledCondition],
+        mut visit: impl FnMut(&'t CompiledCondition, bool),
+    ) -> bool {
+        if let Some(patterns) = &self.not_actions
+            && patterns.iter().any(|p| p.matches(request.action))
+        {
+            return false;
+        }
+        if !self.resource_matches(request) {
+            return false;
+        }
+        if let Some(matcher) = &self.principal {
+            let bounded = request.has_permissions_boundary && self.effect == Effect::Deny;
+            if matcher.strength(request.principal, bounded).is_none() {
+                return false;
+            }
+        }
+        for id in &self.conditions {
+            if let Some(condition) = conditions.get(id.0 as usize) {
+                visit(condition, condition.holds(&request.context));
+            }
+        }
+        true
+    }
+
     fn resource_matches(&self, request: &RequestView<'_>) -> bool {
         let listed = |patterns: &[ResourcePattern]| {
             patterns

@@ -52,6 +52,36 @@ impl Group {
         })
     }
 
+    /// For explanations: calls `visit` with every statement of the given
+    /// effect that matches the request's action, resource and principal,
+    /// whatever its conditions, with each condition and whether it holds
+    /// (see [`CompiledStatement::probe`]). A statement may be visited more
+    /// than once.
+    pub fn visit_matching<'t>(
+        &self,
+        tables: &'t Tables,
+        effect: Effect,
+        action: &ResolvedAction,
+        request: &RequestView<'_>,
+        mut visit: impl FnMut(StatementId, &[(&'t CompiledCondition, bool)]),
+    ) {
+        let index = match effect {
+            Effect::Deny => &self.deny,
+            Effect::Allow => &self.allow,
+        };
+        let mut held = Vec::new();
+        index.candidates(action, request.resource, &mut |id| {
+            held.clear();
+            let matched = tables
+                .statement(id)
+                .is_some_and(|s| s.probe(request, &tables.conditions, |c, h| held.push((c, h))));
+            if matched {
+                visit(id, &held);
+            }
+            false
+        });
+    }
+
     pub(crate) fn entries(&self) -> usize {
         self.deny.entries() + self.allow.entries()
     }

@@ -17,7 +17,7 @@ use crate::special::{is_role_trust_request, is_service_linked_role, requires_res
 /// The canonical rank of a policy kind in answers: identity groups in the
 /// order given, boundary, session, SCP levels, RCP levels, resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Slot {
+pub(crate) enum Slot {
     Identity(usize),
     Boundary,
     Session,
@@ -28,29 +28,29 @@ enum Slot {
 
 /// One group with the tables it belongs to and the action resolved there.
 #[derive(Clone, Copy)]
-struct GroupRef<'a> {
-    slot: Slot,
-    tables: &'a Tables,
-    action: &'a ResolvedAction,
-    group: &'a Group,
+pub(crate) struct GroupRef<'a> {
+    pub(crate) slot: Slot,
+    pub(crate) tables: &'a Tables,
+    pub(crate) action: &'a ResolvedAction,
+    pub(crate) group: &'a Group,
     /// Condition results of this request, for the group's tables.
     memo: &'a ConditionMemo,
 }
 
 /// A statement found applicable, with where it came from.
-type Found = (Slot, StatementId);
+pub(crate) type Found = (Slot, StatementId);
 
 /// One request being evaluated.
-struct Evaluation<'a> {
-    applicable: &'a Applicable<'a>,
-    request: &'a Request,
-    view: RequestView<'a>,
+pub(crate) struct Evaluation<'a> {
+    pub(crate) applicable: &'a Applicable<'a>,
+    pub(crate) request: &'a Request,
+    pub(crate) view: RequestView<'a>,
     action: ResolvedAction,
     session_action: Option<ResolvedAction>,
     memo: ConditionMemo,
     session_memo: ConditionMemo,
     /// Whether SCPs govern this principal.
-    scp_applies: bool,
+    pub(crate) scp_applies: bool,
 }
 
 impl<'a> Evaluation<'a> {
@@ -91,7 +91,7 @@ impl<'a> Evaluation<'a> {
     }
 
     /// The identity groups; one missing from the tables holds nothing.
-    fn identity(&self) -> impl Iterator<Item = GroupRef<'_>> {
+    pub(crate) fn identity(&self) -> impl Iterator<Item = GroupRef<'_>> {
         self.applicable
             .identity
             .iter()
@@ -99,11 +99,11 @@ impl<'a> Evaluation<'a> {
             .filter_map(|(i, id)| self.group(Slot::Identity(i), *id))
     }
 
-    fn boundary(&self) -> Option<GroupRef<'_>> {
+    pub(crate) fn boundary(&self) -> Option<GroupRef<'_>> {
         self.group(Slot::Boundary, self.applicable.permissions_boundary?)
     }
 
-    fn session(&self) -> Option<GroupRef<'_>> {
+    pub(crate) fn session(&self) -> Option<GroupRef<'_>> {
         let session = self.applicable.session?;
         Some(GroupRef {
             slot: Slot::Session,
@@ -118,7 +118,7 @@ impl<'a> Evaluation<'a> {
         })
     }
 
-    fn service_control(&self) -> impl Iterator<Item = Option<GroupRef<'_>>> {
+    pub(crate) fn service_control(&self) -> impl Iterator<Item = Option<GroupRef<'_>>> {
         let levels = if self.scp_applies {
             self.applicable.service_control
         } else {
@@ -138,14 +138,14 @@ impl<'a> Evaluation<'a> {
             .filter_map(|(i, id)| self.group(Slot::ResourceControl(i), *id))
     }
 
-    fn resource(&self) -> Option<GroupRef<'_>> {
+    pub(crate) fn resource(&self) -> Option<GroupRef<'_>> {
         self.group(Slot::Resource, self.applicable.resource?)
     }
 
     /// Calls `visit` with every group whose statements take part, in
     /// canonical order, until it returns true; true when it did. A plain loop
     /// per kind: a chain of iterators costs more than the small groups.
-    fn each_participating(&self, mut visit: impl FnMut(GroupRef<'_>) -> bool) -> bool {
+    pub(crate) fn each_participating(&self, mut visit: impl FnMut(GroupRef<'_>) -> bool) -> bool {
         for group in self.identity() {
             if visit(group) {
                 return true;
@@ -204,12 +204,12 @@ impl<'a> Evaluation<'a> {
         }
     }
 
-    fn allows(&self, group: GroupRef<'_>) -> bool {
+    pub(crate) fn allows(&self, group: GroupRef<'_>) -> bool {
         self.any(group, Effect::Allow, None)
     }
 
     /// The strongest principal match of an applicable allow in the resource policy.
-    fn resource_grant(&self) -> Option<Strength> {
+    pub(crate) fn resource_grant(&self) -> Option<Strength> {
         let group = self.resource()?;
         let mut best = None;
         group.group.visit_applicable(
@@ -274,15 +274,7 @@ impl<'a> Evaluation<'a> {
                 && (principal.kind() == PrincipalKind::Root
                     || self.identity().any(|g| self.allows(g)))
         };
-        let resource_account = match &self.request.resource_account {
-            Some(given) => Some(given.as_str()),
-            None => self
-                .applicable
-                .resource_account
-                .or_else(|| self.request.effective_resource_account()),
-        };
-        let same_account = principal.account().is_some() && principal.account() == resource_account;
-        if !same_account {
+        if !self.same_account() {
             return grant.is_some() && identity_path();
         }
         match grant {
@@ -298,6 +290,19 @@ impl<'a> Evaluation<'a> {
         }
     }
 
+    /// The principal and the resource are in the same account.
+    pub(crate) fn same_account(&self) -> bool {
+        let principal = self.request.principal();
+        let resource_account = match &self.request.resource_account {
+            Some(given) => Some(given.as_str()),
+            None => self
+                .applicable
+                .resource_account
+                .or_else(|| self.request.effective_resource_account()),
+        };
+        principal.account().is_some() && principal.account() == resource_account
+    }
+
     /// Every applicable allow of the participating groups.
     fn all_allows(&self, found: &mut Vec<Found>) {
         self.each_participating(|group| {
@@ -306,7 +311,7 @@ impl<'a> Evaluation<'a> {
         });
     }
 
-    fn describe(&self, (slot, id): Found) -> Option<DecisiveStatement> {
+    pub(crate) fn describe(&self, (slot, id): Found) -> Option<DecisiveStatement> {
         let tables = match (slot, self.applicable.session) {
             (Slot::Session, Some(session)) => session.tables,
             _ => self.applicable.tables,
@@ -348,6 +353,7 @@ pub fn decide_with(applicable: &Applicable<'_>, request: &Request) -> DecisionKi
 pub fn evaluate_with(applicable: &Applicable<'_>, request: &Request) -> Decision {
     let evaluation = Evaluation::new(applicable, request);
     let mut found: Vec<Found> = Vec::new();
+    let mut explanation = None;
     let kind = if evaluation.explicit_deny(Some(&mut found)) {
         DecisionKind::ExplicitDeny
     } else if evaluation.allowed() {
@@ -356,6 +362,7 @@ pub fn evaluate_with(applicable: &Applicable<'_>, request: &Request) -> Decision
         DecisionKind::Allowed
     } else {
         found.clear();
+        explanation = Some(crate::explain::explain(&evaluation));
         DecisionKind::ImplicitDeny
     };
     found.sort_unstable();
@@ -364,7 +371,11 @@ pub fn evaluate_with(applicable: &Applicable<'_>, request: &Request) -> Decision
         .into_iter()
         .filter_map(|f| evaluation.describe(f))
         .collect();
-    Decision { kind, decisive }
+    Decision {
+        kind,
+        decisive,
+        explanation,
+    }
 }
 
 /// [`decide_with`] for a scenario's table set.

@@ -3,7 +3,8 @@
 //!
 //! [`decide`] is the request path: it stops at the first statement that
 //! settles a question and gathers no explanation. [`evaluate`] also lists the
-//! statements that decided, in canonical order. Both read the tables without
+//! statements that decided, in canonical order, and for an implicit deny
+//! why (`explain`: only [`evaluate`] pays for it). Both read the tables without
 //! locks; per request they only hold small values on the stack.
 //!
 //! ```
@@ -33,6 +34,7 @@
 
 mod applicable;
 mod evaluate;
+mod explain;
 mod special;
 
 pub use applicable::{Applicable, SessionTables};

@@ -18,6 +18,7 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 mod differential_support;
+mod explain_kinds;
 
 use std::collections::BTreeMap;
 

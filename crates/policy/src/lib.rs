@@ -38,6 +38,7 @@ pub mod condition;
 pub mod context;
 mod document;
 mod error;
+pub mod explanation;
 pub mod glob;
 mod identity;
 pub mod names;
@@ -55,6 +56,9 @@ pub use document::{
     Statement,
 };
 pub use error::{ParseError, ParseErrorKind, ParseErrors, quoted};
+pub use explanation::{
+    AllowFacts, Explanation, FailedCondition, Grant, NearMiss, Requirement, ResourceNeed,
+};
 pub use identity::{PrincipalKind, PrincipalParseError, RequestPrincipal, is_service_name};
 pub use parse::{ParseLimits, json_type_name};
 pub use path::{JsonPath, PathSegment};

@@ -282,4 +282,7 @@ pub struct Decision {
     /// every applicable `Allow` statement; empty for an implicit deny. In the
     /// canonical policy order of [`PolicySet::policies`], then statement order.
     pub decisive: Vec<DecisiveStatement>,
+    /// For an implicit deny from an evaluation that explains (the engine's
+    /// `evaluate`, the reference interpreter), why; `None` otherwise.
+    pub explanation: Option<crate::explanation::Explanation>,
 }

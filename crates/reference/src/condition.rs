@@ -19,13 +19,13 @@ pub(crate) fn all_conditions_hold(conditions: &[Condition], context: &ContextVie
 
 /// The request values `R` of a key ("Conditions"): absent (`None`) when the
 /// key is not in the context or has no values.
-fn request_values<'a>(key: &str, context: &ContextView<'a>) -> Option<&'a [Box<str>]> {
+pub(crate) fn request_values<'a>(key: &str, context: &ContextView<'a>) -> Option<&'a [Box<str>]> {
     context.get(key).filter(|values| !values.is_empty())
 }
 
 /// One entry of the `Condition` block ("Conditions"): `Null` on its own, the
 /// other operators by their set qualifier.
-fn condition_holds(condition: &Condition, context: &ContextView<'_>) -> bool {
+pub(crate) fn condition_holds(condition: &Condition, context: &ContextView<'_>) -> bool {
     let request = request_values(&condition.key, context);
     if condition.operator.base == BaseOperator::Null {
         return null_holds(&condition.values, request.is_none());

@@ -2,8 +2,8 @@
 
 use tollgate_policy::arn::Arn;
 use tollgate_policy::{
-    Decision, DecisionKind, DecisiveStatement, Effect, NamedPolicy, OrgLevel, PolicySet,
-    PrincipalKind, Request, Statement,
+    AllowFacts, Decision, DecisionKind, DecisiveStatement, Effect, Explanation, Grant, NamedPolicy,
+    OrgLevel, PolicySet, PrincipalKind, Request, Statement,
 };
 
 use crate::principal::Strength;
@@ -11,7 +11,7 @@ use crate::statement::applies;
 
 /// The role a policy plays in the set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
+pub(crate) enum Role {
     /// An identity-based policy.
     Identity,
     /// The permissions boundary.
@@ -96,7 +96,7 @@ fn is_service_linked_role(request: &Request) -> bool {
 /// "Which policies take part": every policy of the set, in canonical order
 /// (identity policies, boundary, session policies, SCP levels root first, RCP
 /// levels, resource policy), except SCPs for principals not subject to them.
-fn policies_taking_part<'a>(
+pub(crate) fn policies_taking_part<'a>(
     policies: &'a PolicySet,
     request: &Request,
 ) -> Vec<(Role, &'a NamedPolicy)> {
@@ -170,6 +170,7 @@ fn explicit_deny(applicable: &[Applicable<'_>]) -> Option<Decision> {
     (!denies.is_empty()).then(|| Decision {
         kind: DecisionKind::ExplicitDeny,
         decisive: denies.iter().map(|a| a.decisive()).collect(),
+        explanation: None,
     })
 }
 
@@ -340,7 +341,46 @@ pub(crate) fn decide(policies: &PolicySet, request: &Request) -> Decision {
     if is_allowed(request, &facts) {
         allowed(&allows)
     } else {
-        implicit_deny()
+        implicit_deny(crate::explain::explain(
+            &taking_part,
+            request,
+            has_boundary,
+            &allow_facts(policies, request, &facts, &allows),
+        ))
+    }
+}
+
+/// The facts of step 2 as explanations read them.
+fn allow_facts(
+    policies: &PolicySet,
+    request: &Request,
+    facts: &Facts,
+    allows: &[&Applicable<'_>],
+) -> AllowFacts {
+    let principal = request.principal();
+    let scp_failing = if subject_to_scps(request) {
+        (0..policies.service_control.len())
+            .filter(|level| !some_allow(allows, |r| r == Role::ServiceControl(*level)))
+            .map(|index| OrgLevel { index, name: None })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    AllowFacts {
+        iam_identity: principal.is_iam_identity(),
+        root: principal.kind() == PrincipalKind::Root,
+        identity: some_allow(allows, |r| r == Role::Identity),
+        boundary: facts.boundary,
+        session: facts.session,
+        scp_failing,
+        grant: facts.grant.map(|g| match g {
+            Strength::Account => Grant::Account,
+            Strength::Role => Grant::Role,
+            Strength::Specific => Grant::Specific,
+        }),
+        trust: facts.trust,
+        key: facts.special && !facts.trust,
+        same_account: principal.account() == request.effective_resource_account(),
     }
 }
 
@@ -350,13 +390,15 @@ fn allowed(allows: &[&Applicable<'_>]) -> Decision {
     Decision {
         kind: DecisionKind::Allowed,
         decisive: allows.iter().map(|a| a.decisive()).collect(),
+        explanation: None,
     }
 }
 
-/// Step 7: otherwise `implicitDeny` with no decisive statements.
-fn implicit_deny() -> Decision {
+/// Step 7: otherwise `implicitDeny` with no decisive statements, explained.
+fn implicit_deny(explanation: Explanation) -> Decision {
     Decision {
         kind: DecisionKind::ImplicitDeny,
         decisive: Vec::new(),
+        explanation: Some(explanation),
     }
 }

@@ -19,12 +19,14 @@
 //! - `principal`: the identity chain of the request principal and how
 //!   `Principal`/`NotPrincipal` cover it;
 //! - `condition`: the `Condition` block;
-//! - `decision`: which policies take part and the decision steps.
+//! - `decision`: which policies take part and the decision steps;
+//! - `explain`: why an implicit deny (near misses, missing context keys).
 //!
 //! [`Decision`]: tollgate_policy::Decision
 
 mod condition;
 mod decision;
+mod explain;
 mod principal;
 mod statement;
 

@@ -2,9 +2,9 @@
 //! principal and conditions.
 
 use tollgate_policy::glob::{CaseMode, matches_pieces, pieces_of};
-use tollgate_policy::{ActionClause, ContextView, Request, ResourceClause, Statement};
+use tollgate_policy::{ActionClause, Condition, ContextView, Request, ResourceClause, Statement};
 
-use crate::condition::all_conditions_hold;
+use crate::condition::{all_conditions_hold, condition_holds};
 use crate::principal::{Strength, clause_match};
 
 /// Whether `statement` applies to `request`, and for statements with a
@@ -35,6 +35,32 @@ pub(crate) fn applies(
         return None;
     }
     Some(strength)
+}
+
+/// For explanations: when `statement` matches the request's action,
+/// resource and principal (rules 1 to 3), each of its condition entries with
+/// whether it holds; `None` when rules 1 to 3 already fail.
+pub(crate) fn probe<'s>(
+    statement: &'s Statement,
+    request: &Request,
+    has_boundary: bool,
+) -> Option<Vec<(&'s Condition, bool)>> {
+    let context = request.context_view();
+    if !action_matches(&statement.action, &request.action)
+        || !resource_matches(statement.resource.as_ref(), &request.resource, &context)
+    {
+        return None;
+    }
+    if let Some(clause) = &statement.principal {
+        clause_match(clause, statement.effect, request.principal(), has_boundary)?;
+    }
+    Some(
+        statement
+            .conditions
+            .iter()
+            .map(|c| (c, condition_holds(c, &context)))
+            .collect(),
+    )
 }
 
 /// Rule 1 of "When a statement applies": `Action` — some pattern matches the

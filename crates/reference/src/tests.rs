@@ -908,6 +908,7 @@ fn step1_explicit_deny_lists_every_applicable_deny_in_canonical_order() {
                 ),
                 decisive("resourcePolicy", 0, None, Effect::Deny),
             ],
+            explanation: None,
         }
     );
 }
@@ -1358,6 +1359,7 @@ fn step7_allowed_lists_every_applicable_allow_in_canonical_order() {
                 ),
                 decisive("resourcePolicy", 1, None, Effect::Allow),
             ],
+            explanation: None,
         }
     );
     // SCP allows are not decisive for principals SCPs do not govern.
@@ -1382,7 +1384,11 @@ fn step7_implicit_deny_has_no_decisive_statements() {
         evaluate(&policies, &user_get(OBJECT)),
         Decision {
             kind: DecisionKind::ImplicitDeny,
-            decisive: vec![]
+            decisive: vec![],
+            explanation: Some(tollgate_policy::Explanation {
+                unmet: vec![tollgate_policy::Requirement::Boundary],
+                ..Default::default()
+            }),
         }
     );
 }

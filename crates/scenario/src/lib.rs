@@ -41,6 +41,7 @@
 //!         effect: Effect::Allow,
 //!         level: None,
 //!     }],
+//!     explanation: None,
 //! };
 //! assert_eq!(
 //!     answer_line(inputs[0].name(), &decision),
@@ -71,8 +72,8 @@ mod source;
 
 pub use error::{Fault, MAX_FAULTS, MAX_MESSAGE_BYTES, ScenarioError};
 pub use output::{
-    MISMATCH_PREFIX, answer_line, answer_line_with_warnings, error_line, explain, mismatch_line,
-    summary_line,
+    MISMATCH_PREFIX, answer_line, answer_line_explained, answer_line_with_warnings, error_line,
+    explain, mismatch_line, summary_line,
 };
 pub use read::{
     DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_JSON_VALUES, DEFAULT_MAX_SCENARIOS, MAX_JSON_DEPTH,

@@ -38,6 +38,19 @@ pub fn answer_line_with_warnings(
     to_line(&Answer::new(name, decision, warnings))
 }
 
+/// [`answer_line_with_warnings`] with, for an implicit deny, the
+/// `explanation` ([`tollgate_policy::Explanation::to_json`]) after
+/// `decisive`: `simulate --explain`.
+pub fn answer_line_explained(
+    name: Option<&str>,
+    decision: &Decision,
+    warnings: &[String],
+) -> String {
+    let mut answer = Answer::new(name, decision, warnings);
+    answer.explanation = decision.explanation.as_ref().map(|e| e.to_json());
+    to_line(&answer)
+}
+
 /// `{"name": ..., "error": "..."}`: a scenario that cannot be evaluated.
 pub fn error_line(name: Option<&str>, message: &str) -> String {
     #[derive(Serialize)]
@@ -87,11 +100,14 @@ pub fn explain(expected: DecisionKind, decision: &Decision) -> String {
     let head = format!("expected {expected}, got {}", decision.kind);
     if decision.decisive.is_empty() {
         return match decision.kind {
-            DecisionKind::ImplicitDeny => {
-                format!(
+            DecisionKind::ImplicitDeny => match &decision.explanation {
+                Some(explanation) if !explanation.unmet.is_empty() => {
+                    format!("{head}: {}", explanation.lines().join("; "))
+                }
+                _ => format!(
                     "{head}: nothing denies it, but no applicable statement allows it where an allow is needed"
-                )
-            }
+                ),
+            },
             DecisionKind::Allowed | DecisionKind::ExplicitDeny => {
                 format!("{head}, with no decisive statement")
             }
@@ -123,6 +139,8 @@ struct Answer<'a> {
     name: Option<&'a str>,
     decision: &'static str,
     decisive: Vec<Decisive<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explanation: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     warnings: &'a [String],
 }
@@ -131,6 +149,7 @@ impl<'a> Answer<'a> {
     fn new(name: Option<&'a str>, decision: &'a Decision, warnings: &'a [String]) -> Self {
         Self {
             warnings,
+            explanation: None,
             name,
             decision: decision.kind.as_str(),
             decisive: decision
@@ -235,6 +254,7 @@ mod tests {
                     level: None,
                 })
                 .collect(),
+            explanation: None,
         }
     }
 

@@ -427,6 +427,19 @@ async fn explain_only_when_configured_and_asked() {
     .await;
     let decisive = &allowed(&response)["x-tollgate-decisive"];
     assert!(decisive.contains("(ManagePhotos)"), "{decisive}");
+
+    // An implicit deny says why, in the words of `tollgate check --explain`.
+    let response = ask(
+        &mut client,
+        check("GET", "/photos/42", &[("x-jwt-sub", "bob"), explain], None),
+    )
+    .await;
+    let (_, body) = denied(&response);
+    assert_eq!(body["decision"], "IMPLICIT_DENY");
+    let explanation = &body["explanation"];
+    let first = explanation["unmet"][0]["text"].as_str().unwrap_or_default();
+    assert!(!first.is_empty(), "{body}");
+    assert_eq!(explanation["lines"][0].as_str(), Some(first), "{body}");
     server.join().await.unwrap();
 
     // Without `explain-header`, the header asks for nothing.

@@ -26,7 +26,7 @@ mod tests;
 use std::fmt;
 
 pub use request::{Question, STORE_RULES, question, question_with};
-pub use response::{decision, decisive, decisive_statement};
+pub use response::{decision, decisive, decisive_statement, explanation};
 
 /// A request field that cannot be read: where it is and what is wrong.
 ///

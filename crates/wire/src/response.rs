@@ -1,4 +1,5 @@
-//! Domain answers → wire messages: the decision enum and decisive statements.
+//! Domain answers → wire messages: the decision enum, decisive statements
+//! and the explanation of an implicit deny.
 
 use tollgate_policy::{DecisionKind, Effect};
 use tollgate_proto::v1;
@@ -36,4 +37,40 @@ pub fn decisive_statement(statement: tollgate_policy::DecisiveStatement) -> v1::
 /// Every decisive statement on the wire, in the same order.
 pub fn decisive(statements: Vec<tollgate_policy::DecisiveStatement>) -> Vec<v1::DecisiveStatement> {
     statements.into_iter().map(decisive_statement).collect()
+}
+
+/// The explanation of an implicit deny on the wire.
+pub fn explanation(explanation: &tollgate_policy::Explanation) -> v1::Explanation {
+    use tollgate_policy::Requirement;
+    v1::Explanation {
+        unmet: explanation
+            .unmet
+            .iter()
+            .map(|requirement| v1::UnmetRequirement {
+                kind: requirement.kind().to_owned(),
+                level: match requirement {
+                    Requirement::ServiceControl(level) => level.label(),
+                    _ => String::new(),
+                },
+                text: requirement.to_string(),
+            })
+            .collect(),
+        near_misses: explanation
+            .near_misses
+            .iter()
+            .map(|near| v1::NearMiss {
+                statement: Some(decisive_statement(near.statement.clone())),
+                failed: near
+                    .failed
+                    .iter()
+                    .map(|f| v1::FailedCondition {
+                        operator: f.operator.clone(),
+                        key: f.key.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        missing_context_keys: explanation.missing_context_keys.clone(),
+        lines: explanation.lines(),
+    }
 }

@@ -75,6 +75,9 @@ pub struct AuditRecord {
     pub revision: String,
     /// The time to decide.
     pub latency: Duration,
+    /// For an implicit deny that was explained, why (written as
+    /// `explanation`, the shape of [`tollgate_policy::Explanation::to_json`]).
+    pub explanation: Option<tollgate_policy::Explanation>,
 }
 
 impl AuditRecord {
@@ -107,6 +110,7 @@ impl AuditRecord {
             decisive,
             revision: revision.to_owned(),
             latency,
+            explanation: None,
         }
     }
 
@@ -135,6 +139,7 @@ impl AuditRecord {
             decisive: &self.decisive,
             revision: &self.revision,
             latency_us: u64::try_from(self.latency.as_micros()).unwrap_or(u64::MAX),
+            explanation: self.explanation.as_ref().map(|e| e.to_json()),
         };
         serde_json::to_writer(&mut *out, &line).map_err(io::Error::other)?;
         out.write_all(b"\n")
@@ -158,4 +163,6 @@ struct Line<'a> {
     decisive: &'a [AuditStatement],
     revision: &'a str,
     latency_us: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explanation: Option<serde_json::Value>,
 }

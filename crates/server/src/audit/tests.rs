@@ -126,6 +126,44 @@ fn a_record_has_every_field() {
 }
 
 #[test]
+fn an_explained_implicit_deny_records_why() {
+    let memory = Memory::default();
+    let (log, writer) = AuditLog::to_writer(&settings(), Box::new(memory.clone())).unwrap();
+    let id = log.admit(DecisionKind::ImplicitDeny, None).unwrap();
+    let mut record = AuditRecord::of(
+        id,
+        &request(),
+        DecisionKind::ImplicitDeny,
+        Vec::new(),
+        "rev",
+        Duration::from_micros(3),
+    );
+    let explanation = tollgate_policy::Explanation {
+        unmet: vec![tollgate_policy::Requirement::Session],
+        near_misses: Vec::new(),
+        missing_context_keys: vec!["aws:SourceVpc".to_owned()],
+    };
+    record.explanation = Some(explanation.clone());
+    assert!(log.record(record));
+    assert!(record_plain(&log));
+    writer.shutdown();
+    let lines = memory.lines();
+    assert_eq!(lines[0]["explanation"], explanation.to_json());
+    assert_eq!(
+        lines[0]["explanation"]["lines"],
+        serde_json::json!([
+            "session: no session policy allows",
+            "missing context keys: aws:SourceVpc"
+        ])
+    );
+    assert!(lines[1].get("explanation").is_none(), "{}", lines[1]);
+}
+
+fn record_plain(log: &AuditLog) -> bool {
+    record(log, DecisionKind::ImplicitDeny, None)
+}
+
+#[test]
 fn control_policy_statements_name_their_level() {
     let memory = Memory::default();
     let (log, writer) = AuditLog::to_writer(&settings(), Box::new(memory.clone())).unwrap();

@@ -1,5 +1,6 @@
 //! Answers questions against one store snapshot: the fast `decide` path, or
-//! with `explain` the decisive statements and a reason. Each decision is
+//! with `explain` the decisive statements, a reason and, for an implicit
+//! deny, the explanation. Each decision is
 //! counted and timed (session policy compilation excluded), and handed to
 //! the audit log when one is on (a non-blocking push).
 
@@ -55,15 +56,21 @@ impl Prepared {
         let request = &self.question.request;
         let session = self.session.as_ref().map(CompiledSession::tables);
         let start = Instant::now();
-        let (kind, decisive, reason) = if self.question.explain {
+        let (kind, decisive, reason, explanation) = if self.question.explain {
             let (decision, reason) = store.evaluate(request, session);
             let reason = reason.map(|r| r.to_string()).unwrap_or_default();
-            (decision.kind, decision.decisive, reason)
+            (
+                decision.kind,
+                decision.decisive,
+                reason,
+                decision.explanation,
+            )
         } else {
             (
                 store.decide(request, session).kind,
                 Vec::new(),
                 String::new(),
+                None,
             )
         };
         let latency = start.elapsed();
@@ -72,14 +79,10 @@ impl Prepared {
             && let Some(id) = log.admit(kind, request_id)
         {
             let statements = decisive.iter().map(AuditStatement::from).collect();
-            log.record(AuditRecord::of(
-                id,
-                request,
-                kind,
-                statements,
-                store.revision(),
-                latency,
-            ));
+            let mut record =
+                AuditRecord::of(id, request, kind, statements, store.revision(), latency);
+            record.explanation = explanation.clone();
+            log.record(record);
         }
         tracing::debug!(
             principal = request.principal().text(),
@@ -88,7 +91,9 @@ impl Prepared {
             decision = kind.as_str(),
             "decided"
         );
-        response(kind, store.revision(), convert::decisive(decisive), reason)
+        let mut response = response(kind, store.revision(), convert::decisive(decisive), reason);
+        response.explanation = explanation.as_ref().map(convert::explanation);
+        response
     }
 }
 
@@ -103,5 +108,6 @@ fn response(
         revision: revision.to_owned(),
         decisive,
         reason,
+        explanation: None,
     }
 }

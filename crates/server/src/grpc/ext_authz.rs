@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use envoy_types::pb::envoy::service::auth::v3::authorization_server::Authorization;
 use envoy_types::pb::envoy::service::auth::v3::{CheckRequest, CheckResponse};
 use tollgate_mesh::{Mapping, MeshConfig, Unmapped};
-use tollgate_policy::{DecisionKind, DecisiveStatement};
+use tollgate_policy::{Decision, DecisionKind};
 use tonic::{Request, Response, Status};
 
 pub use self::outcome::Outcome;
@@ -66,18 +66,18 @@ impl ExtAuthzService {
         &self,
         request_id: &str,
         request: &tollgate_policy::Request,
-        kind: DecisionKind,
-        decisive: &[DecisiveStatement],
+        decision: &Decision,
         revision: &str,
         latency: Duration,
     ) {
         if let Some(log) = &self.audit
-            && let Some(id) = log.admit(kind, Some(request_id))
+            && let Some(id) = log.admit(decision.kind, Some(request_id))
         {
-            let statements = decisive.iter().map(AuditStatement::from).collect();
-            log.record(AuditRecord::of(
-                id, request, kind, statements, revision, latency,
-            ));
+            let statements = decision.decisive.iter().map(AuditStatement::from).collect();
+            let mut record =
+                AuditRecord::of(id, request, decision.kind, statements, revision, latency);
+            record.explanation = decision.explanation.clone();
+            log.record(record);
         }
     }
 
@@ -146,8 +146,7 @@ impl ExtAuthzService {
             self.audit_record(
                 &request_id,
                 request,
-                decision.kind,
-                &decision.decisive,
+                &decision,
                 store.revision(),
                 start.elapsed(),
             );
@@ -155,15 +154,20 @@ impl ExtAuthzService {
                 request,
                 decisive: decision.decisive,
                 reason: reason.map(|r| r.to_string()),
+                explanation: decision.explanation,
             };
             (decision.kind, Some(explained))
         } else {
             let kind = store.decide(request, None).kind;
+            let decision = Decision {
+                kind,
+                decisive: Vec::new(),
+                explanation: None,
+            };
             self.audit_record(
                 &request_id,
                 request,
-                kind,
-                &[],
+                &decision,
                 store.revision(),
                 start.elapsed(),
             );

@@ -60,6 +60,7 @@ fn answered(
         decision: convert::decision(decision.kind).into(),
         matches_expectation: expect == Some(decision.kind),
         has_expectation: expect.is_some(),
+        explanation: decision.explanation.as_ref().map(convert::explanation),
         decisive: convert::decisive(decision.decisive),
         error: String::new(),
     }
@@ -73,5 +74,6 @@ fn failed(name: Option<&str>, error: String) -> SimulateResponse {
         error,
         matches_expectation: false,
         has_expectation: false,
+        explanation: None,
     }
 }

@@ -83,6 +83,13 @@ async fn implicit_deny_explains_what_the_store_lacks() {
     assert_eq!(answer.decision(), Decision::ImplicitDeny);
     assert!(answer.decisive.is_empty());
     assert!(answer.reason.is_empty(), "{:?}", answer.reason);
+    let explanation = answer.explanation.expect("an implicit deny is explained");
+    assert_eq!(explanation.unmet.len(), 1, "{explanation:?}");
+    assert_eq!(explanation.unmet[0].kind, "identity");
+    assert_eq!(
+        explanation.lines[0],
+        "identity: no identity-based policy allows"
+    );
 
     let stranger = ask(
         "arn:aws:iam::111122223333:user/mallory",
@@ -97,10 +104,11 @@ async fn implicit_deny_explains_what_the_store_lacks() {
     assert_eq!(answer.decision(), Decision::ImplicitDeny);
     assert!(answer.decisive.is_empty());
     assert_eq!(answer.reason, "principal not found in the store");
-    // Without explain, no reason.
+    // Without explain, no reason and no explanation.
     let answer = client.authorize(stranger).await.unwrap().into_inner();
     assert_eq!(answer.decision(), Decision::ImplicitDeny);
     assert!(answer.reason.is_empty());
+    assert!(answer.explanation.is_none());
 
     let foreigner = ask(
         "arn:aws:iam::999988887777:user/eve",

@@ -11,7 +11,7 @@ use envoy_types::pb::envoy::service::auth::v3::{
 use envoy_types::pb::envoy::r#type::v3::{HttpStatus, StatusCode};
 use envoy_types::pb::google::rpc;
 use serde_json::json;
-use tollgate_policy::{DecisiveStatement, Effect, Request};
+use tollgate_policy::{DecisiveStatement, Effect, Explanation, Request};
 
 use super::Outcome;
 
@@ -26,6 +26,8 @@ pub(crate) struct Explained<'a> {
     pub(crate) decisive: Vec<DecisiveStatement>,
     /// Why the store could not place the request (an unknown principal).
     pub(crate) reason: Option<String>,
+    /// For an implicit deny, why.
+    pub(crate) explanation: Option<Explanation>,
 }
 
 /// A denial being built.
@@ -38,7 +40,8 @@ pub(crate) struct Answer {
 
 impl Answer {
     /// A denial: `reason` goes into the body; with `explained`, the mapped
-    /// request and the decisive statements too.
+    /// request, the decisive statements and (implicit deny) the
+    /// explanation too.
     pub(crate) fn denied(
         outcome: Outcome,
         request_id: &str,
@@ -60,6 +63,9 @@ impl Answer {
             map.insert("decisive".into(), decisive_json(&explained.decisive));
             if let Some(reason) = &explained.reason {
                 map.insert("store_reason".into(), reason.clone().into());
+            }
+            if let Some(explanation) = &explained.explanation {
+                map.insert("explanation".into(), explanation.to_json());
             }
         }
         Self {
