@@ -45,7 +45,7 @@ try {
   const decisive = await page.$$eval('.statement.decisive', (all) => all.map((s) => s.textContent));
   assert.equal(decisive.length, 1, JSON.stringify(decisive));
   assert.match(decisive[0], /DenyLeaveOrganization/);
-  assert.match(await page.textContent('#decisive'), /serviceControlPolicies.*DenyLeaveOrganization Deny/);
+  assert.match(await page.textContent('#decisive'), /serviceControlPolicies\[1\]\[1\] Statement\[0\] \(DenyLeaveOrganization\) Deny/);
   const deny = await page.$eval('.statement.decisive', (s) => getComputedStyle(s).backgroundColor);
   assert.notEqual(deny, 'rgba(0, 0, 0, 0)', 'the decisive statement is highlighted');
 
@@ -79,7 +79,7 @@ try {
   await page.click('#simulate');
   await page.waitForFunction(() => document.getElementById('decision').textContent === 'Explicit deny');
   if (process.env.SCREENSHOT) {
-    await page.screenshot({ path: process.env.SCREENSHOT, fullPage: false });
+    await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
   }
   assert.deepEqual(problems, []);
   console.log('ui: the simulator page decides, explains and highlights (6 checks passed)');

@@ -26,6 +26,7 @@ use crate::http_api::HttpApi;
 const INDEX_HTML: &str = include_str!("index.html");
 const APP_JS: &str = include_str!("app.js");
 const STYLE_CSS: &str = include_str!("style.css");
+const FAVICON_SVG: &str = include_str!("favicon.svg");
 
 /// The example scenario files, as shipped in `examples/simulate`.
 const EXAMPLES: [&str; 5] = [
@@ -56,6 +57,10 @@ pub fn router(api: HttpApi) -> Router {
         .route(
             "/ui/style.css",
             get(|| async { page(STYLE_CSS, "text/css; charset=utf-8") }),
+        )
+        .route(
+            "/ui/favicon.svg",
+            get(|| async { page(FAVICON_SVG, "image/svg+xml") }),
         )
         .route(
             "/ui/examples.json",

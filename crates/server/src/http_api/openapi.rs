@@ -3,7 +3,9 @@
 //! proto, with its comments as descriptions): one schema per message the
 //! four calls read or write, each field under its JSON name with the type
 //! of the proto3 JSON mapping. Fields without presence are `required` in
-//! answers, because the API writes them even when they hold their default.
+//! answers, because the API writes them even when they hold their default;
+//! request fields are `nullable`, because the mapping reads `null` as the
+//! default.
 
 use std::collections::BTreeSet;
 
@@ -164,6 +166,10 @@ fn add_schema(
         if let Some(text) = comment(&field.parent_file(), field.path()) {
             schema = with_description(schema, text);
         }
+        if !answer {
+            // The proto3 JSON mapping reads `null` as the field's default.
+            schema = nullable(schema);
+        }
         properties.insert(field.json_name().to_owned(), schema);
         if answer && !field.supports_presence() {
             required.push(json!(field.json_name()));
@@ -204,6 +210,17 @@ fn with_description(schema: Value, text: String) -> Value {
         schema["description"] = json!(text);
         schema
     }
+}
+
+/// `schema`, `null` allowed as well.
+fn nullable(schema: Value) -> Value {
+    let mut schema = if schema.get("$ref").is_some() {
+        json!({"allOf": [schema]})
+    } else {
+        schema
+    };
+    schema["nullable"] = json!(true);
+    schema
 }
 
 /// The schema of one field's JSON value.
