@@ -265,6 +265,17 @@ pub struct ServeArgs {
     /// Session policy bytes x context value bytes of one request, at most [default: 268435456]
     #[arg(long, value_name = "N", env = "TOLLGATE_MAX_SESSION_POLICY_COST")]
     max_session_policy_cost: Option<String>,
+
+    /// Serve the HTTP/JSON API (POST /v1/authorize, /v1/authorize:batch,
+    /// /v1/simulate, GET /v1/status, /v1/openapi.json) on this address,
+    /// `HOST:PORT`, plaintext HTTP/1.1 [default: none: off]
+    #[arg(long, value_name = "ADDR", env = "TOLLGATE_HTTP_LISTEN")]
+    http_listen: Option<String>,
+
+    /// Serve the policy simulator page at /ui/ on the admin listener
+    /// [default: off: /ui/ is 404]
+    #[arg(long, env = "TOLLGATE_ADMIN_UI")]
+    admin_ui: bool,
 }
 
 impl ServeArgs {
@@ -378,6 +389,8 @@ impl ServeArgs {
                 "max-session-policy-cost",
                 &self.max_session_policy_cost,
             )),
+            http_listen: self.http_listen.clone(),
+            admin_ui: self.admin_ui.then_some(true),
         };
         faults.extend(jitter_faults);
         let file = match &self.config {

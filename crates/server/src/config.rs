@@ -194,6 +194,11 @@ pub struct ServeConfig {
     pub watchdog: crate::reload::WatchdogSettings,
     /// Limits on connections and HTTP/2 streams, every listener.
     pub connections: crate::limits::ConnectionLimits,
+    /// The HTTP/JSON API's listener (`http-listen`); `None`: off.
+    pub http_listen: Option<SocketAddr>,
+    /// Whether the admin listener serves the policy simulator page
+    /// (`admin-ui`).
+    pub admin_ui: bool,
 }
 
 /// A mesh mapping file, loaded and validated.
@@ -245,6 +250,8 @@ impl Default for ServeConfig {
             audit: None,
             watchdog: crate::reload::WatchdogSettings::default(),
             connections: crate::limits::ConnectionLimits::default(),
+            http_listen: None,
+            admin_ui: false,
         }
     }
 }
@@ -362,6 +369,10 @@ pub struct ConfigLayer {
     pub max_send_buffer_bytes: Option<u64>,
     /// `max-session-policy-cost`: session policy bytes × context value bytes, at most.
     pub max_session_policy_cost: Option<u64>,
+    /// `http-listen`: `HOST:PORT` of the HTTP/JSON API's listener.
+    pub http_listen: Option<String>,
+    /// `admin-ui`: serve the policy simulator page on the admin listener.
+    pub admin_ui: Option<bool>,
 }
 
 impl ConfigLayer {
@@ -468,6 +479,8 @@ impl ConfigLayer {
             max_session_policy_cost: self
                 .max_session_policy_cost
                 .or(lower.max_session_policy_cost),
+            http_listen: self.http_listen.or(lower.http_listen),
+            admin_ui: self.admin_ui.or(lower.admin_ui),
         }
     }
 }
@@ -629,6 +642,24 @@ impl ServeConfig {
                 Ok(addr) => config.ext_authz_listen = Some(addr),
                 Err(e) => fault(format!("`ext-authz-listen`: {e}")),
             }
+        }
+        if let Some(text) = &layer.http_listen {
+            match parse_socket_addr(text) {
+                Ok(addr) if addr.port() != 0 && addr == config.admin_listen => fault(format!(
+                    "`http-listen` and `admin-listen` are the same address `{addr}`"
+                )),
+                Ok(addr) if addr.port() != 0 && config.listen == ListenAddr::Tcp(addr) => fault(
+                    format!("`http-listen` and `listen` are the same address `{addr}`"),
+                ),
+                Ok(addr) if addr.port() != 0 && config.ext_authz_listen == Some(addr) => fault(
+                    format!("`http-listen` and `ext-authz-listen` are the same address `{addr}`"),
+                ),
+                Ok(addr) => config.http_listen = Some(addr),
+                Err(e) => fault(format!("`http-listen`: {e}")),
+            }
+        }
+        if let Some(on) = layer.admin_ui {
+            config.admin_ui = on;
         }
         read_limits(&layer, &mut config.limits, &mut fault);
         read_connection_limits(&layer, &mut config, &mut fault);

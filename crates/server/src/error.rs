@@ -22,6 +22,9 @@ pub enum ServeError {
     /// The gRPC services could not be assembled.
     #[error(transparent)]
     Services(#[from] ServicesError),
+    /// The HTTP/JSON API could not be assembled (a build defect).
+    #[error(transparent)]
+    HttpApi(#[from] crate::http_api::DescriptorError),
     /// A listener could not be bound.
     #[error("cannot listen for {what} on {addr}: {source}")]
     Bind {

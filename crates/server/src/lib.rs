@@ -13,15 +13,19 @@
 //! | [`state`] | the serving snapshot and the reload history |
 //! | [`grpc`] | the gRPC services |
 //! | [`admin`] | `/metrics`, `/healthz`, `/readyz` |
+//! | [`http_api`] | the HTTP/JSON API (`http-listen`) |
+//! | [`admin_ui`] | the policy simulator page (`admin-ui`) |
 //! | [`audit`] | the decision audit log, off the request path |
 //! | [`metrics`] | metric names and the Prometheus recorder |
 //! | [`telemetry`] | logging |
 
 pub mod admin;
+pub mod admin_ui;
 pub mod audit;
 pub mod config;
 mod error;
 pub mod grpc;
+pub mod http_api;
 pub mod limits;
 pub mod metrics;
 pub mod reload;

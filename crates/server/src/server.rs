@@ -9,6 +9,11 @@
 //!
 //! With `ext-authz-listen`, a third listener serves Envoy's `Authorization`
 //! and health only (the main gRPC listener serves `Authorization` as well).
+//! With `http-listen`, another serves the HTTP/JSON API over HTTP/1.1
+//! ([`crate::http_api`]), calling the gRPC listener's `Authorizer` with its
+//! admission permits; with `admin-ui`, the admin listener serves the policy
+//! simulator page and the API's `simulate` and `status` beside it
+//! ([`crate::admin_ui`]).
 //!
 //! Every listener runs the same accept loop (`listen`): a cap on open
 //! connections, accept errors backed off from and counted, never fatal;
@@ -38,9 +43,10 @@ use crate::audit::{AuditLog, AuditWriter};
 use crate::config::{ListenAddr, ServeConfig};
 use crate::error::ServeError;
 use crate::grpc::{self, Edge, GrpcServices};
+use crate::http_api::HttpApi;
 use crate::reload::{ReloadTask, Reloader};
 use crate::state::PolicyState;
-use crate::{admin, metrics};
+use crate::{admin, admin_ui, metrics};
 
 mod conn;
 mod listen;
@@ -66,6 +72,10 @@ pub struct Server {
     admin_listener: TcpListener,
     admin_addr: SocketAddr,
     ext_authz_listener: Option<(TcpListener, SocketAddr)>,
+    /// The HTTP/JSON API's listener, when configured.
+    http_listener: Option<(TcpListener, SocketAddr)>,
+    /// The HTTP/JSON API, when a listener or the admin UI serves it.
+    http_api: Option<HttpApi>,
     metrics: PrometheusHandle,
     /// The audit log's writer, stopped (and flushed) after the drain.
     audit: Option<AuditWriter>,
@@ -173,6 +183,29 @@ impl Server {
                 Some((listener, bound))
             }
         };
+        let http_listener = match config.http_listen {
+            None => None,
+            Some(addr) => {
+                let error = |source| ServeError::Bind {
+                    what: "HTTP API",
+                    addr: addr.to_string(),
+                    source,
+                };
+                let listener = TcpListener::bind(addr).await.map_err(error)?;
+                let bound = listener.local_addr().map_err(error)?;
+                Some((listener, bound))
+            }
+        };
+        let http_api = if http_listener.is_some() || config.admin_ui {
+            Some(HttpApi::new(
+                grpc.authorizer.clone(),
+                grpc.edge.clone(),
+                config.limits.max_message_bytes,
+                config.limits.max_call,
+            )?)
+        } else {
+            None
+        };
         let reload_task = reloader.spawn(config.reload_debounce, config.rescan_interval)?;
 
         Ok(Server {
@@ -186,6 +219,8 @@ impl Server {
             admin_listener,
             admin_addr,
             ext_authz_listener,
+            http_listener,
+            http_api,
             metrics,
             audit,
         })
@@ -194,6 +229,11 @@ impl Server {
     /// The bound address of the separate ext_authz listener, if configured.
     pub fn ext_authz_addr(&self) -> Option<SocketAddr> {
         self.ext_authz_listener.as_ref().map(|(_, addr)| *addr)
+    }
+
+    /// The bound address of the HTTP/JSON API's listener, if configured.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http_listener.as_ref().map(|(_, addr)| *addr)
     }
 
     /// The bound gRPC address (the real port when the configuration said 0).
@@ -226,6 +266,9 @@ impl Server {
         if let Some(addr) = self.ext_authz_addr() {
             line.push_str(&format!(" ext_authz={addr}"));
         }
+        if let Some(addr) = self.http_addr() {
+            line.push_str(&format!(" http={addr}"));
+        }
         line
     }
 
@@ -238,6 +281,8 @@ impl Server {
             grpc_listener,
             admin_listener,
             ext_authz_listener,
+            http_listener,
+            http_api,
             metrics,
             state,
             audit,
@@ -262,8 +307,33 @@ impl Server {
         };
 
         let upkeep = admin::spawn_upkeep(state.clone(), metrics.clone());
-        let admin_service = TowerToHyperService::new(admin::router(state.clone(), metrics));
+        let mut admin_router = admin::router(state.clone(), metrics);
+        if config.admin_ui
+            && let Some(api) = &http_api
+        {
+            admin_router = admin_router.merge(admin_ui::router(api.simulator()));
+        }
+        let admin_service = TowerToHyperService::new(admin_router);
         let http1 = Arc::new(conn::http1_builder(&limits));
+        let http_task = match (http_listener, &http_api) {
+            (Some((listener, _)), Some(api)) => {
+                let service = TowerToHyperService::new(api.clone().router());
+                let (limits, http1) = (limits.clone(), http1.clone());
+                Some(tokio::spawn(listen::run(
+                    listener,
+                    bounds("http", limits.max_connections),
+                    move |io, stop| {
+                        let (service, http1, limits) =
+                            (service.clone(), http1.clone(), limits.clone());
+                        async move {
+                            conn::serve_http1(io, service, &http1, &limits, stop, "http").await;
+                        }
+                    },
+                    stop.clone(),
+                )))
+            }
+            _ => None,
+        };
         let admin_task = {
             let limits = limits.clone();
             tokio::spawn(listen::run(
@@ -363,6 +433,7 @@ impl Server {
         // (with a second of slack here for the tasks to wind up).
         let mut tasks = vec![("grpc", grpc_task), ("admin", admin_task)];
         tasks.extend(ext_authz_task.map(|task| ("ext_authz", task)));
+        tasks.extend(http_task.map(|task| ("http", task)));
         let deadline = tokio::time::Instant::now() + config.drain_timeout + Duration::from_secs(1);
         let mut failure = None;
         for (name, mut task) in tasks {

@@ -65,6 +65,12 @@ impl EdgeSettings {
             max_call,
         }
     }
+
+    /// A permit to evaluate (shared with every other listener that
+    /// evaluates, the HTTP/JSON API's included), or `RESOURCE_EXHAUSTED`.
+    pub(crate) fn admit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, Status> {
+        self.admission.admit()
+    }
 }
 
 /// The routes of one listener behind the edge guards, as a hyper service.

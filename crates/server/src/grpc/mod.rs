@@ -25,7 +25,7 @@ mod authorizer;
 mod decide;
 pub mod edge;
 pub mod ext_authz;
-mod guard;
+pub(crate) mod guard;
 mod observe;
 mod services;
 mod session;

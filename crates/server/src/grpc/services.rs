@@ -48,6 +48,8 @@ pub struct GrpcServices {
     /// The admission permits and deadline cap every listener's
     /// [`Edge`](super::Edge) shares.
     pub edge: EdgeSettings,
+    /// The `Authorizer` the routes serve (the HTTP/JSON API calls it too).
+    pub authorizer: AuthorizerService,
 }
 
 /// Why the services could not be assembled: a built-in descriptor set does
@@ -124,9 +126,9 @@ pub async fn services_with(
     let ext_authz_routes = Routes::new(ext_authz.clone()).add_service(health_server.clone());
     let max_message_bytes = limits.max_message_bytes;
     let edge = EdgeSettings::new(limits.max_in_flight, limits.max_call);
+    let service = AuthorizerService::with_limits(state, limits).with_audit(audit);
     let authorizer =
-        AuthorizerServer::new(AuthorizerService::with_limits(state, limits).with_audit(audit))
-            .max_decoding_message_size(max_message_bytes);
+        AuthorizerServer::new(service.clone()).max_decoding_message_size(max_message_bytes);
     let routes = Routes::new(authorizer)
         .add_service(ext_authz)
         .add_service(health_server)
@@ -137,6 +139,7 @@ pub async fn services_with(
         ext_authz_routes,
         health,
         edge,
+        authorizer: service,
     })
 }
 

@@ -86,6 +86,8 @@ pub struct Running {
     pub admin: SocketAddr,
     /// The separate ext_authz listener, when configured.
     pub ext_authz: Option<SocketAddr>,
+    /// The HTTP/JSON API's listener, when configured.
+    pub http: Option<SocketAddr>,
     pub state: Arc<PolicyState>,
     pub reloader: Reloader,
     stop: Option<oneshot::Sender<()>>,
@@ -101,6 +103,7 @@ impl Running {
         };
         let admin = server.admin_addr();
         let ext_authz = server.ext_authz_addr();
+        let http = server.http_addr();
         let state = server.state().clone();
         let reloader = server.reloader().clone();
         let (stop, stopped) = oneshot::channel();
@@ -111,6 +114,7 @@ impl Running {
             grpc,
             admin,
             ext_authz,
+            http,
             state,
             reloader,
             stop: Some(stop),

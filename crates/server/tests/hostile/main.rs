@@ -8,6 +8,7 @@
 mod harness;
 
 mod connections;
+mod http_api;
 mod malformed;
 mod overload;
 mod raw;
