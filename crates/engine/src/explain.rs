@@ -51,6 +51,7 @@ impl Evaluation<'_> {
             trust,
             key: !trust && requires_resource_policy(action, resource),
             same_account: self.same_account(),
+            other_partition: self.request.crosses_partition(),
         }
     }
 }

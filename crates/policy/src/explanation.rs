@@ -47,6 +47,9 @@ pub enum Requirement {
     /// An account root asked a role trust action: STS refuses it whatever
     /// the trust policy says.
     RootCannotAssumeRole,
+    /// The principal's partition is not the resource's: partitions are
+    /// separate IAMs, and no policy reaches across them.
+    OtherPartition,
 }
 
 impl fmt::Display for Requirement {
@@ -73,6 +76,9 @@ impl fmt::Display for Requirement {
             Requirement::RootCannotAssumeRole => {
                 f.write_str("trust policy: an account root cannot assume a role")
             }
+            Requirement::OtherPartition => f.write_str(
+                "partition: the resource is in another AWS partition than the principal; no policy reaches across partitions",
+            ),
         }
     }
 }
@@ -80,7 +86,7 @@ impl fmt::Display for Requirement {
 impl Requirement {
     /// The kind alone, for machines: `identity`, `boundary`, `session`,
     /// `scp`, `trustPolicy`, `keyPolicy`, `crossAccount`, `resource`,
-    /// `rootCannotAssumeRole`.
+    /// `rootCannotAssumeRole`, `otherPartition`.
     pub fn kind(&self) -> &'static str {
         match self {
             Requirement::Identity => "identity",
@@ -92,6 +98,7 @@ impl Requirement {
             Requirement::Resource(ResourceNeed::CrossAccount) => "crossAccount",
             Requirement::Resource(ResourceNeed::NotIamIdentity) => "resource",
             Requirement::RootCannotAssumeRole => "rootCannotAssumeRole",
+            Requirement::OtherPartition => "otherPartition",
         }
     }
 }
@@ -270,12 +277,19 @@ pub struct AllowFacts {
     pub key: bool,
     /// The principal and the resource are in the same account.
     pub same_account: bool,
+    /// An IAM principal asks about a resource of another AWS partition
+    /// (`Request::crosses_partition`).
+    pub other_partition: bool,
 }
 
 /// The requirements the facts leave unmet, by the steps of
 /// `docs/evaluation.md`. Empty when the facts allow.
 pub fn unmet(facts: &AllowFacts) -> Vec<Requirement> {
     let mut out = Vec::new();
+    if facts.other_partition {
+        out.push(Requirement::OtherPartition);
+        return out;
+    }
     if facts.trust && facts.root {
         out.push(Requirement::RootCannotAssumeRole);
         return out;
@@ -351,6 +365,7 @@ mod tests {
             trust: false,
             key: false,
             same_account: true,
+            other_partition: false,
         }
     }
 
@@ -413,6 +428,7 @@ mod tests {
         let f = AllowFacts {
             identity: false,
             same_account: false,
+            other_partition: false,
             ..facts()
         };
         assert_eq!(
@@ -449,6 +465,12 @@ mod tests {
             ..facts()
         };
         assert_eq!(unmet(&root), [Requirement::RootCannotAssumeRole]);
+        let partition = AllowFacts {
+            other_partition: true,
+            identity: false,
+            ..facts()
+        };
+        assert_eq!(unmet(&partition), [Requirement::OtherPartition]);
         let service = AllowFacts {
             iam_identity: false,
             ..facts()

@@ -381,6 +381,7 @@ fn allow_facts(
         trust: facts.trust,
         key: facts.special && !facts.trust,
         same_account: principal.account() == request.effective_resource_account(),
+        other_partition: request.crosses_partition(),
     }
 }
 

@@ -184,6 +184,20 @@ fn root_cannot_assume_a_role() {
 }
 
 #[test]
+fn other_partition_kind() {
+    let set = PolicySet {
+        identity: identity(ALLOW_ALL),
+        ..Default::default()
+    };
+    let asked = request(
+        "arn:aws-us-gov:iam::111122223333:user/alice",
+        "s3:GetObject",
+        "arn:aws:s3:::bucket/key",
+    );
+    assert_eq!(unmet(&set, &asked), [Requirement::OtherPartition]);
+}
+
+#[test]
 fn key_policy_kind() {
     let set = PolicySet {
         identity: identity(ALLOW_ALL),
