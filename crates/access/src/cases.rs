@@ -5,30 +5,59 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use tollgate_compiler::{GroupId, ResolvedAction};
+use tollgate_compiler::{GroupId, ResolvedAction, ValueDomain};
 use tollgate_policy::{Effect, Request};
 use tollgate_store::Store;
 
 use crate::error::AccessError;
+use crate::glob_space::{bit, classes, escaped_atom};
 
-/// The value a case gives a missing key.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// The value a case gives a missing key: one class of values every
+/// condition on the key treats alike.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum CaseValue {
     /// The request does not carry the key.
     Absent,
-    /// The key has this value.
+    /// The key has this one value.
     Equals(String),
-    /// The key has one value, none of these (the values the conditions
-    /// compare with).
+    /// The key has one value, none of these.
     NoneOf(Vec<String>),
+    /// The key has one value that matches each glob of `like` and none of
+    /// `not_like` (globs as in [`crate::Filter::Like`]).
+    Matches {
+        /// Globs it matches.
+        like: Vec<String>,
+        /// Globs it does not match.
+        not_like: Vec<String>,
+    },
+    /// The key has one value that reads as this number (dates: epoch
+    /// seconds).
+    Number(f64),
+    /// The key has one value that reads as a number strictly between the
+    /// bounds (an absent bound is unbounded).
+    Between {
+        /// Lower bound.
+        above: Option<f64>,
+        /// Upper bound.
+        below: Option<f64>,
+    },
+    /// The key has one value that reads as neither a number nor a date.
+    NotANumber,
+    /// The key has one value that reads as this boolean (any case).
+    Bool(bool),
+    /// The key has one value that reads as no boolean.
+    NotABool,
 }
 
 /// One combination of values of the missing keys.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ContextCase {
     /// Per missing key, its value in this case.
     pub keys: Vec<(String, CaseValue)>,
+    /// Per key, the value decided for the case (`None`: absent).
+    #[serde(skip)]
+    witnesses: Vec<Option<String>>,
 }
 
 /// Bounds on the work of one query.
@@ -59,17 +88,88 @@ pub(crate) fn other_value(values: &[String]) -> String {
     candidate
 }
 
+/// What the conditions on one missing key compare it with.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum KeyDomain {
+    /// String globs only.
+    Globs(Vec<String>),
+    /// Numbers (or dates, in seconds) only.
+    Numbers(Vec<f64>),
+    /// Booleans only.
+    Bool,
+    /// Anything else: sample values.
+    Samples(Vec<String>),
+}
+
+impl KeyDomain {
+    fn merge(self, other: ValueDomain) -> KeyDomain {
+        match (self, other) {
+            (KeyDomain::Globs(mut a), ValueDomain::Globs(b)) => {
+                a.extend(b);
+                KeyDomain::Globs(a)
+            }
+            (KeyDomain::Numbers(mut a), ValueDomain::Numbers(b)) => {
+                a.extend(b);
+                KeyDomain::Numbers(a)
+            }
+            (KeyDomain::Bool, ValueDomain::Bool) => KeyDomain::Bool,
+            (mine, theirs) => {
+                let mut samples = mine.samples();
+                samples.extend(KeyDomain::from(theirs).samples());
+                KeyDomain::Samples(samples)
+            }
+        }
+    }
+
+    /// Values standing for it when keys of several kinds mix.
+    fn samples(self) -> Vec<String> {
+        match self {
+            KeyDomain::Globs(globs) => globs.iter().map(|g| unescape_filled(g)).collect(),
+            KeyDomain::Numbers(numbers) => numbers.iter().map(|n| format!("{n}")).collect(),
+            KeyDomain::Bool => vec!["true".to_owned(), "false".to_owned()],
+            KeyDomain::Samples(samples) => samples,
+        }
+    }
+}
+
+impl From<ValueDomain> for KeyDomain {
+    fn from(domain: ValueDomain) -> Self {
+        match domain {
+            ValueDomain::Globs(g) => KeyDomain::Globs(g),
+            ValueDomain::Numbers(n) => KeyDomain::Numbers(n),
+            ValueDomain::Bool => KeyDomain::Bool,
+            ValueDomain::Samples(s) => KeyDomain::Samples(s),
+        }
+    }
+}
+
+/// An escaped glob with its wildcards filled (`*` empty, `?` `x`).
+fn unescape_filled(glob: &str) -> String {
+    let mut out = String::new();
+    let mut chars = glob.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' => {}
+            '?' => out.push('x'),
+            '\\' => out.extend(chars.next()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The condition keys of the statements of `groups` filed under `action`
-/// that `request` does not give and the store does not know, each with the
-/// values its conditions compare with.
+/// that `request` does not give and the store does not know, each with
+/// what its conditions compare it with.
 pub(crate) fn missing_keys(
     store: &Store,
     groups: &[GroupId],
     action: &ResolvedAction,
     request: &Request,
-) -> BTreeMap<String, Vec<String>> {
+) -> BTreeMap<String, KeyDomain> {
     let tables = store.tables();
-    let mut keys: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // By lowercase key (keys compare without case), with the first spelling.
+    let mut keys: BTreeMap<String, (String, KeyDomain)> = BTreeMap::new();
     for group in groups.iter().filter_map(|g| tables.group(*g)) {
         for effect in [Effect::Allow, Effect::Deny] {
             group.visit_action_candidates(effect, action, |id| {
@@ -84,33 +184,109 @@ pub(crate) fn missing_keys(
                     .iter()
                     .filter_map(|c| tables.condition(*c))
                 {
-                    keys.entry(condition.key().to_owned())
-                        .or_default()
-                        .extend(condition.sample_values());
+                    let domain = condition.domain();
+                    let folded = condition.key().to_ascii_lowercase();
+                    let entry = match keys.remove(&folded) {
+                        None => (condition.key().to_owned(), KeyDomain::from(domain)),
+                        Some((spelling, known)) => (spelling, known.merge(domain)),
+                    };
+                    keys.insert(folded, entry);
                 }
                 false
             });
         }
     }
-    keys.retain(|key, _| !store.with_context_view(request, |view| view.get(key).is_some()));
-    for values in keys.values_mut() {
-        values.sort();
-        values.dedup();
-    }
-    keys
+    store.with_context_view(request, |view| {
+        keys.retain(|key, _| view.get(key).is_none())
+    });
+    keys.into_values().collect()
 }
 
-/// Every combination of the keys' cases, within `limits`; one empty case
+/// The classes of one key, each with the value decided for it.
+fn options(
+    domain: &KeyDomain,
+    limits: &Limits,
+) -> Result<Vec<(CaseValue, Option<String>)>, AccessError> {
+    let mut out = vec![(CaseValue::Absent, None)];
+    match domain {
+        KeyDomain::Globs(globs) => {
+            let mut globs = globs.clone();
+            globs.sort();
+            globs.dedup();
+            let atoms: Vec<_> = globs.iter().map(|g| escaped_atom(g)).collect();
+            for class in classes("", &atoms, limits.max_states)? {
+                let (mut like, mut not_like) = (Vec::new(), Vec::new());
+                for (i, glob) in globs.iter().enumerate() {
+                    if bit(&class.signature, i) {
+                        like.push(glob.clone());
+                    } else {
+                        not_like.push(glob.clone());
+                    }
+                }
+                out.push((CaseValue::Matches { like, not_like }, Some(class.witness)));
+            }
+        }
+        KeyDomain::Numbers(numbers) => {
+            let mut numbers: Vec<f64> = numbers.iter().copied().filter(|n| n.is_finite()).collect();
+            numbers.sort_by(f64::total_cmp);
+            numbers.dedup();
+            let mut below = None;
+            for &n in &numbers {
+                let witness = match below {
+                    None => n - 1.0,
+                    Some(low) => low + (n - low) / 2.0,
+                };
+                out.push((
+                    CaseValue::Between {
+                        above: below,
+                        below: Some(n),
+                    },
+                    Some(format!("{witness}")),
+                ));
+                out.push((CaseValue::Number(n), Some(format!("{n}"))));
+                below = Some(n);
+            }
+            out.push((
+                CaseValue::Between {
+                    above: below,
+                    below: None,
+                },
+                Some(format!("{}", below.map_or(0.0, |n| n + 1.0))),
+            ));
+            out.push((CaseValue::NotANumber, Some("tollgate-other".to_owned())));
+        }
+        KeyDomain::Bool => {
+            out.push((CaseValue::Bool(true), Some("true".to_owned())));
+            out.push((CaseValue::Bool(false), Some("false".to_owned())));
+            out.push((CaseValue::NotABool, Some("tollgate-other".to_owned())));
+        }
+        KeyDomain::Samples(samples) => {
+            let mut samples = samples.clone();
+            samples.sort();
+            samples.dedup();
+            for v in &samples {
+                out.push((CaseValue::Equals(v.clone()), Some(v.clone())));
+            }
+            let other = other_value(&samples);
+            out.push((CaseValue::NoneOf(samples), Some(other)));
+        }
+    }
+    Ok(out)
+}
+
+/// Every combination of the keys' classes, within `limits`; one empty case
 /// when no key is missing.
 pub(crate) fn cases(
-    keys: &BTreeMap<String, Vec<String>>,
+    keys: &BTreeMap<String, KeyDomain>,
     limits: &Limits,
 ) -> Result<Vec<ContextCase>, AccessError> {
-    let count = keys
-        .values()
-        .map(|v| v.len() as u128 + 2)
-        .try_fold(1u128, |acc, n| acc.checked_mul(n))
-        .unwrap_or(u128::MAX);
+    let mut per_key = Vec::with_capacity(keys.len());
+    let mut count: u128 = 1;
+    for (key, domain) in keys {
+        let options = options(domain, limits)?;
+        count = count.saturating_mul(options.len() as u128);
+        per_key.push((key, options));
+    }
     if count > limits.max_cases as u128 {
         return Err(AccessError::TooManyCases {
             keys: keys.len(),
@@ -120,16 +296,14 @@ pub(crate) fn cases(
         });
     }
     let mut out = vec![ContextCase::default()];
-    for (key, values) in keys {
-        let mut options = vec![CaseValue::Absent];
-        options.extend(values.iter().cloned().map(CaseValue::Equals));
-        options.push(CaseValue::NoneOf(values.clone()));
+    for (key, options) in per_key {
         out = out
             .into_iter()
             .flat_map(|case| {
-                options.iter().map(move |option| {
+                options.iter().map(move |(value, witness)| {
                     let mut case = case.clone();
-                    case.keys.push((key.clone(), option.clone()));
+                    case.keys.push((key.clone(), value.clone()));
+                    case.witnesses.push(witness.clone());
                     case
                 })
             })
@@ -141,11 +315,9 @@ pub(crate) fn cases(
 /// `request` with the case's values added to its context.
 pub(crate) fn with_case(request: &Request, case: &ContextCase) -> Request {
     let mut request = request.clone();
-    for (key, value) in &case.keys {
-        match value {
-            CaseValue::Absent => {}
-            CaseValue::Equals(v) => request.context.insert(key, vec![v.clone()]),
-            CaseValue::NoneOf(values) => request.context.insert(key, vec![other_value(values)]),
+    for ((key, _), witness) in case.keys.iter().zip(&case.witnesses) {
+        if let Some(value) = witness {
+            request.context.insert(key, vec![value.clone()]);
         }
     }
     request

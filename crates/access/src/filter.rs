@@ -4,12 +4,13 @@
 
 use serde::Serialize;
 use tollgate_policy::RequestContext;
+use tollgate_policy::condition::value;
 use tollgate_policy::glob::{CaseMode, matches};
 
 use crate::cases::CaseValue;
 
 /// A filter over resource ARNs and missing context keys.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Filter {
     /// Every ARN.
@@ -34,9 +35,8 @@ pub enum Filter {
     },
 }
 
-/// Splits an escaped glob into a plain glob for the matcher; `None` when
-/// it has escaped wildcards (matched by [`like`] instead).
-fn like(pattern: &str, text: &str) -> bool {
+/// True when the escaped glob `pattern` matches all of `text`.
+pub(crate) fn like(pattern: &str, text: &str) -> bool {
     if !pattern.contains('\\') {
         return matches(pattern, text, CaseMode::Sensitive);
     }
@@ -61,6 +61,11 @@ fn like(pattern: &str, text: &str) -> bool {
     go(&p, &t)
 }
 
+/// A context value as a number, or a date in epoch seconds.
+fn number(text: &str) -> Option<f64> {
+    value::parse_number(text).or_else(|| value::parse_date(text).map(|ms| ms as f64 / 1000.0))
+}
+
 impl Filter {
     /// True when the filter holds for `arn` with the context keys of
     /// `context` (a key it does not hold is absent).
@@ -73,13 +78,27 @@ impl Filter {
             Filter::And(parts) => parts.iter().all(|p| p.holds(arn, context)),
             Filter::Or(parts) => parts.iter().any(|p| p.holds(arn, context)),
             Filter::Context { key, value } => {
-                let given = context.get(key);
+                let given = context.get(key).filter(|v| !v.is_empty());
+                let one = match given {
+                    None => return *value == CaseValue::Absent,
+                    Some([one]) => &**one,
+                    Some(_) => return false,
+                };
                 match value {
-                    CaseValue::Absent => given.is_none_or(|v| v.is_empty()),
-                    CaseValue::Equals(v) => given.is_some_and(|g| g.len() == 1 && *g[0] == **v),
-                    CaseValue::NoneOf(values) => {
-                        given.is_some_and(|g| g.len() == 1 && !values.iter().any(|v| **v == *g[0]))
-                    }
+                    CaseValue::Absent => false,
+                    CaseValue::Equals(v) => one == v,
+                    CaseValue::NoneOf(values) => !values.iter().any(|v| v == one),
+                    CaseValue::Matches {
+                        like: yes,
+                        not_like,
+                    } => yes.iter().all(|g| like(g, one)) && !not_like.iter().any(|g| like(g, one)),
+                    CaseValue::Number(n) => number(one) == Some(*n),
+                    CaseValue::Between { above, below } => number(one).is_some_and(|x| {
+                        above.is_none_or(|a| x > a) && below.is_none_or(|b| x < b)
+                    }),
+                    CaseValue::NotANumber => number(one).is_none(),
+                    CaseValue::Bool(b) => value::parse_bool(one) == Some(*b),
+                    CaseValue::NotABool => value::parse_bool(one).is_none(),
                 }
             }
         }

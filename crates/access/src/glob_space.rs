@@ -41,6 +41,22 @@ pub(crate) fn atom(pieces: &[Piece<'_>]) -> Atom {
     out
 }
 
+/// A pattern from an escaped glob: `*`, `?`, and `\\` before a character
+/// that stands for itself.
+pub(crate) fn escaped_atom(text: &str) -> Atom {
+    let mut out = Vec::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' => out.push(G::Star),
+            '?' => out.push(G::One),
+            '\\' => out.extend(chars.next().map(G::Char)),
+            c => out.push(G::Char(c)),
+        }
+    }
+    out
+}
+
 /// A pattern from literal text and a trailing `*` when `star`.
 pub(crate) fn literal_atom(text: &str, star: bool) -> Atom {
     let mut out: Atom = text.chars().map(G::Char).collect();

@@ -24,7 +24,7 @@ pub enum PlanKind {
 }
 
 /// A resource plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
     /// The shape.

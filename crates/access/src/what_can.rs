@@ -10,7 +10,7 @@ use crate::error::AccessError;
 use crate::plan::{Plan, PlanKind, plan_resources};
 
 /// One allowed action.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ActionPlan {
     /// The service prefix.

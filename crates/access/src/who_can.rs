@@ -25,7 +25,7 @@ pub struct WhoCanQuery {
 }
 
 /// One principal that is allowed, always or in some cases.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Access {
     /// The principal: a user or role ARN (with its path), an account root,
@@ -46,7 +46,7 @@ pub struct Access {
 }
 
 /// A principal that can assume an allowed role.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AssumeChain {
     /// Who assumes.
@@ -58,7 +58,7 @@ pub struct AssumeChain {
 }
 
 /// The answer.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WhoCan {
     /// The action asked about.

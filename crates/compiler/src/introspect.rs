@@ -6,7 +6,7 @@
 //! does not use them.
 
 use tollgate_policy::glob::{Piece, Pieces};
-use tollgate_policy::{ContextView, Effect};
+use tollgate_policy::{ContextView, Effect, TemplatePart};
 
 use crate::StatementId;
 use crate::condition_memo::ConditionId;
@@ -153,18 +153,82 @@ fn filled(pattern: &str) -> String {
     pattern.replace('*', "").replace('?', "x")
 }
 
+/// What a condition compares its key's values with, for tools that split
+/// the values of a key into classes that every condition treats alike.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValueDomain {
+    /// Case-sensitive string tests (`StringEquals`, `StringLike`, their
+    /// negations, without policy variables): escaped globs (`*`, `?`;
+    /// `\*`, `\?` and `\\` stand for themselves). A value's class is which
+    /// of them it matches.
+    Globs(Vec<String>),
+    /// Numeric or date comparisons: the operands (dates in epoch seconds).
+    /// A value's class is its place among them.
+    Numbers(Vec<f64>),
+    /// `Bool`: a value's class is whether it reads as true, as false, or
+    /// as neither.
+    Bool,
+    /// Anything else ( `Binary`, `IpAddress`, `ArnLike`, case-blind
+    /// strings, operands with variables, `Null`): values that exercise
+    /// each outcome of the test on equal values; for addresses, ARN and
+    /// case-blind patterns, representatives only.
+    Samples(Vec<String>),
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if matches!(c, '*' | '?' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 impl CompiledCondition {
     /// The condition key, as written.
     pub fn key(&self) -> &str {
         &self.key
     }
 
-    /// Values of the key that exercise the condition: each policy value
-    /// and, for ordered comparisons, its neighbours on either side. With a
-    /// value none of them equals and the key's absence, they reach every
-    /// outcome of equality, set and existence tests; for patterns and
-    /// ranges they are representatives, not every case.
-    pub fn sample_values(&self) -> Vec<String> {
+    /// What the condition compares the key's values with.
+    pub fn domain(&self) -> ValueDomain {
+        match &self.test {
+            Test::StringEqualsText(values) => {
+                ValueDomain::Globs(values.iter().map(|v| escape(v)).collect())
+            }
+            Test::StringEquals(values) | Test::StringLike(values)
+                if !values.iter().any(|t| t.has_variables()) =>
+            {
+                ValueDomain::Globs(
+                    values
+                        .iter()
+                        .map(|t| {
+                            let mut out = String::new();
+                            for part in t.parts() {
+                                match part {
+                                    TemplatePart::Literal(text) => out.push_str(&escape(text)),
+                                    TemplatePart::Star => out.push('*'),
+                                    TemplatePart::Question => out.push('?'),
+                                    TemplatePart::Variable(_) => {}
+                                }
+                            }
+                            out
+                        })
+                        .collect(),
+                )
+            }
+            Test::Numeric(_, values) => ValueDomain::Numbers(values.clone()),
+            Test::Date(_, values) => {
+                ValueDomain::Numbers(values.iter().map(|ms| *ms as f64 / 1000.0).collect())
+            }
+            Test::Bool(_) => ValueDomain::Bool,
+            _ => ValueDomain::Samples(self.samples()),
+        }
+    }
+
+    fn samples(&self) -> Vec<String> {
         let mut out = Vec::new();
         match &self.test {
             Test::StringEqualsText(values) => out.extend(values.iter().map(|v| v.to_string())),
@@ -180,20 +244,9 @@ impl CompiledCondition {
                     }
                 }
             }
-            Test::Numeric(_, values) => {
-                for v in values {
-                    for n in [*v - 1.0, *v, *v + 1.0] {
-                        out.push(format!("{n}"));
-                    }
-                }
-            }
+            Test::Numeric(_, values) => out.extend(values.iter().map(|v| format!("{v}"))),
             Test::Date(_, values) => {
-                for v in values {
-                    // Milliseconds, written as epoch seconds.
-                    for n in [v.saturating_sub(1000), *v, v.saturating_add(1000)] {
-                        out.push(format!("{}", n as f64 / 1000.0));
-                    }
-                }
+                out.extend(values.iter().map(|ms| format!("{}", *ms as f64 / 1000.0)))
             }
             Test::Bool(_) => out.extend(["true".to_owned(), "false".to_owned()]),
             Test::Binary(_) | Test::Null(_) => {}

@@ -49,7 +49,7 @@ mod vocabulary;
 
 pub use condition_memo::{ConditionId, ConditionMemo};
 pub use condition_program::CompiledCondition;
-pub use introspect::{NamedPrincipals, ResourceScope};
+pub use introspect::{NamedPrincipals, ResourceScope, ValueDomain};
 pub use lint::CompileWarning;
 pub use principal_matcher::{PrincipalMatcher, Strength};
 pub use statement::{CompiledStatement, RequestView, StatementId};
