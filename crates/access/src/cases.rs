@@ -58,6 +58,9 @@ pub struct ContextCase {
     /// Per key, the value decided for the case (`None`: absent).
     #[serde(skip)]
     witnesses: Vec<Option<String>>,
+    /// Per key, the index of its class among the key's classes.
+    #[serde(skip)]
+    pub(crate) choices: Vec<usize>,
 }
 
 /// Bounds on the work of one query.
@@ -300,12 +303,16 @@ pub(crate) fn cases(
         out = out
             .into_iter()
             .flat_map(|case| {
-                options.iter().map(move |(value, witness)| {
-                    let mut case = case.clone();
-                    case.keys.push((key.clone(), value.clone()));
-                    case.witnesses.push(witness.clone());
-                    case
-                })
+                options
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, (value, witness))| {
+                        let mut case = case.clone();
+                        case.keys.push((key.clone(), value.clone()));
+                        case.witnesses.push(witness.clone());
+                        case.choices.push(i);
+                        case
+                    })
             })
             .collect();
     }
@@ -321,4 +328,106 @@ pub(crate) fn with_case(request: &Request, case: &ContextCase) -> Request {
         }
     }
     request
+}
+
+/// The allowed cases of one principal, reduced: keys on which the decision
+/// never depends are dropped, and when the rest is a product (each key's
+/// allowed classes combine freely) it is given per key.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub(crate) struct Reduced {
+    pub(crate) cases: Vec<ContextCase>,
+    pub(crate) per_key: Option<Vec<KeyClasses>>,
+}
+
+/// The classes of one key that allow, when the allowed cases are a product.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeyClasses {
+    /// The key.
+    pub key: String,
+    /// Its classes that allow (with any allowed class of the other keys).
+    pub allowed: Vec<CaseValue>,
+}
+
+/// Reduces the cases (`decided`: every case with whether it allows).
+pub(crate) fn reduce(decided: &[(ContextCase, bool)]) -> Reduced {
+    use std::collections::{BTreeMap, BTreeSet};
+    let keys = decided.first().map_or(0, |(c, _)| c.keys.len());
+    let mut relevant = Vec::new();
+    for i in 0..keys {
+        let mut seen: BTreeMap<Vec<usize>, bool> = BTreeMap::new();
+        let mut matters = false;
+        for (case, allowed) in decided {
+            let mut rest = case.choices.clone();
+            rest.remove(i);
+            match seen.get(&rest) {
+                Some(other) if other != allowed => {
+                    matters = true;
+                    break;
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(rest, *allowed);
+                }
+            }
+        }
+        if matters {
+            relevant.push(i);
+        }
+    }
+    let mut projected: BTreeMap<Vec<usize>, ContextCase> = BTreeMap::new();
+    for (case, _) in decided.iter().filter(|(_, a)| *a) {
+        let choices: Vec<usize> = relevant
+            .iter()
+            .filter_map(|i| case.choices.get(*i).copied())
+            .collect();
+        projected
+            .entry(choices.clone())
+            .or_insert_with(|| ContextCase {
+                keys: relevant
+                    .iter()
+                    .filter_map(|i| case.keys.get(*i).cloned())
+                    .collect(),
+                witnesses: relevant
+                    .iter()
+                    .filter_map(|i| case.witnesses.get(*i).cloned())
+                    .collect(),
+                choices,
+            });
+    }
+    let cases: Vec<ContextCase> = projected.into_values().collect();
+    let mut per_key_choices: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); relevant.len()];
+    for case in &cases {
+        for (slot, choice) in per_key_choices.iter_mut().zip(&case.choices) {
+            slot.insert(*choice);
+        }
+    }
+    let product = per_key_choices
+        .iter()
+        .map(|s| s.len() as u128)
+        .product::<u128>();
+    let per_key = (product == cases.len() as u128 && !relevant.is_empty()).then(|| {
+        (0..relevant.len())
+            .map(|k| {
+                let mut allowed = Vec::new();
+                let mut seen = BTreeSet::new();
+                for case in &cases {
+                    if let (Some(choice), Some((_, value))) =
+                        (case.choices.get(k), case.keys.get(k))
+                        && seen.insert(*choice)
+                    {
+                        allowed.push(value.clone());
+                    }
+                }
+                KeyClasses {
+                    key: cases
+                        .first()
+                        .and_then(|c| c.keys.get(k))
+                        .map(|(key, _)| key.clone())
+                        .unwrap_or_default(),
+                    allowed,
+                }
+            })
+            .collect()
+    });
+    Reduced { cases, per_key }
 }

@@ -29,7 +29,7 @@ mod plan;
 mod what_can;
 mod who_can;
 
-pub use cases::{CaseValue, ContextCase, Limits};
+pub use cases::{CaseValue, ContextCase, KeyClasses, Limits};
 pub use error::AccessError;
 pub use filter::Filter;
 pub use plan::{Plan, PlanKind, plan_resources};

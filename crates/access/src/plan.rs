@@ -6,7 +6,7 @@ use tollgate_compiler::{GroupId, ResourceScope};
 use tollgate_policy::{DecisionKind, Effect, Request, RequestContext, RequestPrincipal};
 use tollgate_store::Store;
 
-use crate::cases::{ContextCase, Limits, cases, missing_keys, with_case};
+use crate::cases::{ContextCase, Limits, cases, missing_keys, reduce, with_case};
 use crate::error::AccessError;
 use crate::filter::Filter;
 use crate::glob_space::{Atom, Class, atom, bit, classes, glob_text, literal_atom};
@@ -165,6 +165,28 @@ fn minimise(atoms: &[Atom], found: &[(Class, bool)]) -> Filter {
     }
 }
 
+/// `And` of the parts, without `True` parts; a single part alone.
+fn all_of(parts: Vec<Filter>) -> Filter {
+    let mut parts: Vec<Filter> = parts.into_iter().filter(|p| *p != Filter::True).collect();
+    match parts.len() {
+        0 => Filter::True,
+        1 => parts.pop().unwrap_or(Filter::True),
+        _ => Filter::And(parts),
+    }
+}
+
+/// `Or` of the parts; a single part alone, none is `False`.
+fn any_of(mut parts: Vec<Filter>) -> Filter {
+    if parts.contains(&Filter::True) {
+        return Filter::True;
+    }
+    match parts.len() {
+        0 => Filter::False,
+        1 => parts.pop().unwrap_or(Filter::False),
+        _ => Filter::Or(parts),
+    }
+}
+
 fn case_filter(case: &ContextCase) -> Filter {
     let mut parts: Vec<Filter> = case
         .keys
@@ -254,30 +276,45 @@ pub fn plan_resources(
             per_case.pop().map_or(Filter::False, |(_, f)| f)
         }
         PlanKind::Conditional => {
-            // Cases with the same resource filter share one term.
-            let mut terms: Vec<(Filter, Vec<Filter>)> = Vec::new();
-            for (case, filter) in per_case {
-                if filter == Filter::False {
-                    continue;
-                }
-                match terms.iter_mut().find(|(f, _)| *f == filter) {
-                    Some((_, list)) => list.push(case_filter(&case)),
-                    None => terms.push((filter, vec![case_filter(&case)])),
+            // Per distinct resource filter, the cases that have it, reduced
+            // to the keys that tell them apart.
+            let mut filters: Vec<Filter> = Vec::new();
+            for (_, filter) in &per_case {
+                if *filter != Filter::False && !filters.contains(filter) {
+                    filters.push(filter.clone());
                 }
             }
-            Filter::Or(
-                terms
-                    .into_iter()
-                    .map(|(filter, cases)| {
-                        let cases = Filter::Or(cases);
-                        if filter == Filter::True {
-                            cases
-                        } else {
-                            Filter::And(vec![cases, filter])
-                        }
-                    })
-                    .collect(),
-            )
+            let terms = filters
+                .into_iter()
+                .map(|filter| {
+                    let decided: Vec<(ContextCase, bool)> = per_case
+                        .iter()
+                        .map(|(case, f)| (case.clone(), *f == filter))
+                        .collect();
+                    let reduced = reduce(&decided);
+                    let cases = match reduced.per_key {
+                        Some(per_key) => all_of(
+                            per_key
+                                .into_iter()
+                                .map(|k| {
+                                    any_of(
+                                        k.allowed
+                                            .into_iter()
+                                            .map(|value| Filter::Context {
+                                                key: k.key.clone(),
+                                                value,
+                                            })
+                                            .collect(),
+                                    )
+                                })
+                                .collect(),
+                        ),
+                        None => any_of(reduced.cases.iter().map(case_filter).collect()),
+                    };
+                    all_of(vec![cases, filter])
+                })
+                .collect();
+            any_of(terms)
         }
     };
     Ok(Plan {

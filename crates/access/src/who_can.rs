@@ -6,7 +6,9 @@ use serde::Serialize;
 use tollgate_policy::{DecisionKind, Effect, Request, RequestContext, RequestPrincipal};
 use tollgate_store::Store;
 
-use crate::cases::{ContextCase, Limits, cases, missing_keys, with_case};
+use crate::cases::{
+    ContextCase, KeyClasses, Limits, Reduced, cases, missing_keys, reduce, with_case,
+};
 use crate::error::AccessError;
 
 /// A who-can question.
@@ -40,9 +42,15 @@ pub struct Access {
     pub via: Vec<String>,
     /// True when only some values of the missing context keys allow.
     pub conditional: bool,
-    /// When conditional: the cases (values of the missing keys) that allow.
+    /// When conditional: the cases (classes of values of the missing keys
+    /// on which the decision depends) that allow; keys a case leaves out
+    /// do not matter.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub allowed_cases: Vec<ContextCase>,
+    /// When conditional and the allowed cases combine freely: per key, the
+    /// classes that allow (the same answer as `allowed_cases`, shorter).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when: Option<Vec<KeyClasses>>,
 }
 
 /// A principal that can assume an allowed role.
@@ -101,17 +109,15 @@ pub(crate) fn access_of(
     let resolved = store.tables().resolve_action(action);
     let keys = missing_keys(store, &groups, &resolved, &request);
     let all = cases(&keys, limits)?;
-    let total = all.len();
-    let mut allowed = Vec::new();
+    let mut decided = Vec::with_capacity(all.len());
     let mut first: Option<Request> = None;
     for case in all {
         let request = with_case(&request, &case);
-        if store.decide(&request, None).kind == DecisionKind::Allowed {
-            if first.is_none() {
-                first = Some(request);
-            }
-            allowed.push(case);
+        let allowed = store.decide(&request, None).kind == DecisionKind::Allowed;
+        if allowed && first.is_none() {
+            first = Some(request);
         }
+        decided.push((case, allowed));
     }
     let Some(first) = first else {
         return Ok(None);
@@ -124,13 +130,19 @@ pub(crate) fn access_of(
         .map(|d| d.policy.clone())
         .collect();
     via.dedup();
-    let conditional = allowed.len() < total;
+    let conditional = decided.iter().any(|(_, allowed)| !allowed);
+    let reduced = if conditional {
+        reduce(&decided)
+    } else {
+        Reduced::default()
+    };
     Ok(Some(Access {
         principal: principal.to_owned(),
         kind,
         via,
         conditional,
-        allowed_cases: if conditional { allowed } else { Vec::new() },
+        allowed_cases: reduced.cases,
+        when: reduced.per_key,
     }))
 }
 
