@@ -15,7 +15,7 @@ use crate::glob_space::{bit, classes, escaped_atom};
 /// The value a case gives a missing key: one class of values every
 /// condition on the key treats alike.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum CaseValue {
     /// The request does not carry the key.
     Absent,
@@ -100,6 +100,8 @@ pub(crate) enum KeyDomain {
     Numbers(Vec<f64>),
     /// Booleans only.
     Bool,
+    /// Only presence is tested (`Null`).
+    Presence,
     /// Anything else: sample values.
     Samples(Vec<String>),
 }
@@ -107,6 +109,8 @@ pub(crate) enum KeyDomain {
 impl KeyDomain {
     fn merge(self, other: ValueDomain) -> KeyDomain {
         match (self, other) {
+            (mine, ValueDomain::Presence) => mine,
+            (KeyDomain::Presence, theirs) => KeyDomain::from(theirs),
             (KeyDomain::Globs(mut a), ValueDomain::Globs(b)) => {
                 a.extend(b);
                 KeyDomain::Globs(a)
@@ -130,6 +134,7 @@ impl KeyDomain {
             KeyDomain::Globs(globs) => globs.iter().map(|g| unescape_filled(g)).collect(),
             KeyDomain::Numbers(numbers) => numbers.iter().map(|n| format!("{n}")).collect(),
             KeyDomain::Bool => vec!["true".to_owned(), "false".to_owned()],
+            KeyDomain::Presence => Vec::new(),
             KeyDomain::Samples(samples) => samples,
         }
     }
@@ -141,6 +146,7 @@ impl From<ValueDomain> for KeyDomain {
             ValueDomain::Globs(g) => KeyDomain::Globs(g),
             ValueDomain::Numbers(n) => KeyDomain::Numbers(n),
             ValueDomain::Bool => KeyDomain::Bool,
+            ValueDomain::Presence => KeyDomain::Presence,
             ValueDomain::Samples(s) => KeyDomain::Samples(s),
         }
     }
@@ -257,6 +263,12 @@ fn options(
                 Some(format!("{}", below.map_or(0.0, |n| n + 1.0))),
             ));
             out.push((CaseValue::NotANumber, Some("tollgate-other".to_owned())));
+        }
+        KeyDomain::Presence => {
+            out.push((
+                CaseValue::NoneOf(Vec::new()),
+                Some("tollgate-other".to_owned()),
+            ));
         }
         KeyDomain::Bool => {
             out.push((CaseValue::Bool(true), Some("true".to_owned())));

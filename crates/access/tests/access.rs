@@ -39,7 +39,7 @@ fn statement() -> impl Strategy<Value = Value> {
         prop::sample::select(vec!["s3:GetObject", "s3:PutObject", "s3:*", "s3:Get*"]),
         prop::collection::vec(prop::sample::select(PATTERNS.to_vec()), 1..3),
         prop::bool::ANY,
-        0usize..7,
+        0usize..8,
     )
         .prop_map(|(allow, action, resources, not_resource, condition)| {
             let mut s = json!({
@@ -59,6 +59,7 @@ fn statement() -> impl Strategy<Value = Value> {
                     s["Condition"] = json!({"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}})
                 }
                 5 => s["Condition"] = json!({"StringNotEquals": {"aws:sourcevpc": "vpc-9"}}),
+                6 => s["Condition"] = json!({"Null": {"aws:SourceVpc": "false"}}),
                 _ => {}
             }
             s

@@ -165,6 +165,9 @@ pub enum ValueDomain {
     /// Numeric or date comparisons: the operands (dates in epoch seconds).
     /// A value's class is its place among them.
     Numbers(Vec<f64>),
+    /// `Null`: only whether the key is present matters, which every split
+    /// tells apart.
+    Presence,
     /// `Bool`: a value's class is whether it reads as true, as false, or
     /// as neither.
     Bool,
@@ -224,6 +227,7 @@ impl CompiledCondition {
                 ValueDomain::Numbers(values.iter().map(|ms| *ms as f64 / 1000.0).collect())
             }
             Test::Bool(_) => ValueDomain::Bool,
+            Test::Null(_) => ValueDomain::Presence,
             _ => ValueDomain::Samples(self.samples()),
         }
     }
