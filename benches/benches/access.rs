@@ -7,6 +7,10 @@
 //! ```
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // bench setup: failing loudly is the point
+#![allow(
+    missing_docs,
+    reason = "criterion_group! generates an undocumented `pub fn benches`"
+)]
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -17,9 +21,11 @@ use tollgate_policy::RequestContext;
 use tollgate_store::Store;
 use tollgate_workload::{StoreShape, StoreWorkload};
 
-/// The context every `enterprise` request carries but the source IP.
+/// The context `enterprise` requests carry, MFA age included.
 fn context() -> RequestContext {
     let mut context = RequestContext::new();
+    context.insert("aws:SourceIp", vec!["10.1.2.3".to_owned()]);
+    context.insert("aws:MultiFactorAuthAge", vec!["600".to_owned()]);
     context.insert("aws:CurrentTime", vec!["2025-06-01T12:00:00Z".to_owned()]);
     context.insert("aws:RequestedRegion", vec!["us-east-1".to_owned()]);
     context.insert("aws:SecureTransport", vec!["true".to_owned()]);

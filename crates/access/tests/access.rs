@@ -344,3 +344,91 @@ fn too_many_context_cases_are_refused_naming_the_keys() {
     .unwrap_err();
     assert!(err.to_string().contains("aws:SecureTransport"), "{err}");
 }
+
+fn names(list: &[tollgate_access::Access]) -> Vec<&str> {
+    let mut names: Vec<&str> = list.iter().map(|a| a.principal.as_str()).collect();
+    names.sort_unstable();
+    names
+}
+
+/// The answers docs/access-queries.md quotes for the example store.
+#[test]
+fn the_example_store_answers_as_documented() {
+    let store = Store::embedded_example().unwrap();
+    let deploy = "arn:aws:iam::111122223333:role/deploy";
+    let assume = who_can(
+        &store,
+        &WhoCanQuery {
+            action: "sts:AssumeRole".to_owned(),
+            resource: deploy.to_owned(),
+            ..WhoCanQuery::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        names(&assume.allowed),
+        ["arn:aws:iam::444455556666:role/ci"]
+    );
+    assert!(assume.conditional.is_empty() && assume.external.is_empty());
+
+    let mut region = RequestContext::new();
+    region.insert("aws:RequestedRegion", vec!["us-east-1".to_owned()]);
+    let decrypt = who_can(
+        &store,
+        &WhoCanQuery {
+            action: "kms:Decrypt".to_owned(),
+            resource: "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+                .to_owned(),
+            context: region.clone(),
+            via_assume_role: true,
+            ..WhoCanQuery::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        names(&decrypt.allowed),
+        [
+            deploy,
+            "arn:aws:iam::111122223333:root",
+            "arn:aws:iam::111122223333:user/bob"
+        ]
+    );
+    assert!(
+        decrypt
+            .via_assume_role
+            .iter()
+            .any(|c| c.principal == "arn:aws:iam::444455556666:role/ci" && c.role == deploy)
+    );
+
+    let read = who_can(
+        &store,
+        &WhoCanQuery {
+            action: "s3:GetObject".to_owned(),
+            resource: "arn:aws:s3:::example-photos/cat.jpg".to_owned(),
+            ..WhoCanQuery::default()
+        },
+    )
+    .unwrap();
+    assert!(read.allowed.is_empty());
+    assert_eq!(
+        names(&read.conditional),
+        [
+            "arn:aws:iam::111122223333:role/photo-app",
+            "arn:aws:iam::111122223333:root",
+            "arn:aws:iam::111122223333:user/alice",
+            "arn:aws:iam::111122223333:user/bob",
+            "arn:aws:iam::444455556666:role/ci"
+        ]
+    );
+    // Every conditional answer is the region and TLS keys, per key.
+    for access in &read.conditional {
+        let keys: Vec<&str> = access
+            .when
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|k| k.key.as_str())
+            .collect();
+        assert_eq!(keys, ["aws:RequestedRegion", "aws:SecureTransport"]);
+    }
+}
