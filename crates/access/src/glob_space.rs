@@ -93,6 +93,10 @@ struct Layout<'a> {
     /// Bit offset of each atom's first position.
     offsets: Vec<usize>,
     words: usize,
+    /// Per bit: the element at that position (`None` past an atom's end).
+    elements: Vec<Option<G>>,
+    /// The bits of `*` elements, ascending.
+    stars: Vec<usize>,
 }
 
 impl Layout<'_> {
@@ -109,13 +113,12 @@ impl Layout<'_> {
         }
     }
 
-    /// Adds the positions after each `*` that a set position reaches.
+    /// Adds the positions after each `*` that a set position reaches (in
+    /// ascending order, so a run of `*` is crossed in one pass).
     fn close(&self, state: &mut State) {
-        for (atom, &offset) in self.atoms.iter().zip(&self.offsets) {
-            for (p, g) in atom.iter().enumerate() {
-                if *g == G::Star && self.get(state, offset + p) {
-                    self.set(state, offset + p + 1);
-                }
+        for &bit in &self.stars {
+            if self.get(state, bit) {
+                self.set(state, bit + 1);
             }
         }
     }
@@ -129,18 +132,19 @@ impl Layout<'_> {
         state
     }
 
+    /// The positions after reading `c`: only the live positions are read.
     fn step(&self, state: &State, c: char) -> State {
         let mut next = State(vec![0; self.words]);
-        for (atom, &offset) in self.atoms.iter().zip(&self.offsets) {
-            for (p, g) in atom.iter().enumerate() {
-                if !self.get(state, offset + p) {
-                    continue;
-                }
-                match g {
-                    G::Char(x) if *x == c => self.set(&mut next, offset + p + 1),
-                    G::Char(_) => {}
-                    G::One => self.set(&mut next, offset + p + 1),
-                    G::Star => self.set(&mut next, offset + p),
+        for (w, &word) in state.0.iter().enumerate() {
+            let mut rest = word;
+            while rest != 0 {
+                let bit = w * 64 + rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                match self.elements.get(bit).copied().flatten() {
+                    Some(G::Char(x)) if x == c => self.set(&mut next, bit + 1),
+                    Some(G::One) => self.set(&mut next, bit + 1),
+                    Some(G::Star) => self.set(&mut next, bit),
+                    Some(G::Char(_)) | None => {}
                 }
             }
         }
@@ -189,10 +193,23 @@ pub(crate) fn classes(
         offsets.push(bits);
         bits += atom.len() + 1;
     }
+    let mut elements = Vec::with_capacity(bits);
+    for atom in atoms {
+        elements.extend(atom.iter().copied().map(Some));
+        elements.push(None);
+    }
+    let stars = elements
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| **e == Some(G::Star))
+        .map(|(i, _)| i)
+        .collect();
     let layout = Layout {
         atoms,
         offsets,
         words: bits.div_ceil(64).max(1),
+        elements,
+        stars,
     };
     let mut alphabet: Vec<char> = atoms
         .iter()
