@@ -1,6 +1,7 @@
 //! `tollgate`: the authorization engine's command line. Each subcommand lives
 //! in its own module; this file only parses the arguments and dispatches.
 
+mod access_args;
 mod allocator;
 mod bench;
 mod check;
@@ -13,6 +14,8 @@ mod serve;
 mod simulate;
 mod store_test;
 mod validate;
+mod what_can;
+mod who_can;
 mod workload;
 
 use std::process::ExitCode;
@@ -54,6 +57,8 @@ enum Command {
     Keygen(keygen::KeygenArgs),
     Completions(completions::CompletionsArgs),
     Test(store_test::TestArgs),
+    WhoCan(who_can::WhoCanArgs),
+    WhatCan(what_can::WhatCanArgs),
 }
 
 fn main() -> ExitCode {
@@ -73,5 +78,7 @@ fn main() -> ExitCode {
         Command::Keygen(args) => keygen::main(&args),
         Command::Completions(args) => completions::main::<Cli>(&args),
         Command::Test(args) => store_test::main(&args),
+        Command::WhoCan(args) => who_can::main(&args),
+        Command::WhatCan(args) => what_can::main(&args),
     }
 }

@@ -12,7 +12,7 @@ use tollgate_policy::{
 
 /// How two ordered values compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ordering {
+pub(crate) enum Ordering {
     Equal,
     Less,
     LessOrEqual,
@@ -34,7 +34,7 @@ impl Ordering {
 
 /// The positive comparison behind an operator, with its parsed operands.
 #[derive(Debug)]
-enum Test {
+pub(crate) enum Test {
     /// `StringEquals` whose values have no variables: plain text.
     StringEqualsText(Vec<Box<str>>),
     StringEquals(Vec<Template>),
@@ -52,13 +52,13 @@ enum Test {
 /// One compiled condition entry (operator, key, values).
 #[derive(Debug)]
 pub struct CompiledCondition {
-    key: Box<str>,
+    pub(crate) key: Box<str>,
     /// The operator as written, for explanations.
     operator: ConditionOperator,
     qualifier: Option<SetQualifier>,
     if_exists: bool,
     negated: bool,
-    test: Test,
+    pub(crate) test: Test,
 }
 
 fn ordering_of(base: BaseOperator) -> Ordering {

@@ -37,6 +37,7 @@
 mod action_pattern;
 mod condition_memo;
 mod condition_program;
+mod introspect;
 mod lint;
 mod principal_matcher;
 mod resource_index;
@@ -48,6 +49,7 @@ mod vocabulary;
 
 pub use condition_memo::{ConditionId, ConditionMemo};
 pub use condition_program::CompiledCondition;
+pub use introspect::{NamedPrincipals, ResourceScope, ValueDomain};
 pub use lint::CompileWarning;
 pub use principal_matcher::{PrincipalMatcher, Strength};
 pub use statement::{CompiledStatement, RequestView, StatementId};
@@ -165,6 +167,7 @@ impl TablesBuilder {
         let mut deny = StatementIndexBuilder::default();
         let mut allow = StatementIndexBuilder::default();
         let mut count = 0;
+        let first = self.statements.len() as u32;
         for policy in policies {
             if self.linted.insert(policy.label.clone()) {
                 lint::lint(policy, &mut self.warnings);
@@ -215,6 +218,7 @@ impl TablesBuilder {
             deny: deny.build()?,
             allow: allow.build()?,
             statements: count,
+            first,
         });
         Ok(id)
     }

@@ -73,14 +73,14 @@ fn chain(principal: &RequestPrincipal) -> Chain<'_> {
 /// A compiled `Principal` or `NotPrincipal` element.
 #[derive(Debug)]
 pub struct PrincipalMatcher {
-    negated: bool,
-    everyone: bool,
-    any_aws: bool,
-    accounts: Vec<Box<str>>,
-    arns: Vec<Box<str>>,
-    roles: Vec<(Box<str>, Box<str>)>,
-    services: Vec<Box<str>>,
-    federated: Vec<Box<str>>,
+    pub(crate) negated: bool,
+    pub(crate) everyone: bool,
+    pub(crate) any_aws: bool,
+    pub(crate) accounts: Vec<Box<str>>,
+    pub(crate) arns: Vec<Box<str>>,
+    pub(crate) roles: Vec<(Box<str>, Box<str>)>,
+    pub(crate) services: Vec<Box<str>>,
+    pub(crate) federated: Vec<Box<str>>,
 }
 
 impl PrincipalMatcher {

@@ -185,6 +185,28 @@ impl ResourceIndex {
         }
     }
 
+    /// Calls `visit` with every statement of the bucket, whatever its
+    /// resource; stops when `visit` returns true.
+    pub(crate) fn all(&self, visit: &mut impl FnMut(StatementId) -> bool) -> bool {
+        match self {
+            ResourceIndex::Flat(list) => list.iter().any(|s| visit(*s)),
+            ResourceIndex::Indexed(indexed) => {
+                indexed.any.iter().any(|s| visit(*s))
+                    || indexed
+                        .exact
+                        .values()
+                        .flat_map(|l| l.iter())
+                        .any(|s| visit(*s))
+                    || indexed.prefixes.as_ref().is_some_and(|p| {
+                        p.statements
+                            .iter()
+                            .flat_map(|l| l.iter())
+                            .any(|s| visit(*s))
+                    })
+            }
+        }
+    }
+
     /// The number of (key, statement) entries, for size reports.
     pub(crate) fn len(&self) -> usize {
         match self {

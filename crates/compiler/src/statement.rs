@@ -23,7 +23,7 @@ impl StatementId {
 }
 
 #[derive(Debug)]
-enum ResourceCheck {
+pub(crate) enum ResourceCheck {
     /// No `Resource`, or a `"*"` among the patterns: every resource.
     Any,
     /// `NotResource` with a `"*"`: no resource.
@@ -44,11 +44,11 @@ pub struct CompiledStatement {
     sid: Option<Box<str>>,
     effect: Effect,
     /// For `NotAction` statements: the lowercase patterns that must not match.
-    not_actions: Option<Box<[ActionPattern]>>,
-    resource: ResourceCheck,
+    pub(crate) not_actions: Option<Box<[ActionPattern]>>,
+    pub(crate) resource: ResourceCheck,
     /// Boxed: identity policies, most of the statements, have none.
-    principal: Option<Box<PrincipalMatcher>>,
-    conditions: Box<[ConditionId]>,
+    pub(crate) principal: Option<Box<PrincipalMatcher>>,
+    pub(crate) conditions: Box<[ConditionId]>,
 }
 
 /// Everything a statement check needs to know about the request.

@@ -212,6 +212,19 @@ impl StatementIndex {
         }
     }
 
+    /// Calls `visit` with every candidate statement for the action, whatever
+    /// the resource (possibly more than once); stops when `visit` returns true.
+    pub(crate) fn action_candidates(
+        &self,
+        action: &ResolvedAction,
+        visit: &mut impl FnMut(StatementId) -> bool,
+    ) -> bool {
+        match self {
+            StatementIndex::Flat(index) => index.candidates(action, visit),
+            StatementIndex::Keyed(index) => index.action_candidates(action, visit),
+        }
+    }
+
     /// The number of index entries, for size reports.
     pub(crate) fn entries(&self) -> usize {
         match self {
@@ -277,6 +290,26 @@ impl FlatIndex {
 }
 
 impl KeyedIndex {
+    fn action_candidates(
+        &self,
+        action: &ResolvedAction,
+        visit: &mut impl FnMut(StatementId) -> bool,
+    ) -> bool {
+        if let Some(index) = action.literal.and_then(|id| self.literal.get(&id))
+            && index.all(visit)
+        {
+            return true;
+        }
+        for (id, index) in &self.wildcard {
+            if action.wildcards.binary_search(id).is_ok() && index.all(visit) {
+                return true;
+            }
+        }
+        self.not_action
+            .as_ref()
+            .is_some_and(|index| index.all(visit))
+    }
+
     fn candidates(
         &self,
         action: &ResolvedAction,

@@ -17,6 +17,8 @@ pub struct Group {
     pub(crate) deny: StatementIndex,
     pub(crate) allow: StatementIndex,
     pub(crate) statements: usize,
+    /// The id of its first statement: a group's statements are consecutive.
+    pub(crate) first: u32,
 }
 
 impl Group {

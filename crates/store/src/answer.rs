@@ -60,7 +60,7 @@ pub struct Answer {
 }
 
 /// What the store knows about one request.
-struct Resolved<'s> {
+pub(crate) struct Resolved<'s> {
     principal: Option<&'s PrincipalIndex>,
     principal_account: Option<&'s AccountIndex>,
     resource: Option<GroupId>,
@@ -98,7 +98,7 @@ impl Store {
         (decision, resolved.reason)
     }
 
-    fn applicable<'s>(
+    pub(crate) fn applicable<'s>(
         &'s self,
         resolved: &Resolved<'s>,
         session: Option<SessionTables<'s>>,
@@ -127,7 +127,7 @@ impl Store {
         }
     }
 
-    fn resolve<'s>(&'s self, request: &'s Request) -> Resolved<'s> {
+    pub(crate) fn resolve<'s>(&'s self, request: &'s Request) -> Resolved<'s> {
         let principal = request.principal();
         let mut resolved = Resolved {
             principal: None,
