@@ -46,6 +46,7 @@ mod example;
 pub mod files;
 mod folder;
 pub mod import;
+mod inventory;
 mod json;
 mod layout;
 mod limits;
@@ -60,6 +61,10 @@ mod validation;
 pub use answer::{Answer, Reason};
 pub use catalog::aws_managed_policy_count;
 pub use error::{FaultKind, StoreError, StoreFault, StoreFaults, StoreWarning};
+pub use inventory::{
+    Inventory, InventoryAccount, InventoryKind, InventoryPolicy, InventoryPrincipal,
+    InventoryResource,
+};
 pub use limits::StoreLimits;
 /// The revision of a store's files without loading them: the lowercase hex
 /// SHA-256 over every `(path, bytes)` pair in path order, each prefixed by

@@ -1,0 +1,1 @@
+//! The diff and replay on the example store.
