@@ -5,10 +5,12 @@ mod allocator;
 mod bench;
 mod check;
 mod completions;
+mod diff;
 mod import;
 mod keygen;
 mod mesh;
 mod publish;
+mod replay;
 mod serve;
 mod simulate;
 mod store_test;
@@ -54,6 +56,8 @@ enum Command {
     Keygen(keygen::KeygenArgs),
     Completions(completions::CompletionsArgs),
     Test(store_test::TestArgs),
+    Diff(diff::DiffArgs),
+    Replay(replay::ReplayArgs),
 }
 
 fn main() -> ExitCode {
@@ -73,5 +77,7 @@ fn main() -> ExitCode {
         Command::Keygen(args) => keygen::main(&args),
         Command::Completions(args) => completions::main::<Cli>(&args),
         Command::Test(args) => store_test::main(&args),
+        Command::Diff(args) => diff::main(&args),
+        Command::Replay(args) => replay::main(&args),
     }
 }

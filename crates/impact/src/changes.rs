@@ -104,10 +104,16 @@ impl ChangedResources {
                     out.ownership.push(document);
                 }
             }
-            for (_, _, statements) in x.into_iter().chain(y) {
-                for s in statements.iter() {
-                    out.note(s);
-                }
+            // Statements on one side only (a statement kept as it was
+            // decides as it did, unless its policy appeared or vanished).
+            let none: &[Statement] = &[];
+            let before = x.map_or(none, |p| p.2);
+            let after = y.map_or(none, |p| p.2);
+            for s in before.iter().filter(|s| !after.contains(s)) {
+                out.note(s);
+            }
+            for s in after.iter().filter(|s| !before.contains(s)) {
+                out.note(s);
             }
         }
         out

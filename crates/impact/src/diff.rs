@@ -17,12 +17,13 @@ use tollgate_policy::{
 use tollgate_store::{Inventory, InventoryPrincipal};
 
 use crate::principals::{
-    ResourceIndex, applying, own_state, principal_context, root_generator, subjects,
+    ResourceIndex, own_state, own_statements, principal_context, resource_statements,
+    root_generator, subjects,
 };
 use crate::revision::Revision;
 use crate::universe::{
     ActionName, Applying, ContextAssignment, OTHER_VALUE, action_classes_of, action_key,
-    context_of, contexts, resource_candidates,
+    context_of, contexts, resource_candidates, statements_overlap,
 };
 
 /// What to ask about.
@@ -352,20 +353,52 @@ pub fn diff(old: &Revision, new: &Revision, options: &DiffOptions) -> DiffReport
         }
         report.principals_checked += 1;
         statements.clear();
-        applying(
-            &old.inventory,
-            old_p,
-            &old_resources,
-            subject,
-            &mut statements,
-        );
-        applying(
-            &new.inventory,
-            new_p,
-            &new_resources,
-            subject,
-            &mut statements,
-        );
+        // The principal's own statements generate requests; of the resource
+        // side's (thousands in a big store), those that can meet a changed
+        // statement (or, when the principal's layers changed shape, any of
+        // its own) split the resources too.
+        let mut own_old = Vec::new();
+        let mut own_new = Vec::new();
+        own_statements(&old.inventory, old_p, subject, &mut own_old);
+        own_statements(&new.inventory, new_p, subject, &mut own_new);
+        let mut res_old = Vec::new();
+        let mut res_new = Vec::new();
+        resource_statements(&old_resources, subject, &mut res_old);
+        resource_statements(&new_resources, subject, &mut res_new);
+        let same = |a: &Applying<'_>, b: &Applying<'_>| {
+            a.statement == b.statement && a.attached == b.attached
+        };
+        let mut changed_statements: Vec<Applying<'_>> = Vec::new();
+        for (x, y) in [
+            (&own_old, &own_new),
+            (&own_new, &own_old),
+            (&res_old, &res_new),
+            (&res_new, &res_old),
+        ] {
+            changed_statements.extend(x.iter().filter(|s| !y.iter().any(|t| same(s, t))).copied());
+        }
+        let shape = |inv: &Inventory, p: Option<&InventoryPrincipal>| {
+            (
+                p.map(|p| p.identity.len()),
+                p.map(|p| p.boundary.is_some()),
+                inv.accounts
+                    .get(&subject.account)
+                    .map(|a| a.service_control.len()),
+            )
+        };
+        let reshaped = shape(&old.inventory, old_p) != shape(&new.inventory, new_p);
+        statements.extend(own_old.iter().copied());
+        statements.extend(own_new.iter().copied());
+        for s in res_old.iter().chain(&res_new) {
+            let anchors = if reshaped {
+                own_old.iter().chain(&own_new).chain(&changed_statements)
+            } else {
+                [].iter().chain(&[]).chain(&changed_statements)
+            };
+            if anchors.into_iter().any(|d| statements_overlap(s, d)) {
+                statements.push(*s);
+            }
+        }
         let generators = changed.ownership.iter().flat_map(|d| &d.statements).chain(
             subject
                 .arn
@@ -453,6 +486,21 @@ pub fn diff(old: &Revision, new: &Revision, options: &DiffOptions) -> DiffReport
                         residual_of(new, &nd, &mut residual);
                     }
                     let partial = at.len() < total;
+                    if partial {
+                        // What stops the change in the other contexts: the
+                        // conditions of the statements that decided there.
+                        let mut blocking = BTreeSet::new();
+                        for (i, request) in requests.iter().enumerate() {
+                            if at.contains(&i) {
+                                continue;
+                            }
+                            let (od, _) = old.store.evaluate(request, None);
+                            let (nd, _) = new.store.evaluate(request, None);
+                            residual_of(old, &od, &mut blocking);
+                            residual_of(new, &nd, &mut blocking);
+                        }
+                        residual.extend(blocking.into_iter().map(|c| format!("unless {c}")));
+                    }
                     let when = if partial {
                         at.iter()
                             .filter_map(|&i| ctxs.assignments.get(i).cloned())

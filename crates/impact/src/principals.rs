@@ -207,11 +207,11 @@ pub fn root_generator() -> &'static [Statement] {
         .map_or(&[], |d| d.statements.as_slice())
 }
 
-/// The statements that can apply to `subject` in one revision.
-pub fn applying<'a>(
+/// The statements of `subject`'s own policies in one revision: identity
+/// policies, permissions boundary, its account's SCPs.
+pub fn own_statements<'a>(
     inventory: &'a Inventory,
     principal: Option<&'a InventoryPrincipal>,
-    resources: &ResourceIndex<'a>,
     subject: &Subject,
     out: &mut Vec<Applying<'a>>,
 ) {
@@ -233,6 +233,15 @@ pub fn applying<'a>(
             docs(id, out);
         }
     }
+}
+
+/// The resource, trust and RCP statements that can apply to `subject` in
+/// one revision.
+pub fn resource_statements<'a>(
+    resources: &ResourceIndex<'a>,
+    subject: &Subject,
+    out: &mut Vec<Applying<'a>>,
+) {
     out.extend(resources.everyone.iter().copied());
     if let Some(named) = resources.by_account.get(&subject.account) {
         out.extend(named.iter().copied());

@@ -79,6 +79,17 @@ fn context_values(key: &str, value: &Value) -> Result<Vec<String>, String> {
     }
 }
 
+/// A decision as records spell it (`allowed`, or `ALLOWED` as the
+/// gRPC enum and workload files do).
+fn decision_of(text: &str) -> Option<DecisionKind> {
+    DecisionKind::parse(text).or(match text {
+        "ALLOWED" => Some(DecisionKind::Allowed),
+        "EXPLICIT_DENY" => Some(DecisionKind::ExplicitDeny),
+        "IMPLICIT_DENY" => Some(DecisionKind::ImplicitDeny),
+        _ => None,
+    })
+}
+
 /// Reads one record line.
 pub fn read_record(line: &str) -> Result<Record, String> {
     let value: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
@@ -93,8 +104,16 @@ pub fn read_record(line: &str) -> Result<Record, String> {
     let mut request = Request::checked(principal, field("action")?, field("resource")?)
         .map_err(|e| format!("`{}`: {}", e.field, e.message))?;
     request.resource_account = text(&object, "resourceAccount")?.map(str::to_owned);
-    let decision = DecisionKind::parse(field("decision")?)
-        .ok_or_else(|| "`decision` must be allowed, explicitDeny or implicitDeny".to_owned())?;
+    // `decision` (audit log), or `expect` (`tollgate workload` request files).
+    let (name, recorded) = match text(&object, "decision")? {
+        Some(d) => ("decision", d),
+        None => (
+            "expect",
+            field("expect").map_err(|_| "`decision` is missing".to_owned())?,
+        ),
+    };
+    let decision = decision_of(recorded)
+        .ok_or_else(|| format!("`{name}` must be allowed, explicitDeny or implicitDeny"))?;
     let mut has_request = object.contains_key("context") || object.contains_key("sessionPolicies");
     match object.get("context") {
         None | Some(Value::Null) => {}

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 
 use crate::diff::{DiffReport, Finding};
-use crate::universe::ContextAssignment;
+use crate::universe::{ContextAssignment, OTHER_VALUE};
 
 /// Items of a list a readable report shows before "and N more".
 const SHOWN: usize = 8;
@@ -28,13 +28,16 @@ fn assignment_text(a: &ContextAssignment) -> String {
     if a.is_empty() {
         return "(no keys)".to_owned();
     }
-    a.iter()
-        .map(|(k, v)| match v {
+    let keys = a
+        .iter()
+        .map(|(k, v)| match v.as_deref() {
+            Some(OTHER_VALUE) => format!("{k}=(a value no condition names)"),
             Some(v) => format!("{k}={v}"),
             None => format!("{k} absent"),
         })
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    format!("{{{keys}}}")
 }
 
 fn action_texts(f: &Finding) -> Vec<String> {

@@ -553,6 +553,81 @@ pub fn contexts(statements: &[Applying<'_>], action: &str) -> Contexts {
     }
 }
 
+/// The literal text a glob starts with.
+fn glob_prefix(pattern: &str) -> &str {
+    let end = pattern.find(['*', '?']).unwrap_or(pattern.len());
+    pattern.get(..end).unwrap_or(pattern)
+}
+
+/// Whether two globs can match a common text (over-approximated: two
+/// wildcard patterns overlap when neither's literal prefix excludes the
+/// other's). `lower` compares without ASCII case (actions).
+pub fn globs_overlap(a: &str, b: &str, lower: bool) -> bool {
+    let (case, a, b) = if lower {
+        (
+            CaseMode::AsciiInsensitive,
+            a.to_ascii_lowercase(),
+            b.to_ascii_lowercase(),
+        )
+    } else {
+        (CaseMode::Sensitive, a.to_owned(), b.to_owned())
+    };
+    match (has_wildcard(&a), has_wildcard(&b)) {
+        (false, false) => a == b,
+        (true, false) => matches(&a, &b, case),
+        (false, true) => matches(&b, &a, case),
+        (true, true) => {
+            let (x, y) = (glob_prefix(&a), glob_prefix(&b));
+            x.starts_with(y) || y.starts_with(x)
+        }
+    }
+}
+
+/// The resource patterns a statement covers (its own, the resource it is
+/// attached to and, for a bucket, its objects); `None` for every resource.
+fn resource_patterns(s: &Applying<'_>) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    if let Some(arn) = s.attached {
+        out.push(arn.to_owned());
+        out.push(format!("{arn}/*"));
+    }
+    match &s.statement.resource {
+        Some(clause) if !clause.negated => {
+            for t in &clause.patterns {
+                if t.has_variables() {
+                    return None;
+                }
+                out.push(t.raw().to_owned());
+            }
+        }
+        Some(_) => return None,
+        None => {}
+    }
+    Some(out)
+}
+
+/// Whether two statements can apply to a common request (over-approximated).
+pub fn statements_overlap(s: &Applying<'_>, d: &Applying<'_>) -> bool {
+    let actions = s.statement.action.negated
+        || d.statement.action.negated
+        || s.statement.action.patterns.iter().any(|a| {
+            d.statement
+                .action
+                .patterns
+                .iter()
+                .any(|b| globs_overlap(a.lowercase(), b.lowercase(), true))
+        });
+    if !actions {
+        return false;
+    }
+    match (resource_patterns(s), resource_patterns(d)) {
+        (Some(x), Some(y)) => x
+            .iter()
+            .any(|a| y.iter().any(|b| globs_overlap(a, b, false))),
+        _ => true,
+    }
+}
+
 /// The request context of an assignment.
 pub fn context_of(assignment: &ContextAssignment) -> RequestContext {
     let mut context = RequestContext::new();
