@@ -6,10 +6,12 @@ mod allocator;
 mod bench;
 mod check;
 mod completions;
+mod diff;
 mod import;
 mod keygen;
 mod mesh;
 mod publish;
+mod replay;
 mod serve;
 mod simulate;
 mod store_test;
@@ -59,6 +61,8 @@ enum Command {
     Test(store_test::TestArgs),
     WhoCan(who_can::WhoCanArgs),
     WhatCan(what_can::WhatCanArgs),
+    Diff(diff::DiffArgs),
+    Replay(replay::ReplayArgs),
 }
 
 fn main() -> ExitCode {
@@ -80,5 +84,7 @@ fn main() -> ExitCode {
         Command::Test(args) => store_test::main(&args),
         Command::WhoCan(args) => who_can::main(&args),
         Command::WhatCan(args) => what_can::main(&args),
+        Command::Diff(args) => diff::main(&args),
+        Command::Replay(args) => replay::main(&args),
     }
 }

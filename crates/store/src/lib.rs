@@ -56,12 +56,16 @@ mod resolve;
 mod revision;
 mod session;
 mod store;
+mod store_view;
 mod validation;
 
 pub use answer::{Answer, Reason};
 pub use catalog::aws_managed_policy_count;
 pub use error::{FaultKind, StoreError, StoreFault, StoreFaults, StoreWarning};
-pub use inventory::StorePrincipal;
+pub use inventory::{
+    Inventory, InventoryAccount, InventoryKind, InventoryPolicy, InventoryPrincipal,
+    InventoryResource,
+};
 pub use limits::StoreLimits;
 /// The revision of a store's files without loading them: the lowercase hex
 /// SHA-256 over every `(path, bytes)` pair in path order, each prefixed by
@@ -71,4 +75,5 @@ pub use limits::StoreLimits;
 pub use revision::revision as revision_of;
 pub use session::{SessionPolicy, compile_session_policies};
 pub use store::{Store, StoreStats};
+pub use store_view::StorePrincipal;
 pub use tollgate_engine::SessionTables;
