@@ -190,11 +190,6 @@ fn escape(text: &str) -> String {
 }
 
 impl CompiledCondition {
-    /// The condition key, as written.
-    pub fn key(&self) -> &str {
-        &self.key
-    }
-
     /// What the condition compares the key's values with.
     pub fn domain(&self) -> ValueDomain {
         match &self.test {

@@ -20,6 +20,11 @@ use crate::store::Store;
 /// are `arn:aws:...`).
 pub const STORE_PARTITION: &str = "aws";
 
+/// The owner of a resource nothing names, when the principal's account is
+/// not the store's: no account id (12 digits) equals it, so the request is
+/// decided as cross-account (the resource's policy must let the principal in).
+const OWNER_UNKNOWN: &str = "unknown";
+
 /// Why an answer may not be what the caller expects: the store does not
 /// know part of the question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -174,12 +179,20 @@ impl Store {
         if request.resource_account.is_some() || arn_account.is_some() {
             resolved.resource_owner = None;
         }
+        // Last, a resource whose owner nothing names (an S3 bucket the store
+        // has no policy for, `*`) is taken to be in the principal's account
+        // — but only for an account the store holds. Of an account it does
+        // not know, it knows nothing: taking the resource to be that
+        // account's own would let the account's root do anything to it.
+        let own_account = principal
+            .account()
+            .map(|own| if resolved.principal_account.is_some() { own } else { OWNER_UNKNOWN });
         let account = request
             .resource_account
             .as_deref()
             .or(arn_account)
             .or(resolved.resource_owner)
-            .or(principal.account());
+            .or(own_account);
         resolved.resource_account_id = account;
         resolved.resource_account = account.and_then(|a| self.index.accounts.get(a));
         resolved

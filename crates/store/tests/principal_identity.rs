@@ -184,3 +184,25 @@ fn a_sessions_principal_arn_has_its_roles_path() {
         assert_eq!(decide(&store, &request), Allowed, "{who}");
     }
 }
+
+#[test]
+fn the_root_of_an_account_the_store_lacks_owns_nothing_here() {
+    let store = admin_store();
+    let bucket = "arn:aws:s3:::some-bucket/key";
+    // The store's own account root: a bucket nothing names is its own.
+    let own = request("arn:aws:iam::111122223333:root", "s3:GetObject", bucket);
+    assert_eq!(decide(&store, &own), Allowed);
+    // Another account's root: the store knows nothing of that account, so
+    // the bucket is not taken to be its own, and nothing lets it in.
+    for who in [
+        "arn:aws:iam::999999999999:root",
+        "arn:aws:iam::999999999999:user/mallory",
+    ] {
+        let asked = request(who, "s3:GetObject", bucket);
+        assert_eq!(
+            (decide(&store, &asked), store.decide(&asked, None).reason),
+            (ImplicitDeny, Some(Reason::AccountNotFound)),
+            "{who}"
+        );
+    }
+}
