@@ -342,21 +342,27 @@ fn the_http_api_and_the_admin_ui_are_off_unless_set() {
     let config = ServeConfig::from_layer(ConfigLayer::default()).unwrap_or_default();
     assert_eq!(config.http_listen, None);
     assert!(!config.admin_ui);
-    let on = ServeConfig::from_layer(layer(
-        "http-listen = \"127.0.0.1:8080\"\nadmin-ui = true\n",
-    ));
+    let on = ServeConfig::from_layer(layer("http-listen = \"127.0.0.1:8080\"\nadmin-ui = true\n"));
     let on = on.unwrap_or_default();
-    assert_eq!(on.http_listen, Some(SocketAddr::from(([127, 0, 0, 1], 8080))));
+    assert_eq!(
+        on.http_listen,
+        Some(SocketAddr::from(([127, 0, 0, 1], 8080)))
+    );
     assert!(on.admin_ui);
     let clash = ServeConfig::from_layer(layer(
         "admin-listen = \"127.0.0.1:9999\"\nhttp-listen = \"127.0.0.1:9999\"\n",
     ));
     let faults = clash.map(|_| Vec::new()).unwrap_or_else(|e| e.faults);
     assert!(
-        faults.iter().any(|f| f.contains("`http-listen` and `admin-listen`")),
+        faults
+            .iter()
+            .any(|f| f.contains("`http-listen` and `admin-listen`")),
         "{faults:?}"
     );
     let bad = ServeConfig::from_layer(layer("http-listen = \"nowhere\"\n"));
     let faults = bad.map(|_| Vec::new()).unwrap_or_else(|e| e.faults);
-    assert!(faults.iter().any(|f| f.starts_with("`http-listen`")), "{faults:?}");
+    assert!(
+        faults.iter().any(|f| f.starts_with("`http-listen`")),
+        "{faults:?}"
+    );
 }
