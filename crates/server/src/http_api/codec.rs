@@ -82,7 +82,7 @@ impl JsonCodec {
             Err(error) => {
                 return Err(JsonFault {
                     path: track.path().to_string(),
-                    message: without_position(&error),
+                    message: error.to_string(),
                 });
             }
         };
@@ -112,12 +112,6 @@ impl JsonCodec {
             .map_err(|e| e.to_string())?;
         Ok(out)
     }
-}
-
-/// serde_json's message, with its `at line L column C` kept (it helps with
-/// a body typed by hand) but said once.
-fn without_position(error: &serde_json::Error) -> String {
-    error.to_string()
 }
 
 #[cfg(test)]

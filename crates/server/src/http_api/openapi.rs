@@ -225,13 +225,13 @@ fn nullable(schema: Value) -> Value {
 
 /// The schema of one field's JSON value.
 pub(crate) fn field_schema(field: &FieldDescriptor) -> Value {
-    if field.is_map() {
-        if let Kind::Message(entry) = field.kind() {
-            return json!({
-                "type": "object",
-                "additionalProperties": kind_schema(&entry.map_entry_value_field().kind()),
-            });
-        }
+    if field.is_map()
+        && let Kind::Message(entry) = field.kind()
+    {
+        return json!({
+            "type": "object",
+            "additionalProperties": kind_schema(&entry.map_entry_value_field().kind()),
+        });
     }
     let item = kind_schema(&field.kind());
     if field.is_list() {
