@@ -36,9 +36,9 @@
 
 use std::sync::Arc;
 
+use tokio::sync::OwnedSemaphorePermit;
 use tollgate_policy::ParseLimits;
 use tollgate_proto::v1::authorizer_server::Authorizer;
-use tokio::sync::OwnedSemaphorePermit;
 use tollgate_proto::v1::{
     AuthorizeBatchRequest, AuthorizeBatchResponse, AuthorizeRequest, AuthorizeResponse,
     AuthorizeStreamRequest, GetPolicyStatusRequest, PolicyStatus, SimulateRequest,

@@ -37,8 +37,8 @@ pub mod stream;
 pub use authorizer::{AuthorizerService, INLINE_BATCH, NOT_LOADED, REQUEST_ID_HEADER};
 pub use edge::{Edge, EdgeSettings};
 pub use ext_authz::ExtAuthzService;
-pub use stream::{MISSING_REQUEST, STREAM_WINDOW};
 pub use services::{
     GrpcServices, HEALTH_SERVICE_NAMES, HealthHandle, ServiceOptions, ServicesError, services,
     services_with,
 };
+pub use stream::{MISSING_REQUEST, STREAM_WINDOW};

@@ -127,8 +127,7 @@ pub async fn services_with(
     let service = AuthorizerService::with_limits(state, limits)
         .with_audit(audit)
         .with_admission(edge.admission());
-    let authorizer =
-        AuthorizerServer::new(service).max_decoding_message_size(max_message_bytes);
+    let authorizer = AuthorizerServer::new(service).max_decoding_message_size(max_message_bytes);
     let routes = Routes::new(authorizer)
         .add_service(ext_authz)
         .add_service(health_server)

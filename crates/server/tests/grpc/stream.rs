@@ -8,8 +8,8 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tollgate_proto::v1::authorize_stream_response::Result as Outcome;
 use tollgate_proto::v1::{
-    AuthorizeRequest, AuthorizeResponse, AuthorizeStreamRequest, AuthorizeStreamResponse,
-    Decision, StreamError,
+    AuthorizeRequest, AuthorizeResponse, AuthorizeStreamRequest, AuthorizeStreamResponse, Decision,
+    StreamError,
 };
 use tollgate_server::grpc::{MISSING_REQUEST, STREAM_WINDOW};
 
@@ -145,8 +145,14 @@ async fn session_policy_questions_are_decided_beside_the_others() {
             decided(&answers[&(i * 3)]).decision(),
             Decision::ImplicitDeny
         );
-        assert_eq!(decided(&answers[&(i * 3 + 1)]).decision(), Decision::Allowed);
-        assert_eq!(decided(&answers[&(i * 3 + 2)]).decision(), Decision::Allowed);
+        assert_eq!(
+            decided(&answers[&(i * 3 + 1)]).decision(),
+            Decision::Allowed
+        );
+        assert_eq!(
+            decided(&answers[&(i * 3 + 2)]).decision(),
+            Decision::Allowed
+        );
     }
     server.stop().await;
 }
@@ -157,7 +163,10 @@ async fn without_a_revision_each_question_is_unavailable() {
     let server = TestServer::start(state).await;
     let answers = exchange(
         &server,
-        vec![question(9, ask(ALICE, "s3:GetObject", "arn:aws:s3:::photos/a"))],
+        vec![question(
+            9,
+            ask(ALICE, "s3:GetObject", "arn:aws:s3:::photos/a"),
+        )],
     )
     .await;
     assert_eq!(failed(&answers[&9]).code, tonic::Code::Unavailable as i32);
