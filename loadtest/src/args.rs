@@ -96,7 +96,7 @@ pub enum Output {
 #[derive(Debug, Clone, Parser)]
 #[command(name = "tollgate-loadtest", version, about)]
 pub struct Args {
-    /// The server to load, as a URI.
+    /// The server to load: `http://HOST:PORT`, or `unix:/PATH` for a Unix socket.
     #[arg(long, default_value = "http://127.0.0.1:50051")]
     pub target: String,
 

@@ -48,12 +48,39 @@ pub fn write_frame(args: &Args) -> Result<(), LoadError> {
     })
 }
 
-/// `connections` HTTP/2 connections to `target`, each its own channel.
+/// `connections` HTTP/2 connections to `target` (`http://HOST:PORT` or
+/// `unix:/PATH`), each its own channel.
 pub async fn connect(target: &str, connections: usize) -> Result<Vec<Channel>, LoadError> {
     let fail = |message: String| LoadError::Connect {
         target: target.to_owned(),
         message,
     };
+    if let Some(path) = target.strip_prefix("unix:") {
+        let path = std::path::PathBuf::from(path);
+        let endpoint = Endpoint::from_static("http://localhost")
+            .connect_timeout(Duration::from_secs(5))
+            .initial_stream_window_size(Some(4 << 20))
+            .initial_connection_window_size(Some(16 << 20));
+        let mut channels = Vec::with_capacity(connections);
+        for _ in 0..connections {
+            let path = path.clone();
+            let connector = tower::service_fn(move |_: tonic::transport::Uri| {
+                let path = path.clone();
+                async move {
+                    tokio::net::UnixStream::connect(path)
+                        .await
+                        .map(hyper_util::rt::TokioIo::new)
+                }
+            });
+            channels.push(
+                endpoint
+                    .connect_with_connector(connector)
+                    .await
+                    .map_err(|e| fail(format!("{e:?}")))?,
+            );
+        }
+        return Ok(channels);
+    }
     let endpoint = Endpoint::from_shared(target.to_owned())
         .map_err(|e| fail(e.to_string()))?
         .tcp_nodelay(true)
