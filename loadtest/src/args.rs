@@ -19,6 +19,9 @@ pub enum CallKind {
     AuthorizeBatch,
     /// `envoy.service.auth.v3.Authorization/Check`: Envoy's ext_authz.
     Check,
+    /// `tollgate.v1.Authorizer/AuthorizeStream`: one stream per connection,
+    /// `--concurrency` questions in flight on each (closed loop only).
+    AuthorizeStream,
 }
 
 impl CallKind {
@@ -28,6 +31,7 @@ impl CallKind {
             CallKind::Authorize => "authorize",
             CallKind::AuthorizeBatch => "authorize-batch",
             CallKind::Check => "check",
+            CallKind::AuthorizeStream => "authorize-stream",
         }
     }
 }
@@ -92,7 +96,7 @@ pub enum Output {
 #[derive(Debug, Clone, Parser)]
 #[command(name = "tollgate-loadtest", version, about)]
 pub struct Args {
-    /// The server to load, as a URI.
+    /// The server to load: `http://HOST:PORT`, or `unix:/PATH` for a Unix socket.
     #[arg(long, default_value = "http://127.0.0.1:50051")]
     pub target: String,
 
@@ -247,6 +251,14 @@ impl Args {
                     ),
                 });
             }
+        }
+        if self.call == CallKind::AuthorizeStream && self.rate != Rate::Max {
+            return Err(LoadError::Setting {
+                flag: "--rate",
+                message: "authorize-stream runs closed-loop only: use `--rate max` \
+                          with `--concurrency` questions in flight per stream"
+                    .to_owned(),
+            });
         }
         if self.swap_store.is_some() && self.swaps == 0 {
             return Err(LoadError::Setting {

@@ -60,6 +60,10 @@ pub async fn send(
                     revision: response.revision,
                 })
             }
+            // Streams are driven by `stream`, never one call at a time.
+            CallKind::AuthorizeStream => Err(Status::unimplemented(
+                "AuthorizeStream is driven by the stream driver",
+            )),
             CallKind::Check => {
                 let response: CheckResponse = unary(channel, payloads, payload).await?;
                 let allowed = response.status.is_some_and(|s| s.code == Code::Ok as i32);
@@ -104,7 +108,7 @@ async fn unary<R: prost::Message + Default + Send + Sync + 'static>(
 }
 
 /// The verdict of a wire decision; `None` for an unknown value.
-fn verdict_of(decision: i32) -> Option<Verdict> {
+pub(crate) fn verdict_of(decision: i32) -> Option<Verdict> {
     match Decision::try_from(decision) {
         Ok(Decision::Allowed) => Some(Verdict::Allowed),
         Ok(Decision::ExplicitDeny) => Some(Verdict::ExplicitDeny),
@@ -114,7 +118,7 @@ fn verdict_of(decision: i32) -> Option<Verdict> {
 }
 
 /// Whether `answer` meets the expectation (no expectation: always).
-fn meets(expect: Option<&Option<Verdict>>, answer: Option<Verdict>) -> bool {
+pub(crate) fn meets(expect: Option<&Option<Verdict>>, answer: Option<Verdict>) -> bool {
     match (expect.copied().flatten(), answer) {
         (None, _) => true,
         (Some(expected), Some(answer)) => expected.accepts(answer),

@@ -15,6 +15,7 @@ use crate::report::{Report, Settings};
 use crate::requests::{authorize_lines, check_lines};
 use crate::run::{Load, Plan, run};
 use crate::spawn::ServerProcess;
+use crate::stream::{self, StreamPlan};
 use crate::swap::SwapPlan;
 
 /// How long the drivers wait for outstanding calls after the window,
@@ -30,6 +31,7 @@ pub fn payloads(args: &Args) -> Result<Payloads, LoadError> {
             Payloads::authorize_batch(&authorize_lines(file)?, args.batch_size)
         }
         CallKind::Check => Payloads::check(&check_lines(file)?),
+        CallKind::AuthorizeStream => Payloads::authorize_stream(&authorize_lines(file)?),
     })
 }
 
@@ -46,12 +48,39 @@ pub fn write_frame(args: &Args) -> Result<(), LoadError> {
     })
 }
 
-/// `connections` HTTP/2 connections to `target`, each its own channel.
+/// `connections` HTTP/2 connections to `target` (`http://HOST:PORT` or
+/// `unix:/PATH`), each its own channel.
 pub async fn connect(target: &str, connections: usize) -> Result<Vec<Channel>, LoadError> {
     let fail = |message: String| LoadError::Connect {
         target: target.to_owned(),
         message,
     };
+    if let Some(path) = target.strip_prefix("unix:") {
+        let path = std::path::PathBuf::from(path);
+        let endpoint = Endpoint::from_static("http://localhost")
+            .connect_timeout(Duration::from_secs(5))
+            .initial_stream_window_size(Some(4 << 20))
+            .initial_connection_window_size(Some(16 << 20));
+        let mut channels = Vec::with_capacity(connections);
+        for _ in 0..connections {
+            let path = path.clone();
+            let connector = tower::service_fn(move |_: tonic::transport::Uri| {
+                let path = path.clone();
+                async move {
+                    tokio::net::UnixStream::connect(path)
+                        .await
+                        .map(hyper_util::rt::TokioIo::new)
+                }
+            });
+            channels.push(
+                endpoint
+                    .connect_with_connector(connector)
+                    .await
+                    .map_err(|e| fail(format!("{e:?}")))?,
+            );
+        }
+        return Ok(channels);
+    }
     let endpoint = Endpoint::from_shared(target.to_owned())
         .map_err(|e| fail(e.to_string()))?
         .tcp_nodelay(true)
@@ -116,13 +145,30 @@ pub async fn execute(args: &Args) -> Result<Report, LoadError> {
         progress: args.progress,
         swap: None,
     };
+    let streams = StreamPlan {
+        channels: plan.channels.clone(),
+        payloads: plan.payloads.clone(),
+        window: args.concurrency,
+        duration: args.duration,
+        timeout: args.timeout,
+        check_expect: args.check_expect,
+    };
+    let streaming = args.call == CallKind::AuthorizeStream;
     if !args.warmup.is_zero() {
-        run(Plan {
-            duration: args.warmup,
-            progress: None,
-            ..plan.clone()
-        })
-        .await?;
+        if streaming {
+            stream::run(&StreamPlan {
+                duration: args.warmup,
+                ..streams.clone()
+            })
+            .await;
+        } else {
+            run(Plan {
+                duration: args.warmup,
+                progress: None,
+                ..plan.clone()
+            })
+            .await?;
+        }
     }
     let swap = args.swap_store.as_ref().map(|store| SwapPlan {
         store: store.clone(),
@@ -134,7 +180,11 @@ pub async fn execute(args: &Args) -> Result<Report, LoadError> {
         server_pid.and_then(|pid| cpu_seconds(Some(pid))),
         cpu_seconds(None),
     );
-    let mut measured = run(Plan { swap, ..plan }).await?;
+    let mut measured = if streaming {
+        stream::run(&streams).await
+    } else {
+        run(Plan { swap, ..plan }).await?
+    };
     let used = |before: Option<f64>, after: Option<f64>| Some(after? - before?);
     measured.server_cpu = used(
         cpu_before.0,
@@ -149,7 +199,7 @@ pub async fn execute(args: &Args) -> Result<Report, LoadError> {
         concurrency,
         batch_size: match args.call {
             CallKind::AuthorizeBatch => args.batch_size,
-            CallKind::Authorize | CallKind::Check => 1,
+            CallKind::Authorize | CallKind::Check | CallKind::AuthorizeStream => 1,
         },
         duration: args.duration,
         offered_rate,

@@ -1,6 +1,7 @@
 //! `tollgate-loadtest`: a load generator for tollgate's gRPC API.
 //!
 //! It sends `Authorize`, `AuthorizeBatch` or Envoy ext_authz `Check` calls
+//! (or `AuthorizeStream` questions, a window of them per stream)
 //! over many HTTP/2 connections, either open-loop (a constant arrival rate;
 //! each latency counts from the request's intended send time, so a slow
 //! server cannot slow the clock) or closed-loop (N workers as fast as the
@@ -18,6 +19,7 @@
 //! | [`schedule`] | the open-loop arrival times |
 //! | [`stats`] | per-task recorders merged at the end |
 //! | [`run`] | the open- and closed-loop drivers |
+//! | [`stream`] | the `AuthorizeStream` driver: a window of questions per stream |
 //! | [`swap`] | store rewrites during a run (hot-swap measurement) |
 //! | [`spawn`] | starting a `tollgate serve` child process |
 //! | [`report`] | the report: table and JSON |
@@ -36,6 +38,7 @@ pub mod run;
 pub mod schedule;
 pub mod spawn;
 pub mod stats;
+pub mod stream;
 pub mod swap;
 
 pub use args::Args;

@@ -23,6 +23,8 @@ pub const AUTHORIZE_PATH: &str = "/tollgate.v1.Authorizer/Authorize";
 /// The gRPC path of `AuthorizeBatch`.
 pub const AUTHORIZE_BATCH_PATH: &str = "/tollgate.v1.Authorizer/AuthorizeBatch";
 /// The gRPC path of Envoy's `Check`.
+pub const AUTHORIZE_STREAM_PATH: &str = "/tollgate.v1.Authorizer/AuthorizeStream";
+/// The gRPC path of Envoy's `Check`.
 pub const CHECK_PATH: &str = "/envoy.service.auth.v3.Authorization/Check";
 
 /// One prepared call: its encoded message and, per decision it asks for,
@@ -69,6 +71,16 @@ impl Payloads {
             kind: CallKind::Authorize,
             path: PathAndQuery::from_static(AUTHORIZE_PATH),
             calls,
+        }
+    }
+
+    /// `AuthorizeStream` questions, one per line (the `AuthorizeRequest`s
+    /// of [`Payloads::authorize`], which the stream driver wraps with ids).
+    pub fn authorize_stream(lines: &[AuthorizeLine]) -> Self {
+        Self {
+            kind: CallKind::AuthorizeStream,
+            path: PathAndQuery::from_static(AUTHORIZE_STREAM_PATH),
+            ..Self::authorize(lines)
         }
     }
 

@@ -186,6 +186,46 @@ async fn closed_loop_finds_throughput() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorize_stream_keeps_a_window_in_flight_per_stream() {
+    let (target, _stop) = tollgate(StoreSource::Embedded).await;
+    let report = load(
+        &target,
+        &[
+            "--call",
+            "authorize-stream",
+            "--rate",
+            "max",
+            "--concurrency",
+            "32",
+            "--connections",
+            "2",
+            "--duration",
+            "500ms",
+            "--warmup",
+            "0s",
+            "--check-expect",
+        ],
+    )
+    .await;
+    assert!(report.is_clean(), "{}", report.to_table());
+    assert_eq!(report.call, "authorize-stream");
+    assert!(report.ok >= 100, "{}", report.to_table());
+    assert_eq!(report.ok, report.sent);
+    assert_eq!(report.decisions, report.ok);
+    assert_eq!(report.revisions_seen, 1);
+    let open_loop = Args::try_parse_from([
+        "tollgate-loadtest",
+        "--call",
+        "authorize-stream",
+        "--rate",
+        "100",
+    ])
+    .unwrap();
+    let error = open_loop.validate().unwrap_err().to_string();
+    assert!(error.starts_with("--rate:"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_expectations_and_failed_calls_are_counted() {
     let (target, _stop) = tollgate(StoreSource::Embedded).await;
     let dir = tempfile::tempdir().unwrap();

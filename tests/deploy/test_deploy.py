@@ -57,6 +57,9 @@ DOCKERIGNORE = ROOT / ".dockerignore"
 # kubernetes-validate knows.
 KUBERNETES_VERSIONS = ["1.29.0", "1.37.0"]
 
+# The pod-local gRPC socket of deploy/kubernetes (and deploy/envoy).
+SOCKET = "/run/tollgate/grpc.sock"
+
 KUSTOMIZATIONS = [
     BASE,
     K8S / "overlays" / "object-storage",
@@ -300,8 +303,21 @@ def test_tollgate_container_listens_and_is_probed_as_documented(directory):
     tollgate = container(one(rendered(directory), "Deployment"), "tollgate")
     assert tollgate["image"].startswith("tollgate:")
     assert tollgate.get("args") == ["serve"]
-    # gRPC only inside the pod; admin on all addresses for the kubelet.
-    assert env_value(tollgate, "TOLLGATE_LISTEN") == "127.0.0.1:50051"
+    # gRPC only inside the pod (a pod-local Unix socket in an in-memory
+    # volume shared by the pod's containers; loopback TCP under Istio, whose
+    # provider names a port); admin on all addresses for the kubelet.
+    listen = env_value(tollgate, "TOLLGATE_LISTEN")
+    if directory == K8S / "overlays" / "istio":
+        assert listen == "127.0.0.1:50051"
+    else:
+        assert listen == f"unix:{SOCKET}"
+        spec = one(rendered(directory), "Deployment")["spec"]["template"]["spec"]
+        volumes = {v["name"]: v for v in spec["volumes"]}
+        for c in spec["containers"]:
+            mounts = {m["mountPath"]: m["name"] for m in c.get("volumeMounts", [])}
+            name = mounts.get(str(Path(SOCKET).parent))
+            assert name is not None, f"container {c['name']} cannot reach {SOCKET}"
+            assert volumes[name].get("emptyDir", {}).get("medium") == "Memory"
     admin = env_value(tollgate, "TOLLGATE_ADMIN_LISTEN")
     assert admin.startswith("0.0.0.0:")
     ports = {p["name"]: p["containerPort"] for p in tollgate["ports"]}
@@ -644,9 +660,9 @@ def test_envoy_asks_tollgate_before_routing():
     tollgate = clusters[ext_authz["grpc_service"]["envoy_grpc"]["cluster_name"]]
     options = tollgate["typed_extension_protocol_options"]["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"]
     assert "http2_protocol_options" in options["explicit_http_config"]
-    [endpoint] = [e["endpoint"]["address"]["socket_address"] for group in tollgate["load_assignment"]["endpoints"] for e in group["lb_endpoints"]]
+    [endpoint] = [e["endpoint"]["address"]["pipe"] for group in tollgate["load_assignment"]["endpoints"] for e in group["lb_endpoints"]]
     deployment = one(rendered(BASE), "Deployment")
-    assert f"{endpoint['address']}:{endpoint['port_value']}" == env_value(container(deployment, "tollgate"), "TOLLGATE_LISTEN")
+    assert f"unix:{endpoint['path']}" == env_value(container(deployment, "tollgate"), "TOLLGATE_LISTEN")
 
     # The principal header of mesh.toml is set by jwt_authn only.
     mesh = tomllib.loads((BASE / "mesh.toml").read_text())

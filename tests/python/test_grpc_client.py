@@ -9,6 +9,7 @@ this file.
 """
 
 import importlib
+import json
 import os
 import subprocess
 import sys
@@ -232,6 +233,25 @@ def test_unix_socket_with_the_c_core_default_authority(pb, tmp_path):
             for _ in range(3):
                 answer = stub.Authorize(ask(messages, ALICE, "s3:GetObject", PHOTO), timeout=10)
                 assert answer.decision == messages.ALLOWED
+            # The stream over the socket too.
+            questions = [messages.AuthorizeStreamRequest(
+                id=i, request=ask(messages, ALICE, "s3:GetObject", PHOTO)) for i in range(50)]
+            answers = list(stub.AuthorizeStream(iter(questions), timeout=10))
+            assert sorted(a.id for a in answers) == list(range(50))
+            assert all(a.response.decision == messages.ALLOWED for a in answers)
+        # The stream example, as a client of the socket.
+        script = REPO / "examples" / "grpc" / "authorize_stream.py"
+        lines = "\n".join(
+            json.dumps({"principal": ALICE, "action": action, "resource": PHOTO})
+            for action in ["s3:GetObject", "s3:DeleteObject"])
+        result = subprocess.run(
+            [sys.executable, str(script), f"unix:{socket}"], input=lines,
+            capture_output=True, text=True, timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        answered = sorted(result.stdout.split("\n")[:2])
+        assert answered[0].startswith("1 ALLOWED "), result.stdout
+        assert answered[1].split()[:1] == ["2"], result.stdout
     finally:
         process.terminate()
         try:
@@ -239,3 +259,29 @@ def test_unix_socket_with_the_c_core_default_authority(pb, tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
+
+
+def test_authorize_stream_answers_each_id(pb, channel):
+    """AuthorizeStream: every question answered once under its id, with
+    Authorize's decision; a failing question is answered with an error and
+    the stream goes on."""
+    messages, services = pb
+    stub = services.AuthorizerStub(channel)
+    allowed = ask(messages, ALICE, "s3:GetObject", PHOTO)
+    expected = stub.Authorize(allowed, timeout=10)
+    bad = ask(messages, ALICE, "s3:GetObject", PHOTO)
+    bad.resource_account = "42"
+    questions = [messages.AuthorizeStreamRequest(id=1000 + i, request=allowed) for i in range(500)]
+    questions.append(messages.AuthorizeStreamRequest(id=7, request=bad))
+    questions.append(messages.AuthorizeStreamRequest(id=8, request=allowed))
+    answers = {}
+    for answer in stub.AuthorizeStream(iter(questions), timeout=10):
+        assert answer.id not in answers
+        answers[answer.id] = answer
+    assert len(answers) == len(questions)
+    for i in range(500):
+        assert answers[1000 + i].response == expected
+    assert answers[7].WhichOneof("result") == "error"
+    assert answers[7].error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+    assert answers[7].error.message.startswith("resource_account: ")
+    assert answers[8].response.decision == messages.ALLOWED

@@ -184,9 +184,13 @@ impl Store {
         // — but only for an account the store holds. Of an account it does
         // not know, it knows nothing: taking the resource to be that
         // account's own would let the account's root do anything to it.
-        let own_account = principal
-            .account()
-            .map(|own| if resolved.principal_account.is_some() { own } else { OWNER_UNKNOWN });
+        let own_account = principal.account().map(|own| {
+            if resolved.principal_account.is_some() {
+                own
+            } else {
+                OWNER_UNKNOWN
+            }
+        });
         let account = request
             .resource_account
             .as_deref()

@@ -29,22 +29,28 @@
 //! With an audit log, every decision of `Authorize` and `AuthorizeBatch` is
 //! offered to it under the call's `x-request-id` metadata (a batch's
 //! requests as `ID/0`, `ID/1` ...; without one, the log makes an id).
+//!
+//! `AuthorizeStream` (see `stream`) decides each of its questions with
+//! [`AuthorizerService::decide_one`], the code `Authorize` runs; its
+//! questions are audited as `ID/CALLER-ID`.
 
 use std::sync::Arc;
 
+use tokio::sync::OwnedSemaphorePermit;
 use tollgate_policy::ParseLimits;
 use tollgate_proto::v1::authorizer_server::Authorizer;
 use tollgate_proto::v1::{
     AuthorizeBatchRequest, AuthorizeBatchResponse, AuthorizeRequest, AuthorizeResponse,
-    GetPolicyStatusRequest, PolicyStatus, SimulateRequest, SimulateResponse,
+    AuthorizeStreamRequest, GetPolicyStatusRequest, PolicyStatus, SimulateRequest,
+    SimulateResponse,
 };
-use tonic::{Request, Response, Status};
+use tonic::{Request, Response, Status, Streaming};
 
 use super::decide::Prepared;
-use super::guard::{self, Deadline};
+use super::guard::{self, Admission, Deadline};
 use super::observe::{DecisionMetrics, Method, RpcTimer};
 use super::session::SessionPool;
-use super::{simulate, status};
+use super::{simulate, status, stream};
 use crate::audit::AuditLog;
 use crate::limits::RequestLimits;
 use crate::state::{PolicyState, Snapshot};
@@ -68,6 +74,10 @@ pub struct AuthorizerService {
     parse_limits: ParseLimits,
     sessions: SessionPool,
     audit: Option<AuditLog>,
+    /// The `max-in-flight` permits each `AuthorizeStream` question takes
+    /// (the edge admits every other call whole); `None` when the service
+    /// runs without an edge.
+    admission: Option<Admission>,
 }
 
 impl AuthorizerService {
@@ -84,7 +94,37 @@ impl AuthorizerService {
             limits: Arc::new(limits),
             sessions: SessionPool::new(),
             audit: None,
+            admission: None,
         }
+    }
+
+    /// This service, admitting each `AuthorizeStream` question with the
+    /// permits of `admission` (those of the edge in front of it).
+    pub(crate) fn with_admission(self, admission: Admission) -> Self {
+        Self {
+            admission: Some(admission),
+            ..self
+        }
+    }
+
+    /// A `max-in-flight` permit for one stream question, or
+    /// `RESOURCE_EXHAUSTED` (counted) at once.
+    pub(super) fn admit(&self) -> Result<Option<OwnedSemaphorePermit>, Status> {
+        self.admission.as_ref().map(Admission::admit).transpose()
+    }
+
+    /// The audit id of stream question `id`: `REQUEST_ID/ID` when the call
+    /// has a request id and the audit log is on.
+    pub(super) fn audited(&self, request_id: Option<&str>, id: u64) -> Option<String> {
+        self.audit
+            .as_ref()
+            .and(request_id)
+            .map(|request_id| format!("{request_id}/{id}"))
+    }
+
+    /// The blocking pool of session policy work.
+    pub(super) fn sessions(&self) -> &SessionPool {
+        &self.sessions
     }
 
     /// This service, recording its decisions in `audit` as well.
@@ -92,11 +132,14 @@ impl AuthorizerService {
         Self { audit, ..self }
     }
 
-    fn decide_one(
+    /// One `Authorize` question (or one question of a stream): checked,
+    /// read, decided from the snapshot serving now, counted in `metrics`.
+    pub(super) fn decide_one(
         &self,
         message: AuthorizeRequest,
         deadline: Deadline,
         request_id: Option<&str>,
+        metrics: &mut DecisionMetrics,
     ) -> Result<AuthorizeResponse, Status> {
         guard::check_request(&message, &self.limits)?;
         let prepared = Prepared::read(message, &self.parse_limits, self.limits.context_rules())?;
@@ -104,7 +147,7 @@ impl AuthorizerService {
         let current = self.state.current();
         Ok(prepared.answer(
             serving(current.as_ref())?,
-            &mut DecisionMetrics::default(),
+            metrics,
             self.audit.as_ref(),
             request_id,
         ))
@@ -225,10 +268,14 @@ impl Authorizer for AuthorizerService {
         let request_id = self.audit.as_ref().and_then(|_| request_id(&request));
         let message = request.into_inner();
         let result = if message.session_policies.is_empty() {
-            self.decide_one(message, deadline, request_id.as_deref())
+            let metrics = &mut DecisionMetrics::default();
+            self.decide_one(message, deadline, request_id.as_deref(), metrics)
         } else {
             let service = self.clone();
-            let work = move || service.decide_one(message, deadline, request_id.as_deref());
+            let work = move || {
+                let metrics = &mut DecisionMetrics::default();
+                service.decide_one(message, deadline, request_id.as_deref(), metrics)
+            };
             self.sessions
                 .run(deadline, work)
                 .await
@@ -257,6 +304,23 @@ impl Authorizer for AuthorizerService {
             }
         };
         timer.finish(result).map(Response::new)
+    }
+
+    type AuthorizeStreamStream = stream::Answers;
+
+    async fn authorize_stream(
+        &self,
+        request: Request<Streaming<AuthorizeStreamRequest>>,
+    ) -> Result<Response<stream::Answers>, Status> {
+        let deadline = Deadline::of(&request, self.limits.max_call);
+        let request_id = self.audit.as_ref().and_then(|_| request_id(&request));
+        let inbound = request.into_inner();
+        Ok(Response::new(stream::open(
+            self.clone(),
+            inbound,
+            deadline,
+            request_id,
+        )))
     }
 
     async fn simulate(

@@ -21,7 +21,9 @@
 //!   answer becomes `INVALID_ARGUMENT` with the decoder's message.
 //!
 //! Health, reflection and `GetPolicyStatus` are not admitted (they must
-//! answer under overload) but keep the deadline.
+//! answer under overload) but keep the deadline. `AuthorizeStream` is not
+//! admitted whole either: each of its questions takes a permit while it is
+//! evaluated (see `stream`); the stream keeps the deadline.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -48,7 +50,7 @@ const ADMITTED: [&str; 4] = [
 
 /// What prost's decode errors start with (tonic passes them on as
 /// `INTERNAL` with this text).
-const DECODE_ERROR: &str = "failed to decode Protobuf message";
+pub(crate) const DECODE_ERROR: &str = "failed to decode Protobuf message";
 
 /// The admission permits shared by every listener that evaluates.
 #[derive(Debug, Clone)]
@@ -70,6 +72,12 @@ impl EdgeSettings {
     /// evaluates, the HTTP/JSON API's included), or `RESOURCE_EXHAUSTED`.
     pub(crate) fn admit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, Status> {
         self.admission.admit()
+    }
+
+    /// The permits, for the questions of `AuthorizeStream`, which the edge
+    /// does not admit whole.
+    pub(crate) fn admission(&self) -> Admission {
+        self.admission.clone()
     }
 }
 

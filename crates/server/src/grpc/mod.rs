@@ -16,6 +16,7 @@
 //! | `session` | a request's session policies, compiled for it |
 //! | `simulate` | one scenario of the simulate contract |
 //! | `status` | `GetPolicyStatus` |
+//! | [`stream`] | `AuthorizeStream`: questions tagged with ids, answered as they are decided |
 //! | `guard` | overload, deadlines and request size limits |
 //! | [`edge`] | admission and the deadline from a call's HEADERS, before decoding |
 //! | `observe` | the RPC and decision metrics |
@@ -31,6 +32,7 @@ mod services;
 mod session;
 mod simulate;
 mod status;
+pub mod stream;
 
 pub use authorizer::{AuthorizerService, INLINE_BATCH, NOT_LOADED, REQUEST_ID_HEADER};
 pub use edge::{Edge, EdgeSettings};
@@ -39,3 +41,4 @@ pub use services::{
     GrpcServices, HEALTH_SERVICE_NAMES, HealthHandle, ServiceOptions, ServicesError, services,
     services_with,
 };
+pub use stream::{MISSING_REQUEST, STREAM_WINDOW};

@@ -18,6 +18,7 @@ use crate::metrics::{DECISION_SECONDS, DECISIONS, RPC_ERRORS, RPC_SECONDS};
 pub(crate) enum Method {
     Authorize,
     AuthorizeBatch,
+    AuthorizeStream,
     Simulate,
     GetPolicyStatus,
 }
@@ -27,6 +28,7 @@ impl Method {
         match self {
             Method::Authorize => "Authorize",
             Method::AuthorizeBatch => "AuthorizeBatch",
+            Method::AuthorizeStream => "AuthorizeStream",
             Method::Simulate => "Simulate",
             Method::GetPolicyStatus => "GetPolicyStatus",
         }
@@ -56,6 +58,9 @@ impl RpcTimer {
             Method::Authorize => metrics::histogram!(RPC_SECONDS, "method" => "Authorize"),
             Method::AuthorizeBatch => {
                 metrics::histogram!(RPC_SECONDS, "method" => "AuthorizeBatch")
+            }
+            Method::AuthorizeStream => {
+                metrics::histogram!(RPC_SECONDS, "method" => "AuthorizeStream")
             }
             Method::Simulate => metrics::histogram!(RPC_SECONDS, "method" => "Simulate"),
             Method::GetPolicyStatus => {

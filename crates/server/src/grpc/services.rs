@@ -126,7 +126,9 @@ pub async fn services_with(
     let ext_authz_routes = Routes::new(ext_authz.clone()).add_service(health_server.clone());
     let max_message_bytes = limits.max_message_bytes;
     let edge = EdgeSettings::new(limits.max_in_flight, limits.max_call);
-    let service = AuthorizerService::with_limits(state, limits).with_audit(audit);
+    let service = AuthorizerService::with_limits(state, limits)
+        .with_audit(audit)
+        .with_admission(edge.admission());
     let authorizer =
         AuthorizerServer::new(service.clone()).max_decoding_message_size(max_message_bytes);
     let routes = Routes::new(authorizer)

@@ -13,4 +13,5 @@ mod session;
 mod simulate;
 mod standard;
 mod status;
+mod stream;
 mod support;

@@ -16,3 +16,4 @@ mod requests;
 mod session_budget;
 mod shutdown;
 mod store_files;
+mod stream;
