@@ -94,7 +94,13 @@ async fn reflection_v1_lists_and_describes_the_services() {
     let methods: Vec<&str> = service.method.iter().map(|m| m.name()).collect();
     assert_eq!(
         methods,
-        ["Authorize", "AuthorizeBatch", "Simulate", "GetPolicyStatus"]
+        [
+            "Authorize",
+            "AuthorizeBatch",
+            "Simulate",
+            "GetPolicyStatus",
+            "AuthorizeStream"
+        ]
     );
 
     // The import that PolicyStatus needs is served too.

@@ -105,6 +105,8 @@ async fn a_caller_that_never_reads_cannot_make_the_server_read_on() {
 /// all answered, once each.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_questions_is_answered_in_full() {
+    // Its 30,000 decisions would cross another test's count of decisions.
+    let _serial = SERIAL.lock().await;
     let dir = store_dir();
     let server = Running::start(test_config(dir.path())).await;
     let mut client = server.client().await;
