@@ -307,7 +307,7 @@ mod order_tests {
             path: path.into(),
             message: "m".into(),
         };
-        let mut warnings = vec![
+        let mut warnings = [
             warning("Statement[10].Action[0]"),
             warning("Statement[9].Action[0]"),
             warning("Statement[1].Action[10]"),
