@@ -36,6 +36,25 @@ fn write(dir: &Path, relative: &str, text: &str) {
 }
 
 #[test]
+fn validate_warns_about_a_folder_with_no_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = tollgate(&["validate", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .starts_with("warning: accounts: $: the store has no accounts"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(", 1 warning;"), "{}", run.stdout);
+    assert!(
+        run.stdout.lines().all(|l| !l.ends_with(' ')),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn validate_the_example_store() {
     let store = example_store();
     let run = tollgate(&["validate", store.to_str().unwrap()]);

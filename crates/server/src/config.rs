@@ -980,10 +980,22 @@ fn parse_listen(text: &str) -> Result<ListenAddr, String> {
     }
 }
 
+/// An IP address and port, or `localhost:PORT` for the IPv4 loopback
+/// `127.0.0.1:PORT` (the name is not looked up: `localhost` is loopback by
+/// definition, and a listener must not depend on a resolver).
 fn parse_socket_addr(text: &str) -> Result<SocketAddr, String> {
-    text.parse().map_err(|_| {
-        format!("expected an IP address and port such as `127.0.0.1:50051`, found `{text}`")
-    })
+    let expected = || {
+        format!(
+            "expected an IP address and port such as `127.0.0.1:50051` or `localhost:50051`, found `{text}`"
+        )
+    };
+    if let Some((host, port)) = text.rsplit_once(':')
+        && host.eq_ignore_ascii_case("localhost")
+    {
+        let port: u16 = port.parse().map_err(|_| expected())?;
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    text.parse().map_err(|_| expected())
 }
 
 fn parse_mode(text: &str) -> Result<u32, String> {

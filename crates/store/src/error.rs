@@ -169,8 +169,10 @@ impl StoreError {
     }
 }
 
-/// A finding that does not stop loading.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// A finding that does not stop loading. Warnings sort by file, then JSON
+/// path, then message, with runs of digits compared as numbers
+/// (`Statement[9]` before `Statement[10]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreWarning {
     /// The file, relative to the store root (for AWS managed policies from
     /// the built-in catalog: the policy ARN).
@@ -188,6 +190,67 @@ impl StoreWarning {
             file: file.into(),
             path: path.to_string(),
             message: message.into(),
+        }
+    }
+}
+
+impl Ord for StoreWarning {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        natural_cmp(&self.file, &other.file)
+            .then_with(|| natural_cmp(&self.path, &other.path))
+            .then_with(|| natural_cmp(&self.message, &other.message))
+            .then_with(|| {
+                (&self.file, &self.path, &self.message).cmp(&(
+                    &other.file,
+                    &other.path,
+                    &other.message,
+                ))
+            })
+    }
+}
+
+impl PartialOrd for StoreWarning {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A run of digits without its leading zeros.
+fn strip_zeros(digits: &[u8]) -> &[u8] {
+    let zeros = digits.iter().take_while(|c| **c == b'0').count();
+    digits.split_at(zeros).1
+}
+
+/// Compares text with runs of ASCII digits read as numbers (leading zeros
+/// ignored, then the longer run first equal), the rest byte by byte.
+pub(crate) fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (a.first(), b.first()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let run = |t: &[u8]| t.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (na, nb) = (run(a), run(b));
+                let (da, rest_a) = a.split_at(na);
+                let (db, rest_b) = b.split_at(nb);
+                let (sa, sb) = (strip_zeros(da), strip_zeros(db));
+                let order = sa.len().cmp(&sb.len()).then_with(|| sa.cmp(sb));
+                if order != Ordering::Equal {
+                    return order;
+                }
+                a = rest_a;
+                b = rest_b;
+            }
+            (Some(x), Some(y)) => {
+                if x != y {
+                    return x.cmp(y);
+                }
+                a = a.split_at(1).1;
+                b = b.split_at(1).1;
+            }
         }
     }
 }
@@ -230,5 +293,38 @@ fn supply_hint(arn: &str) -> String {
         ),
         _ => "add its document to the store (`accounts/ACCOUNT/policies/` or `aws-managed/`)"
             .to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+
+    #[test]
+    fn warnings_sort_by_numeric_index() {
+        let warning = |path: &str| StoreWarning {
+            file: "accounts/111122223333/policies/p.json".into(),
+            path: path.into(),
+            message: "m".into(),
+        };
+        let mut warnings = [
+            warning("Statement[10].Action[0]"),
+            warning("Statement[9].Action[0]"),
+            warning("Statement[1].Action[10]"),
+            warning("Statement[1].Action[2]"),
+        ];
+        warnings.sort();
+        let paths: Vec<&str> = warnings.iter().map(|w| w.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "Statement[1].Action[2]",
+                "Statement[1].Action[10]",
+                "Statement[9].Action[0]",
+                "Statement[10].Action[0]"
+            ]
+        );
+        assert_eq!(natural_cmp("a007", "a7"), std::cmp::Ordering::Equal);
+        assert_eq!(natural_cmp("a", "a1"), std::cmp::Ordering::Less);
     }
 }

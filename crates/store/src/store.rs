@@ -105,6 +105,13 @@ impl Store {
         let mut warnings = diag.warnings;
         warnings.extend(compiled.warnings);
         warnings.extend(catalog_warnings);
+        if account_count == 0 {
+            warnings.push(StoreWarning {
+                file: "accounts".to_owned(),
+                path: "$".to_owned(),
+                message: "the store has no accounts (no `accounts/ACCOUNT_ID/` folder with principals or policies): every IAM principal's request is implicitly denied".to_owned(),
+            });
+        }
         warnings.sort();
         warnings.dedup();
         Ok(Store {

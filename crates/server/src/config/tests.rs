@@ -366,3 +366,30 @@ fn the_http_api_and_the_admin_ui_are_off_unless_set() {
         "{faults:?}"
     );
 }
+
+#[test]
+fn localhost_listens_on_the_ipv4_loopback() -> Result<(), ConfigError> {
+    let text = "listen = \"localhost:50051\"\nadmin-listen = \"LOCALHOST:9090\"\n";
+    let config = ServeConfig::from_layer(layer(text))?;
+    assert_eq!(
+        config.listen,
+        ListenAddr::Tcp(SocketAddr::from(([127, 0, 0, 1], 50051)))
+    );
+    assert_eq!(
+        config.admin_listen,
+        SocketAddr::from(([127, 0, 0, 1], 9090))
+    );
+    for bad in [
+        "localhost",
+        "localhost:",
+        "localhost:99999",
+        "localhost:http",
+    ] {
+        let text = format!("listen = \"{bad}\"\n");
+        let err = ServeConfig::from_layer(layer(&text))
+            .map(|_| ())
+            .unwrap_err_or_default();
+        assert!(err.contains("`localhost:50051`"), "{bad}: {err}");
+    }
+    Ok(())
+}
