@@ -23,15 +23,9 @@ say() { printf 'run.sh: %s\n' "$*" >&2; }
 # Python environment (created once, reused).
 VENV=$("$HERE/venv.sh")
 
-# The server binary.
-if [ -n "${TOLLGATE_BIN:-}" ]; then
-  BIN=$TOLLGATE_BIN
-else
-  say "building target/release/tollgate"
-  (cd "$ROOT" && cargo build --release --quiet -p tollgate-cli --bin tollgate)
-  BIN="$ROOT/target/release/tollgate"
-fi
-[ -x "$BIN" ] || { say "no executable at $BIN"; exit 2; }
+# shellcheck source=tests/lib/server.sh
+source "$ROOT/tests/lib/server.sh"
+tollgate_binary
 
 # Two distinct free loopback ports.
 read -r GRPC_PORT ADMIN_PORT < <("$VENV/bin/python" - <<'PY'
@@ -45,29 +39,7 @@ b.close()
 PY
 )
 
-LOG=$(mktemp "${TMPDIR:-/tmp}/tollgate-serve.XXXXXX")
-SERVER_PID=
-stop_server() {
-  local status=$?
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 100); do
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  if [ "$status" -ne 0 ]; then
-    say "server log ($LOG):"
-    sed 's/^/  | /' "$LOG" >&2 || true
-  fi
-  rm -f "$LOG"
-  exit "$status"
-}
-trap stop_server EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+server_log serve
 
 # The built-in example store: no --store, and no TOLLGATE_* settings from
 # this environment.

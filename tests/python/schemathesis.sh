@@ -15,37 +15,11 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 say() { printf 'schemathesis.sh: %s\n' "$*" >&2; }
 VENV=$("$ROOT/tests/python/venv.sh")
-if [ -n "${TOLLGATE_BIN:-}" ]; then
-  BIN=$TOLLGATE_BIN
-else
-  say "building target/release/tollgate"
-  (cd "$ROOT" && cargo build --release --quiet -p tollgate-cli --bin tollgate)
-  BIN="$ROOT/target/release/tollgate"
-fi
+# shellcheck source=tests/lib/server.sh
+source "$ROOT/tests/lib/server.sh"
+tollgate_binary
 
-LOG=$(mktemp "${TMPDIR:-/tmp}/tollgate-schemathesis.XXXXXX")
-SERVER_PID=
-stop_server() {
-  local status=$?
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 100); do
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  if [ "$status" -ne 0 ]; then
-    say "server log ($LOG):"
-    tail -n 50 "$LOG" | sed 's/^/  | /' >&2 || true
-  fi
-  rm -f "$LOG"
-  exit "$status"
-}
-trap stop_server EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+server_log schemathesis
 
 env -u TOLLGATE_CONFIG -u TOLLGATE_STORE -u TOLLGATE_LISTEN -u TOLLGATE_ADMIN_LISTEN -u TOLLGATE_HTTP_LISTEN \
   "$BIN" serve --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 >"$LOG" 2>&1 &
