@@ -14,8 +14,10 @@
 # Usage: loadtest/overload.sh [SECONDS] [-- SERVER_ARGS...]
 # Environment: TOLLGATE, LOADTEST (binaries), CONNECTIONS (default 16),
 # CONCURRENCY (default 64), FACTOR (default 2), DEADLINE (default 1s),
-# THREADS (the generator's threads, default 1), SERVER_CPUS and
-# GENERATOR_CPUS (pin each to cores, see common.sh).
+# THREADS (the generator's threads, default 1), CALL (`authorize`, the
+# default, or `authorize-batch`) and BATCH_SIZE (decisions per batch call,
+# default 100), SERVER_CPUS and GENERATOR_CPUS (pin each to cores, see
+# common.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
@@ -26,17 +28,18 @@ concurrency=${CONCURRENCY:-64}
 factor=${FACTOR:-2}
 deadline=${DEADLINE:-1s}
 threads=${THREADS:-1}
+call=(--call "${CALL:-authorize}" --batch-size "${BATCH_SIZE:-100}")
 # shellcheck source=loadtest/common.sh
 source loadtest/common.sh
 
 start_server "$work" "$@"
 target="http://$addr"
-"${generator_pin[@]}" "$loadtest" --target "$target" --rate max --concurrency "$concurrency" \
+"${generator_pin[@]}" "$loadtest" --target "$target" --rate max --concurrency "$concurrency" "${call[@]}" \
   --connections "$connections" --duration 5s --warmup 1s --threads "$threads" \
   --timeout "$deadline" --output json >"$work/capacity.json"
 capacity=$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["achieved_rate"]))' "$work/capacity.json")
 offered=$(python3 -c "print(int($capacity * $factor))")
-"${generator_pin[@]}" "$loadtest" --target "$target" --rate "$offered" --duration "${seconds}s" --warmup 1s \
+"${generator_pin[@]}" "$loadtest" --target "$target" --rate "$offered" --duration "${seconds}s" --warmup 1s "${call[@]}" \
   --connections "$connections" --threads "$threads" --timeout "$deadline" \
   --output json >"$work/overload.json" || true
 curl -fsS "http://$admin/metrics" >"$work/metrics.txt"

@@ -266,6 +266,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", env = "TOLLGATE_MAX_SESSION_POLICY_COST")]
     max_session_policy_cost: Option<String>,
 
+    /// Refuse (RESOURCE_EXHAUSTED) an admitted call that waited longer than
+    /// this for a worker, instead of evaluating it late; 0: off [default: 0]
+    #[arg(long, value_name = "MS", env = "TOLLGATE_MAX_QUEUE_WAIT_MS")]
+    max_queue_wait_ms: Option<String>,
+
     /// Serve the HTTP/JSON API (POST /v1/authorize, /v1/authorize:batch,
     /// /v1/simulate, GET /v1/status, /v1/openapi.json) on this address,
     /// `HOST:PORT`, plaintext HTTP/1.1 [default: none: off]
@@ -389,6 +394,7 @@ impl ServeArgs {
                 "max-session-policy-cost",
                 &self.max_session_policy_cost,
             )),
+            max_queue_wait_ms: keep(number("max-queue-wait-ms", &self.max_queue_wait_ms)),
             http_listen: self.http_listen.clone(),
             admin_ui: self.admin_ui.then_some(true),
         };

@@ -369,6 +369,8 @@ pub struct ConfigLayer {
     pub max_send_buffer_bytes: Option<u64>,
     /// `max-session-policy-cost`: session policy bytes × context value bytes, at most.
     pub max_session_policy_cost: Option<u64>,
+    /// `max-queue-wait-ms`: the longest an admitted call may wait for a worker (0: off).
+    pub max_queue_wait_ms: Option<u64>,
     /// `http-listen`: `HOST:PORT` of the HTTP/JSON API's listener.
     pub http_listen: Option<String>,
     /// `admin-ui`: serve the policy simulator page on the admin listener.
@@ -479,6 +481,7 @@ impl ConfigLayer {
             max_session_policy_cost: self
                 .max_session_policy_cost
                 .or(lower.max_session_policy_cost),
+            max_queue_wait_ms: self.max_queue_wait_ms.or(lower.max_queue_wait_ms),
             http_listen: self.http_listen.or(lower.http_listen),
             admin_ui: self.admin_ui.or(lower.admin_ui),
         }
@@ -871,6 +874,9 @@ fn read_connection_limits(
         1 << 50,
     ) {
         config.limits.max_session_policy_cost = cost;
+    }
+    if let Some(ms) = within("max-queue-wait-ms", layer.max_queue_wait_ms, 0, 60_000) {
+        config.limits.max_queue_wait = (ms > 0).then(|| Duration::from_millis(ms));
     }
 }
 

@@ -38,6 +38,9 @@ pub const DEFAULT_MAX_CALL_SECS: u64 = 30;
 /// session policies may ask for, as session policy bytes × context value
 /// bytes (an upper bound on the characters wildcard matching compares).
 pub const DEFAULT_MAX_SESSION_POLICY_COST: u64 = 1 << 28;
+/// Default `max-queue-wait-ms`: 0, off — an admitted call may wait for a
+/// worker until its deadline.
+pub const DEFAULT_MAX_QUEUE_WAIT_MS: u64 = 0;
 
 /// The limits the gRPC edge enforces; every one is a setting of the same
 /// name in kebab case.
@@ -75,6 +78,10 @@ pub struct RequestLimits {
     /// times its context value bytes, at most (see
     /// [`DEFAULT_MAX_SESSION_POLICY_COST`]).
     pub max_session_policy_cost: u64,
+    /// `max-queue-wait-ms`: an admitted call that waited longer than this
+    /// for a worker (from its HEADERS to its first step) is refused
+    /// `RESOURCE_EXHAUSTED` instead of evaluated; `None`: off.
+    pub max_queue_wait: Option<Duration>,
 }
 
 impl Default for RequestLimits {
@@ -91,6 +98,7 @@ impl Default for RequestLimits {
             max_call: Duration::from_secs(DEFAULT_MAX_CALL_SECS),
             caller_principal_keys: CallerPrincipalKeys::Refuse,
             max_session_policy_cost: DEFAULT_MAX_SESSION_POLICY_COST,
+            max_queue_wait: None,
         }
     }
 }

@@ -239,6 +239,7 @@ fn limits_and_tls_read_from_toml() -> Result<(), ConfigError> {
         max_call: Duration::from_secs(3),
         caller_principal_keys: tollgate_policy::CallerPrincipalKeys::Refuse,
         max_session_policy_cost: crate::limits::DEFAULT_MAX_SESSION_POLICY_COST,
+        max_queue_wait: None,
     };
     assert_eq!(config.limits, limits);
     assert_eq!(
@@ -300,7 +301,8 @@ fn connection_limits_are_read_and_checked() -> Result<(), ConfigError> {
     let text = "max-connections = 10\nadmin-max-connections = 2\nmax-concurrent-streams = 5\n\
                 request-headers-timeout-secs = 3\nidle-timeout-secs = 60\n\
                 http2-keepalive-interval-secs = 0\nhttp2-keepalive-timeout-secs = 4\n\
-                max-send-buffer-bytes = 4096\nmax-session-policy-cost = 1000\n";
+                max-send-buffer-bytes = 4096\nmax-session-policy-cost = 1000\n\
+                max-queue-wait-ms = 5\n";
     let config = ServeConfig::from_layer(ConfigLayer::from_toml(text)?)?;
     let expected = crate::limits::ConnectionLimits {
         max_connections: 10,
@@ -314,9 +316,13 @@ fn connection_limits_are_read_and_checked() -> Result<(), ConfigError> {
     };
     assert_eq!(config.connections, expected);
     assert_eq!(config.limits.max_session_policy_cost, 1000);
+    assert_eq!(config.limits.max_queue_wait, Some(Duration::from_millis(5)));
+    let off = ServeConfig::from_layer(ConfigLayer::from_toml("max-queue-wait-ms = 0\n")?)?;
+    assert_eq!(off.limits.max_queue_wait, None, "0 turns the bound off");
 
     let bad = "max-connections = 0\nmax-concurrent-streams = 0\nidle-timeout-secs = 0\n\
-               max-send-buffer-bytes = 10\nmax-session-policy-cost = 0\n";
+               max-send-buffer-bytes = 10\nmax-session-policy-cost = 0\n\
+               max-queue-wait-ms = 60001\n";
     let faults = ServeConfig::from_layer(ConfigLayer::from_toml(bad)?)
         .unwrap_err()
         .faults;
@@ -326,6 +332,7 @@ fn connection_limits_are_read_and_checked() -> Result<(), ConfigError> {
         "idle-timeout-secs",
         "max-send-buffer-bytes",
         "max-session-policy-cost",
+        "max-queue-wait-ms",
     ] {
         assert!(
             faults

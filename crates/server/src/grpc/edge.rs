@@ -10,6 +10,11 @@
 //!   waits for a worker — so nothing queues in front of the permit, and the
 //!   bound covers the whole call (waiting for a worker, decoding, session
 //!   policy compilation, evaluation);
+//! - **queue wait** (`max-queue-wait-ms`, off by default): an admitted call
+//!   whose task first runs later than that after its HEADERS — it waited
+//!   for a worker behind other calls — is answered `RESOURCE_EXHAUSTED`
+//!   without being read or evaluated, so under overload the calls that are
+//!   answered are answered promptly and the rest are refused cheaply;
 //! - **deadline**: the call's deadline (its `grpc-timeout`, capped by
 //!   `max-call-secs`) counts from its HEADERS; the handler sees it in the
 //!   request's extensions ([`Deadline`]), and a call not answered by then,
@@ -57,6 +62,7 @@ pub(crate) const DECODE_ERROR: &str = "failed to decode Protobuf message";
 pub struct EdgeSettings {
     admission: Admission,
     max_call: Duration,
+    max_queue_wait: Option<Duration>,
 }
 
 impl EdgeSettings {
@@ -65,7 +71,15 @@ impl EdgeSettings {
         Self {
             admission: Admission::new(max_in_flight),
             max_call,
+            max_queue_wait: None,
         }
+    }
+
+    /// Admitted calls that wait longer than `max_queue_wait` for a worker
+    /// are refused (`None`: they wait until their deadline).
+    pub fn with_max_queue_wait(mut self, max_queue_wait: Option<Duration>) -> Self {
+        self.max_queue_wait = max_queue_wait;
+        self
     }
 
     /// A permit to evaluate (shared with every other listener that
@@ -105,20 +119,28 @@ impl Edge {
         }
     }
 
-    /// Runs an admitted call: `_permit` (for the calls that evaluate) is
+    /// Runs an admitted call: `permit` (for the calls that evaluate) is
     /// held until it is answered; its deadline counts from `start`, when its
     /// HEADERS were read.
     async fn handle<B>(
         self,
         mut request: Request<B>,
         start: Instant,
-        _permit: Option<OwnedSemaphorePermit>,
+        permit: Option<OwnedSemaphorePermit>,
     ) -> Response<Body>
     where
         B: hyper::body::Body<Data = hyper::body::Bytes> + Send + 'static,
         B::Error: Into<tonic::codegen::StdError>,
     {
         let settings = &self.settings;
+        if permit.is_some()
+            && let Some(bound) = settings.max_queue_wait
+        {
+            let waited = start.elapsed();
+            if waited > bound {
+                return guard::queued_too_long(waited, bound).into_http();
+            }
+        }
         let deadline = Deadline::from_headers(start, request.headers(), settings.max_call);
         request.extensions_mut().insert(deadline);
         let mut routes = self.routes;
@@ -248,6 +270,42 @@ mod tests {
         drop(waiting);
         let admitted = edge.call(call_to(AUTHORIZE)).await.unwrap();
         assert_eq!(grpc_status(&admitted), "12", "admitted, then UNIMPLEMENTED");
+    }
+
+    #[tokio::test]
+    async fn a_call_that_waited_too_long_for_a_worker_is_refused_unread() {
+        use hyper::service::Service as _;
+        let settings = EdgeSettings::new(8, Duration::from_secs(5))
+            .with_max_queue_wait(Some(Duration::from_millis(5)));
+        let edge = Edge::new(Routes::default(), settings);
+        const AUTHORIZE: &str = "/tollgate.v1.Authorizer/Authorize";
+        // Handed over at its HEADERS, then not run for 30 ms (as when every
+        // worker is busy): refused when it first runs.
+        let late = edge.call(call_to(AUTHORIZE));
+        let health = edge.call(call_to("/grpc.health.v1.Health/Check"));
+        std::thread::sleep(Duration::from_millis(30));
+        let refused = late.await.unwrap();
+        assert_eq!(grpc_status(&refused), "8", "RESOURCE_EXHAUSTED");
+        let message = refused.headers()[Status::GRPC_MESSAGE].to_str().unwrap();
+        assert!(message.contains("max-queue-wait-ms"), "{message}");
+        // Calls that are not admitted are not refused for waiting.
+        let health = health.await.unwrap();
+        assert_eq!(
+            grpc_status(&health),
+            "12",
+            "UNIMPLEMENTED by the empty routes"
+        );
+        // Run at once: evaluated (here: UNIMPLEMENTED by the empty routes).
+        let prompt = edge.call(call_to(AUTHORIZE)).await.unwrap();
+        assert_eq!(grpc_status(&prompt), "12");
+        // Off by default: the same wait is not refused.
+        let edge = Edge::new(
+            Routes::default(),
+            EdgeSettings::new(8, Duration::from_secs(5)),
+        );
+        let late = edge.call(call_to(AUTHORIZE));
+        std::thread::sleep(Duration::from_millis(30));
+        assert_eq!(grpc_status(&late.await.unwrap()), "12");
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //!
 //! - [`Admission`]: at most `max-in-flight` calls are in the server at once,
 //!   from their HEADERS to their answer (taken by [`super::edge`]); one more
-//!   fails at once with `RESOURCE_EXHAUSTED` (no queue);
+//!   fails at once with `RESOURCE_EXHAUSTED` (no queue); with
+//!   `max-queue-wait-ms`, so does an admitted call that waited longer than
+//!   that for a worker ([`queued_too_long`]);
 //! - [`Deadline`]: the caller's `grpc-timeout` (capped by `max-call-secs`),
 //!   counted from the call's HEADERS; a call whose deadline has passed fails
 //!   with `DEADLINE_EXCEEDED` and is not evaluated, and a long batch stops
@@ -74,6 +76,18 @@ impl Admission {
             ))
         })
     }
+}
+
+/// The answer to an admitted call that waited `waited` for a worker, longer
+/// than `max-queue-wait-ms` (`bound`): `RESOURCE_EXHAUSTED`, counted as
+/// overload.
+pub(crate) fn queued_too_long(waited: Duration, bound: Duration) -> Status {
+    count(Rejection::Overload);
+    Status::resource_exhausted(format!(
+        "overloaded: the call waited {} µs for a worker, the limit is {} ms (max-queue-wait-ms); retry later",
+        waited.as_micros(),
+        bound.as_millis()
+    ))
 }
 
 /// When a call must be answered by.

@@ -125,7 +125,8 @@ pub async fn services_with(
     );
     let ext_authz_routes = Routes::new(ext_authz.clone()).add_service(health_server.clone());
     let max_message_bytes = limits.max_message_bytes;
-    let edge = EdgeSettings::new(limits.max_in_flight, limits.max_call);
+    let edge = EdgeSettings::new(limits.max_in_flight, limits.max_call)
+        .with_max_queue_wait(limits.max_queue_wait);
     let service = AuthorizerService::with_limits(state, limits)
         .with_audit(audit)
         .with_admission(edge.admission());
