@@ -19,7 +19,9 @@ use crate::diff::{CHANGED, INPUT_ERROR, read_files};
 Records are JSON lines: {\"principal\", \"action\", \"resource\",
 \"resourceAccount\", \"context\", \"sessionPolicies\", \"decision\"}. The audit
 log's lines are such records; written with --audit-record-requests they carry
-the request's context and session policies too.
+the request's context and session policies too; a record whose request was
+too large to record (requestTruncated) is reported as not replayable, and
+fails --fail-on any (and --fail-on grant when it was denied).
 
 Exit status: 0 nothing --fail-on counts flipped; 1 it did; 2 an input could
 not be read.")]
@@ -97,8 +99,10 @@ pub fn main(args: &ReplayArgs) -> ExitCode {
     // A closed stdout (a pager quit early) is not an error of the report.
     let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
     let fail = match args.fail_on.as_str() {
-        "grant" => report.grants() > 0,
-        "any" => report.flip_count() > 0,
+        // A record the audit log could not record whole is unknown: a gate
+        // does not pass what it could not check.
+        "grant" => report.grants() > 0 || report.denied_not_replayable() > 0,
+        "any" => report.flip_count() > 0 || !report.not_replayable.is_empty(),
         _ => false,
     };
     if fail {

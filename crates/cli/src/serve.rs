@@ -203,6 +203,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", env = "TOLLGATE_AUDIT_QUEUE")]
     audit_queue: Option<String>,
 
+    /// Audit records carry the request's context and session policies (up
+    /// to 64 KiB a request; larger ones are marked truncated), so that
+    /// `tollgate replay` re-decides them faithfully [default: off]
+    #[arg(long, env = "TOLLGATE_AUDIT_RECORD_REQUESTS")]
+    audit_record_requests: bool,
+
     /// A store reload running longer than this is reported as stalled
     /// (status, `tollgate_reload_in_progress_seconds`, a warning) [default: 120]
     #[arg(long, value_name = "SECS", env = "TOLLGATE_RELOAD_STALL_SECS")]
@@ -360,6 +366,7 @@ impl ServeArgs {
             audit_decisions: self.audit_decisions.clone(),
             audit_sample_allows,
             audit_queue: keep(number("audit-queue", &self.audit_queue)),
+            audit_record_requests: self.audit_record_requests.then_some(true),
             reload_stall_secs: keep(number("reload-stall-secs", &self.reload_stall_secs)),
             ready_requires_fresh_store: self.ready_requires_fresh_store.then_some(true),
             ready_requires_live_reload: self.ready_requires_live_reload.then_some(true),

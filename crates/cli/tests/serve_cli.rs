@@ -68,6 +68,7 @@ fn bad_configuration_exits_64_listing_every_fault() {
             "0",
             "--tls-cert",
             "/nonexistent/cert.pem",
+            "--audit-record-requests",
         ],
         &[
             ("TOLLGATE_LOG_FORMAT", "xml"),
@@ -85,6 +86,7 @@ fn bad_configuration_exits_64_listing_every_fault() {
         "`max-batch-size`: must be between 1",
         "`max-in-flight`: expected a whole number",
         "`tls-cert`: `/nonexistent/cert.pem` is not a readable file",
+        "`audit-record-requests`: only with `audit-log`",
     ] {
         assert!(stderr.contains(fault), "{fault} missing from: {stderr}");
     }

@@ -7,6 +7,9 @@
 //!   depend on conditions; principals with the same finding are grouped.
 //! - [`replay`]: recorded decisions re-decided against a candidate store,
 //!   with every flip counted and sampled.
+//! - [`shadow`]: a sampled fraction of live decisions re-decided on a
+//!   candidate store off the request path, flips counted and logged
+//!   (`tollgate serve --shadow-store`).
 //!
 //! A diff decides a finite set of representative requests per principal
 //! ([`universe`]) under both revisions; the crate's tests compare it with a
@@ -26,6 +29,7 @@ pub mod principals;
 pub mod replay;
 mod report;
 mod revision;
+pub mod shadow;
 pub mod universe;
 
 pub use diff::{ChangeKind, DiffOptions, DiffReport, Finding, Severity, diff};

@@ -4,7 +4,10 @@
 //! `sessionPolicies`) and the decision it got (`decision`). Audit log lines
 //! are such records; without `--audit-record-requests` they lack the
 //! context and session policies, and the report counts them as
-//! `withoutRequest` (their replay decides with no context keys).
+//! `withoutRequest` (their replay decides with no context keys). A record
+//! whose request was too large to record (`requestTruncated`) is not
+//! decided at all: it is counted as `notReplayable`, since deciding it
+//! without its context could report a flip that is not one, or miss one.
 //!
 //! Every flip is counted by kind, principal and action; the first few of
 //! each kind are kept as samples with the statements that decided them now.
@@ -54,6 +57,9 @@ pub struct Record {
     pub decision: DecisionKind,
     /// True when the record carries the request's context (or says it had none).
     pub has_request: bool,
+    /// True when the audit log left the request's context out as too large
+    /// (`requestTruncated`): the record cannot be replayed faithfully.
+    pub truncated: bool,
 }
 
 fn text<'a>(object: &'a Map<String, Value>, field: &str) -> Result<Option<&'a str>, String> {
@@ -133,11 +139,17 @@ pub fn read_record(line: &str) -> Result<Record, String> {
     if object.get("requestRecorded") == Some(&Value::Bool(true)) {
         has_request = true;
     }
+    let truncated = match object.get("requestTruncated") {
+        None | Some(Value::Null | Value::Bool(false)) => false,
+        Some(Value::Bool(true)) => true,
+        Some(_) => return Err("`requestTruncated` must be a boolean".to_owned()),
+    };
     Ok(Record {
         request,
         session_policies,
         decision,
         has_request,
+        truncated,
     })
 }
 
@@ -165,6 +177,10 @@ pub struct ReplayReport {
     pub unreadable: Vec<RecordError>,
     /// Records without the request's context and session policies.
     pub without_request: usize,
+    /// Records whose request the audit log left out as too large
+    /// (`requestTruncated`): not decided; the 1-based line and the
+    /// decision recorded.
+    pub not_replayable: Vec<(usize, DecisionKind)>,
     /// Flips by (from, to).
     pub flips: BTreeMap<(String, String), usize>,
     /// Flips by principal.
@@ -179,6 +195,15 @@ impl ReplayReport {
     /// Flips in all.
     pub fn flip_count(&self) -> usize {
         self.flips.values().sum()
+    }
+
+    /// Records not replayable that were denied: each may be allowed now,
+    /// unknown to the replay.
+    pub fn denied_not_replayable(&self) -> usize {
+        self.not_replayable
+            .iter()
+            .filter(|(_, d)| *d != DecisionKind::Allowed)
+            .count()
     }
 
     /// Flips that allow what was denied.
@@ -273,6 +298,10 @@ pub fn replay(candidate: &Store, input: impl BufRead) -> Result<ReplayReport, Re
                 continue;
             }
         };
+        if record.truncated {
+            report.not_replayable.push((line_no, record.decision));
+            continue;
+        }
         let now = match decide(candidate, &record) {
             Ok(k) => k,
             Err(message) => {
@@ -335,6 +364,8 @@ pub fn replay_json(report: &ReplayReport) -> Value {
             "statements": s.statements,
         })).collect::<Vec<_>>(),
         "withoutRequest": report.without_request,
+        "notReplayable": report.not_replayable.len(),
+        "notReplayableLines": report.not_replayable.iter().take(100).map(|(line, _)| line).collect::<Vec<_>>(),
         "unreadable": report.unreadable.iter().map(|e| json!({"line": e.line, "message": e.message})).collect::<Vec<_>>(),
     })
 }
@@ -390,6 +421,25 @@ pub fn replay_text(report: &ReplayReport) -> String {
             out,
             "  {} records carry no request context (audit log written without --audit-record-requests): replayed with no context keys",
             report.without_request
+        );
+    }
+    if !report.not_replayable.is_empty() {
+        let lines: Vec<String> = report
+            .not_replayable
+            .iter()
+            .take(10)
+            .map(|(line, _)| line.to_string())
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {} records not replayable: their request was larger than the audit log records (lines {}{})",
+            report.not_replayable.len(),
+            lines.join(", "),
+            if report.not_replayable.len() > 10 {
+                ", ..."
+            } else {
+                ""
+            }
         );
     }
     for e in report.unreadable.iter().take(10) {

@@ -7,3 +7,5 @@
 mod example;
 #[path = "impact/exhaustive.rs"]
 mod exhaustive;
+#[path = "impact/shadow.rs"]
+mod shadow;

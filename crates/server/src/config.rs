@@ -339,6 +339,9 @@ pub struct ConfigLayer {
     pub audit_sample_allows: Option<f64>,
     /// `audit-queue`: records waiting for the writer, at most.
     pub audit_queue: Option<u64>,
+    /// `audit-record-requests`: records carry the request's context and
+    /// session policies, for `tollgate replay`.
+    pub audit_record_requests: Option<bool>,
     /// `reload-stall-secs`: a store reload running longer is reported as
     /// stalled.
     pub reload_stall_secs: Option<u64>,
@@ -456,6 +459,7 @@ impl ConfigLayer {
             audit_decisions: self.audit_decisions.or(lower.audit_decisions),
             audit_sample_allows: self.audit_sample_allows.or(lower.audit_sample_allows),
             audit_queue: self.audit_queue.or(lower.audit_queue),
+            audit_record_requests: self.audit_record_requests.or(lower.audit_record_requests),
             reload_stall_secs: self.reload_stall_secs.or(lower.reload_stall_secs),
             ready_requires_fresh_store: self
                 .ready_requires_fresh_store

@@ -138,3 +138,33 @@ fn replay_refuses_a_line_past_the_bound() {
         Err(ReplayError::LineTooLong(1))
     ));
 }
+
+/// A record the audit log marked truncated (its request was larger than it
+/// records) is not decided: deciding it without its context could invent a
+/// flip or miss one. It is listed with the decision it got.
+#[test]
+fn truncated_records_are_not_replayable() {
+    let store = Store::from_files(widened()).unwrap();
+    let records = concat!(
+        r#"{"principal":"arn:aws:iam::444455556666:root","action":"s3:PutObject","resource":"arn:aws:s3:::example-photos/a.jpg","decision":"implicitDeny","requestTruncated":true,"requestBytes":70000}"#,
+        "\n",
+        r#"{"principal":"arn:aws:iam::444455556666:root","action":"s3:PutObject","resource":"arn:aws:s3:::example-photos/a.jpg","context":{},"decision":"allowed","requestRecorded":true}"#,
+        "\n",
+        r#"{"principal":"arn:aws:iam::444455556666:root","action":"s3:PutObject","resource":"arn:aws:s3:::example-photos/a.jpg","decision":"allowed","requestTruncated":"yes"}"#,
+        "\n",
+    );
+    let report = replay(&store, records.as_bytes()).unwrap();
+    assert_eq!(report.replayed, 1);
+    assert_eq!(report.flip_count(), 0);
+    assert_eq!(
+        report.not_replayable,
+        [(1, tollgate_policy::DecisionKind::ImplicitDeny)]
+    );
+    assert_eq!(report.denied_not_replayable(), 1);
+    assert_eq!(report.without_request, 0);
+    assert_eq!(report.unreadable.len(), 1);
+    assert!(report.unreadable[0].message.contains("requestTruncated"));
+    let json = tollgate_impact::replay::replay_json(&report);
+    assert_eq!(json["notReplayable"], 1);
+    assert!(tollgate_impact::replay::replay_text(&report).contains("1 records not replayable"));
+}

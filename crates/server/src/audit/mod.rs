@@ -50,7 +50,9 @@ use std::time::{Duration, Instant};
 use tollgate_policy::DecisionKind;
 use tracing::{debug, warn};
 
-pub use self::record::{AuditRecord, AuditStatement, RequestId};
+pub use self::record::{
+    AuditRecord, AuditStatement, MAX_RECORDED_REQUEST_BYTES, RecordedRequest, RequestId,
+};
 use self::rotate::RotatingFile;
 pub use self::settings::{
     AuditDecisions, AuditSettings, AuditSink, DEFAULT_KEEP_FILES, DEFAULT_MAX_FILE_MB,
@@ -89,6 +91,7 @@ struct Shared {
     /// `sample_allows` scaled to `u64::MAX`.
     allow_threshold: u64,
     sample_all_allows: bool,
+    record_requests: bool,
     next_id: AtomicU64,
     dropped: AtomicU64,
     closed: AtomicBool,
@@ -151,6 +154,7 @@ impl AuditLog {
             decisions: settings.decisions,
             allow_threshold: (rate * u64::MAX as f64) as u64,
             sample_all_allows: rate >= 1.0,
+            record_requests: settings.record_requests,
             next_id: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
             closed: AtomicBool::new(false),
@@ -212,6 +216,19 @@ impl AuditLog {
                 false
             }
         }
+    }
+
+    /// What a record of `request` carries for a replay besides principal,
+    /// action and resource: `None` unless `audit-record-requests` is on.
+    /// Call it only for an admitted decision: it copies the context.
+    pub fn request_of(
+        &self,
+        request: &tollgate_policy::Request,
+        session_policies: &[String],
+    ) -> Option<RecordedRequest> {
+        self.shared
+            .record_requests
+            .then(|| RecordedRequest::of(request, session_policies, MAX_RECORDED_REQUEST_BYTES))
     }
 
     /// Records dropped so far.

@@ -50,6 +50,67 @@ impl From<&tollgate_policy::DecisiveStatement> for AuditStatement {
     }
 }
 
+/// The most bytes of a request a record carries with
+/// `audit-record-requests`: the resource account, the context's keys and
+/// values and the session policy documents, counted together. A larger
+/// request is recorded without them, as truncated (`requestTruncated`), and
+/// `tollgate replay` reports it as not replayable instead of deciding it
+/// without what decided it.
+pub const MAX_RECORDED_REQUEST_BYTES: usize = 64 << 10;
+
+/// What a faithful replay needs besides the principal, action and resource
+/// (`audit-record-requests`): the request's context and session policies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordedRequest {
+    /// The whole request.
+    Whole {
+        /// The resource's account, when the caller gave it.
+        resource_account: Option<String>,
+        /// The context the request was decided with, keys in order.
+        context: Vec<(String, Vec<String>)>,
+        /// The session policy documents, as the caller sent them.
+        session_policies: Vec<String>,
+    },
+    /// Left out: larger than the limit.
+    Truncated {
+        /// The bytes it would have taken.
+        bytes: usize,
+    },
+}
+
+impl RecordedRequest {
+    /// The context and session policies of `request`, or [`Self::Truncated`]
+    /// when together they take more than `limit` bytes (measured before
+    /// anything is copied).
+    pub fn of(request: &Request, session_policies: &[String], limit: usize) -> Self {
+        let context_bytes: usize = request
+            .context
+            .entries()
+            .iter()
+            .map(|e| e.key().len() + e.values().iter().map(|v| v.len()).sum::<usize>())
+            .sum();
+        let bytes = context_bytes
+            + session_policies.iter().map(String::len).sum::<usize>()
+            + request.resource_account.as_ref().map_or(0, String::len);
+        if bytes > limit {
+            return Self::Truncated { bytes };
+        }
+        Self::Whole {
+            resource_account: request.resource_account.clone(),
+            context: request
+                .context
+                .entries()
+                .iter()
+                .map(|e| {
+                    let values = e.values().iter().map(|v| v.to_string()).collect();
+                    (e.key().to_owned(), values)
+                })
+                .collect(),
+            session_policies: session_policies.to_vec(),
+        }
+    }
+}
+
 /// One decision to write.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditRecord {
@@ -78,6 +139,9 @@ pub struct AuditRecord {
     /// For an implicit deny that was explained, why (written as
     /// `explanation`, the shape of [`tollgate_policy::Explanation::to_json`]).
     pub explanation: Option<tollgate_policy::Explanation>,
+    /// The request's context and session policies, with
+    /// `audit-record-requests` ([`AuditLog::request_of`](super::AuditLog::request_of)).
+    pub request: Option<RecordedRequest>,
 }
 
 impl AuditRecord {
@@ -111,6 +175,7 @@ impl AuditRecord {
             revision: revision.to_owned(),
             latency,
             explanation: None,
+            request: None,
         }
     }
 
@@ -127,7 +192,7 @@ impl AuditRecord {
                 generated.as_str()
             }
         };
-        let line = Line {
+        let mut line = Line {
             time,
             request_id,
             principal: &self.principal,
@@ -140,7 +205,35 @@ impl AuditRecord {
             revision: &self.revision,
             latency_us: u64::try_from(self.latency.as_micros()).unwrap_or(u64::MAX),
             explanation: self.explanation.as_ref().map(|e| e.to_json()),
+            resource_account: None,
+            context: None,
+            session_policies: None,
+            request_recorded: None,
+            request_truncated: None,
+            request_bytes: None,
         };
+        match &self.request {
+            None => {}
+            Some(RecordedRequest::Whole {
+                resource_account,
+                context,
+                session_policies,
+            }) => {
+                line.resource_account = resource_account.as_deref();
+                line.context = Some(
+                    context
+                        .iter()
+                        .map(|(key, values)| (key.clone(), serde_json::json!(values)))
+                        .collect(),
+                );
+                line.session_policies = (!session_policies.is_empty()).then_some(session_policies);
+                line.request_recorded = Some(true);
+            }
+            Some(RecordedRequest::Truncated { bytes }) => {
+                line.request_truncated = Some(true);
+                line.request_bytes = Some(*bytes);
+            }
+        }
         serde_json::to_writer(&mut *out, &line).map_err(io::Error::other)?;
         out.write_all(b"\n")
     }
@@ -165,4 +258,16 @@ struct Line<'a> {
     latency_us: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     explanation: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_account: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    context: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_policies: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_recorded: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_truncated: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_bytes: Option<usize>,
 }

@@ -44,6 +44,9 @@ pub struct AuditSettings {
     pub sample_allows: f64,
     /// Records waiting for the writer, at most; more are dropped.
     pub queue: usize,
+    /// Whether records carry the request's context and session policies
+    /// (`audit-record-requests`), for `tollgate replay`.
+    pub record_requests: bool,
 }
 
 impl AuditSettings {
@@ -56,6 +59,7 @@ impl AuditSettings {
             decisions: AuditDecisions::All,
             sample_allows: 1.0,
             queue: DEFAULT_QUEUE,
+            record_requests: false,
         }
     }
 
@@ -70,6 +74,10 @@ impl AuditSettings {
                 layer.audit_decisions.as_ref().map(|_| "audit-decisions"),
                 layer.audit_sample_allows.map(|_| "audit-sample-allows"),
                 layer.audit_queue.map(|_| "audit-queue"),
+                layer
+                    .audit_record_requests
+                    .filter(|on| *on)
+                    .map(|_| "audit-record-requests"),
             ];
             for key in given.into_iter().flatten() {
                 faults.push(format!("`{key}`: only with `audit-log`"));
@@ -142,6 +150,7 @@ impl AuditSettings {
                 )),
             }
         }
+        settings.record_requests = layer.audit_record_requests.unwrap_or(false);
         if faults.is_empty() {
             Ok(Some(settings))
         } else {

@@ -361,8 +361,16 @@ fn settings_come_from_the_audit_keys() {
             decisions: AuditDecisions::Deny,
             sample_allows: 0.5,
             queue: 100,
+            record_requests: false,
         }
     );
+    let recording =
+        AuditSettings::from_layer(&layer("audit-log = \"-\"\naudit-record-requests = true\n"))
+            .unwrap()
+            .unwrap();
+    assert!(recording.record_requests);
+    let faults = AuditSettings::from_layer(&layer("audit-record-requests = true\n")).unwrap_err();
+    assert_eq!(faults, ["`audit-record-requests`: only with `audit-log`"]);
     let faults = AuditSettings::from_layer(&layer(
         "audit-log = \"/no/such/dir/a.log\"\naudit-max-file-mb = 0\n\
          audit-decisions = \"some\"\naudit-sample-allows = 2\naudit-queue = 0\n",
@@ -421,4 +429,82 @@ fn the_writer_runs_below_the_serving_threads() {
         before,
         "the caller's thread is left as it was"
     );
+}
+
+#[test]
+fn requests_are_recorded_only_when_asked_and_within_the_limit() {
+    let mut request = request();
+    request.resource_account = Some("444455556666".to_owned());
+    request.context.insert(
+        "aws:TagKeys",
+        vec!["team".to_owned(), "cost-centre".to_owned()],
+    );
+    let policies = vec![r#"{"Version":"2012-10-17","Statement":[]}"#.to_owned()];
+    let off = AuditLog::to_writer(&settings(), Box::new(Memory::default())).unwrap();
+    assert_eq!(off.0.request_of(&request, &policies), None);
+
+    // Exactly at the limit: whole; one byte over: truncated, nothing copied.
+    let bytes = "444455556666".len()
+        + "sts:SourceIdentity".len()
+        + "alice@example.com".len()
+        + "aws:TagKeys".len()
+        + "team".len()
+        + "cost-centre".len()
+        + policies[0].len();
+    let whole = RecordedRequest::of(&request, &policies, bytes);
+    assert_eq!(
+        whole,
+        RecordedRequest::Whole {
+            resource_account: Some("444455556666".to_owned()),
+            context: vec![
+                (
+                    "sts:SourceIdentity".to_owned(),
+                    vec!["alice@example.com".to_owned()]
+                ),
+                (
+                    "aws:TagKeys".to_owned(),
+                    vec!["team".to_owned(), "cost-centre".to_owned()]
+                ),
+            ],
+            session_policies: policies.clone(),
+        }
+    );
+    assert_eq!(
+        RecordedRequest::of(&request, &policies, bytes - 1),
+        RecordedRequest::Truncated { bytes }
+    );
+
+    let memory = Memory::default();
+    let mut on = settings();
+    on.record_requests = true;
+    let (log, writer) = AuditLog::to_writer(&on, Box::new(memory.clone())).unwrap();
+    for limit in [bytes, bytes - 1] {
+        let id = log.admit(DecisionKind::Allowed, None).unwrap();
+        let mut record = AuditRecord::of(
+            id,
+            &request,
+            DecisionKind::Allowed,
+            Vec::new(),
+            "rev",
+            Duration::from_micros(1),
+        );
+        record.request = Some(RecordedRequest::of(&request, &policies, limit));
+        assert!(log.record(record));
+    }
+    writer.shutdown();
+    let lines = memory.lines();
+    assert_eq!(lines[0]["resourceAccount"], "444455556666");
+    assert_eq!(
+        lines[0]["context"],
+        serde_json::json!({"sts:SourceIdentity": ["alice@example.com"], "aws:TagKeys": ["team", "cost-centre"]})
+    );
+    assert_eq!(lines[0]["sessionPolicies"], serde_json::json!(policies));
+    assert_eq!(lines[0]["requestRecorded"], true);
+    assert!(lines[0].get("requestTruncated").is_none());
+    assert_eq!(lines[1]["requestTruncated"], true);
+    assert_eq!(lines[1]["requestBytes"], bytes);
+    assert!(lines[1].get("context").is_none());
+    assert!(lines[1].get("requestRecorded").is_none());
+    // The request's limit is the one documented.
+    assert_eq!(MAX_RECORDED_REQUEST_BYTES, 64 * 1024);
 }

@@ -82,6 +82,7 @@ impl Prepared {
             let mut record =
                 AuditRecord::of(id, request, kind, statements, store.revision(), latency);
             record.explanation = explanation.clone();
+            record.request = log.request_of(request, &self.question.session_policies);
             log.record(record);
         }
         tracing::debug!(

@@ -77,6 +77,7 @@ impl ExtAuthzService {
             let mut record =
                 AuditRecord::of(id, request, decision.kind, statements, revision, latency);
             record.explanation = decision.explanation.clone();
+            record.request = log.request_of(request, &[]);
             log.record(record);
         }
     }
