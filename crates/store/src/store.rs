@@ -38,7 +38,8 @@ pub struct StoreStats {
     /// trust, resource, SCP and RCP policies, each once.
     pub policies: usize,
     /// Statements compiled into the tables (a policy in several groups
-    /// counts each time).
+    /// counts each time; a document nothing refers to is compiled too, as
+    /// it is read before anything names it).
     pub statements: usize,
     /// Resource-based policies, role trust policies included.
     pub resource_policies: usize,
