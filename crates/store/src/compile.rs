@@ -7,6 +7,11 @@
 //! - one group per role trust policy and per resource policy;
 //! - one SCP group and one RCP group per organization level, and per
 //!   account the groups of its path, root first.
+//!
+//! Documents read from the store's files mostly arrive compiled already
+//! ([`crate::eager`]: a group of their own, built as each was parsed); what
+//! is left here are the SCPs and RCPs the levels combine and the documents
+//! resolving added (AWS managed policies from the catalog, `FullAWSAccess`).
 
 use rustc_hash::FxHashMap;
 use tollgate_compiler::{CompileWarning, CompilerConfig, GroupId, Tables, TablesBuilder};
@@ -14,7 +19,7 @@ use tollgate_policy::{NamedPolicy, RequestContext};
 
 use crate::answer::STORE_PARTITION;
 use crate::error::{StoreError, StoreWarning};
-use crate::model::{LoadedPolicy, PolicyId};
+use crate::model::{LoadedPolicy, PolicyBody, PolicyId};
 use crate::resolve::{Plan, PrincipalPlan};
 
 /// A user or role, compiled.
@@ -99,12 +104,22 @@ pub(crate) struct Compiled {
     pub(crate) policies: usize,
 }
 
+/// A document as [`Compiler`] holds it.
+enum Held {
+    /// Parsed, waiting for the groups that hold it.
+    Parsed(NamedPolicy),
+    /// Compiled into its own group while the files were read.
+    Compiled(GroupId),
+    /// Released after its last group, or never compiled.
+    Gone,
+}
+
 struct Compiler {
     builder: TablesBuilder,
-    /// The parsed documents, each released (`None`) once compiled into
-    /// every group that holds it: parsed documents take more memory than
-    /// the tables, so holding all of them to the end would set the peak.
-    policies: Vec<Option<NamedPolicy>>,
+    /// The documents still parsed, each released once compiled into every
+    /// group that holds it: parsed documents take more memory than the
+    /// tables, so holding all of them to the end would set the peak.
+    policies: Vec<Held>,
     /// Per document: the groups still to compile that hold it.
     remaining: Vec<u32>,
     single_groups: FxHashMap<PolicyId, GroupId>,
@@ -150,16 +165,18 @@ fn group_uses(plan: &Plan) -> Vec<u32> {
 }
 
 impl Compiler {
+    /// A new group of the parsed documents `ids`.
     fn group(&mut self, ids: &[PolicyId]) -> Result<GroupId, StoreError> {
         if let Some(&policy) = ids
             .iter()
-            .find(|&&id| matches!(self.policies.get(id), Some(None)))
+            .find(|&&id| !matches!(self.policies.get(id), Some(Held::Parsed(_))))
         {
             return Err(StoreError::ReleasedTooEarly { policy });
         }
-        let policies = ids
-            .iter()
-            .filter_map(|&id| self.policies.get(id).and_then(Option::as_ref));
+        let policies = ids.iter().filter_map(|&id| match self.policies.get(id) {
+            Some(Held::Parsed(policy)) => Some(policy),
+            _ => None,
+        });
         let group = self.builder.add_group(policies)?;
         for &id in ids {
             if let Some(n) = self.remaining.get_mut(id) {
@@ -167,11 +184,20 @@ impl Compiler {
                 if *n == 0
                     && let Some(slot) = self.policies.get_mut(id)
                 {
-                    *slot = None;
+                    *slot = Held::Gone;
                 }
             }
         }
         Ok(group)
+    }
+
+    /// The group of a document that forms one of its own (a trust or
+    /// resource policy): compiled while reading, or now.
+    fn own(&mut self, id: PolicyId) -> Result<GroupId, StoreError> {
+        match self.policies.get(id) {
+            Some(Held::Compiled(group)) => Ok(*group),
+            _ => self.group(&[id]),
+        }
     }
 
     /// The groups of one identity policy list, each shared.
@@ -184,7 +210,7 @@ impl Compiler {
         if let Some(&group) = self.single_groups.get(&id) {
             return Ok(group);
         }
-        let group = self.group(&[id])?;
+        let group = self.own(id)?;
         self.single_groups.insert(id, group);
         Ok(group)
     }
@@ -200,7 +226,7 @@ impl Compiler {
                 }
                 context
             },
-            trust: plan.trust.map(|t| self.group(&[t])).transpose()?,
+            trust: plan.trust.map(|t| self.own(t)).transpose()?,
             service_linked: plan.service_linked,
             path: plan.path.as_str().into(),
         })
@@ -222,23 +248,33 @@ pub(crate) fn compile(plan: Plan, config: CompilerConfig) -> Result<Compiled, St
         .collect();
     let policy_count = plan.policies.len();
     let remaining = group_uses(&plan);
-    // Statements compiled: each document once per group holding it.
+    // Statements still to compile: each parsed document once per group
+    // holding it.
     let statements = plan
         .policies
         .iter()
         .zip(&remaining)
-        .map(|(p, &n)| p.document.statements.len() * n as usize)
+        .filter_map(|(p, &n)| Some(p.body.document()?.statements.len() * n as usize))
         .sum();
+    let builder = match plan.sink {
+        Some(sink) => {
+            if let Some(error) = sink.error {
+                return Err(error.into());
+            }
+            sink.builder
+        }
+        None => TablesBuilder::new(config),
+    };
     let mut compiler = Compiler {
-        builder: TablesBuilder::new(config),
+        builder,
         policies: plan
             .policies
             .into_iter()
-            .map(
-                |LoadedPolicy {
-                     label, document, ..
-                 }| Some(NamedPolicy::new(label, document)),
-            )
+            .map(|LoadedPolicy { label, body, .. }| match body {
+                PolicyBody::Parsed(document) => Held::Parsed(NamedPolicy::new(label, document)),
+                PolicyBody::Compiled(group) => Held::Compiled(group),
+                PolicyBody::Dropped => Held::Gone,
+            })
             .collect(),
         remaining,
         single_groups: FxHashMap::default(),
@@ -303,7 +339,7 @@ pub(crate) fn compile(plan: Plan, config: CompilerConfig) -> Result<Compiled, St
         index.accounts.insert(id.clone(), compiled);
     }
     for (arn, (account, policy)) in &plan.resources {
-        let group = compiler.group(&[*policy])?;
+        let group = compiler.own(*policy)?;
         index.resources.insert(
             arn.clone(),
             ResourceIndex {
@@ -316,23 +352,30 @@ pub(crate) fn compile(plan: Plan, config: CompilerConfig) -> Result<Compiled, St
     Ok(Compiled {
         tables,
         index,
-        warnings: translate(lints, &labels, &origins),
+        warnings: translate(lints, &labels, &origins, &plan.used),
         policies: policy_count,
     })
 }
 
 /// Compiler lints as store warnings, placed in their files. Lints on AWS
 /// managed policies from the built-in catalog and on built-in policies are
-/// dropped: they are not the store author's to fix.
+/// dropped: they are not the store author's to fix; so are lints on
+/// documents nothing uses (compiled while reading, before anything referred
+/// to them), which draw an unused-policy warning instead.
 fn translate(
     lints: Vec<CompileWarning>,
     labels: &FxHashMap<String, usize>,
     origins: &[(String, String)],
+    used: &[bool],
 ) -> Vec<StoreWarning> {
     let mut warnings: Vec<StoreWarning> = lints
         .into_iter()
         .filter_map(|lint| {
-            let (file, base) = origins.get(*labels.get(&lint.policy)?)?;
+            let policy = *labels.get(&lint.policy)?;
+            if !used.get(policy).copied().unwrap_or(true) {
+                return None;
+            }
+            let (file, base) = origins.get(policy)?;
             if file.starts_with("arn:") {
                 return None;
             }

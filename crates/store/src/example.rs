@@ -16,7 +16,7 @@ macro_rules! example_files {
 }
 
 /// The example's files, by path in the store.
-const FILES: &[(&str, &[u8])] = example_files![
+pub(crate) const FILES: &[(&str, &[u8])] = example_files![
     "README.md",
     "accounts/111122223333/groups/admins.json",
     "accounts/111122223333/groups/developers.json",

@@ -11,6 +11,7 @@ use tollgate_policy::PolicyDocument;
 
 use crate::error::{StoreError, StoreFaults};
 use crate::limits::StoreLimits;
+use crate::model::PolicyBody;
 use crate::read::read_files;
 use crate::resolve::resolve;
 
@@ -101,15 +102,23 @@ impl Inventory {
         if let Some(faults) = StoreFaults::from_vec(diag.faults) {
             return Err(StoreError::Invalid(faults));
         }
-        let mut inventory = Inventory {
-            policies: plan
-                .policies
-                .into_iter()
-                .map(|p| InventoryPolicy {
+        // Read without compiling, every document is still parsed.
+        let policies = plan
+            .policies
+            .into_iter()
+            .enumerate()
+            .map(|(id, p)| match p.body {
+                PolicyBody::Parsed(document) => Ok(InventoryPolicy {
                     label: p.label,
-                    document: p.document,
-                })
-                .collect(),
+                    document,
+                }),
+                PolicyBody::Compiled(_) | PolicyBody::Dropped => {
+                    Err(StoreError::ReleasedTooEarly { policy: id })
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut inventory = Inventory {
+            policies,
             ..Default::default()
         };
         for (id, account) in plan.accounts {

@@ -41,6 +41,7 @@ mod builtin;
 mod catalog;
 mod compile;
 mod document;
+mod eager;
 mod error;
 mod example;
 pub mod files;

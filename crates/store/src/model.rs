@@ -1,12 +1,19 @@
-//! What the store's files say, read but not yet compiled: accounts with
+//! What the store's files say, read but not yet resolved: accounts with
 //! their users, groups, roles, managed and resource policies, and the
 //! organization tree. Policy documents are parsed once into an arena and
 //! referred to by index; references by ARN or name keep where they were
-//! written, for faults.
+//! written, for faults. When the model is read to be compiled (a
+//! [`CompileSink`] is present), each document that forms a group of its own
+//! is compiled the moment it is parsed and only its group is kept
+//! ([`PolicyBody::Compiled`]); SCPs and RCPs, which organization levels
+//! combine, stay parsed until the levels are known.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use tollgate_compiler::GroupId;
 use tollgate_policy::{JsonPath, PolicyDocument};
+
+use crate::eager::CompileSink;
 
 /// Where something is written: a file and a JSON path in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +49,33 @@ pub(crate) struct LoadedPolicy {
     pub(crate) label: String,
     pub(crate) origin: Origin,
     pub(crate) role: PolicyRole,
-    pub(crate) document: PolicyDocument,
+    pub(crate) body: PolicyBody,
+}
+
+/// A policy document as the arena holds it.
+#[derive(Debug)]
+pub(crate) enum PolicyBody {
+    /// Parsed, not compiled yet: every document when the model is read for
+    /// its inventory; SCPs, RCPs and documents added while resolving (AWS
+    /// managed policies from the built-in catalog, `FullAWSAccess`) when it
+    /// is read to be compiled.
+    Parsed(PolicyDocument),
+    /// Compiled into a group of its own as soon as it was parsed; the parsed
+    /// form is gone.
+    Compiled(GroupId),
+    /// Parsed, but not compiled because an earlier document hit a compiler
+    /// limit (the load fails with that error).
+    Dropped,
+}
+
+impl PolicyBody {
+    /// The parsed document, while it is still held.
+    pub(crate) fn document(&self) -> Option<&PolicyDocument> {
+        match self {
+            PolicyBody::Parsed(document) => Some(document),
+            PolicyBody::Compiled(_) | PolicyBody::Dropped => None,
+        }
+    }
 }
 
 /// An index into [`Model::policies`].
@@ -141,6 +174,9 @@ pub(crate) struct Model {
     /// What files with faults would have defined ([`broken_key`]), so that
     /// references to them are not reported as unknown on top of the faults.
     pub(crate) broken: BTreeSet<String>,
+    /// Present when the model is read to be compiled: documents are
+    /// compiled into it as they are parsed.
+    pub(crate) sink: Option<CompileSink>,
 }
 
 /// The key under which a faulty file's definition is remembered: a managed
@@ -160,11 +196,18 @@ impl Model {
         role: PolicyRole,
         document: PolicyDocument,
     ) -> PolicyId {
+        let body = match &mut self.sink {
+            // Organization levels combine SCPs and RCPs: they wait.
+            Some(sink) if role != PolicyRole::Control => {
+                sink.compile(&label, &origin, role, document)
+            }
+            _ => PolicyBody::Parsed(document),
+        };
         self.policies.push(LoadedPolicy {
             label,
             origin,
             role,
-            document,
+            body,
         });
         self.policies.len() - 1
     }

@@ -13,9 +13,11 @@ use tollgate_policy::arn::Arn;
 use tollgate_policy::{JsonPath, PolicyDocument, PolicyKind};
 
 use crate::catalog::{self, CATALOG_SOURCE};
+use crate::eager::CompileSink;
 use crate::error::{Diagnostics, FaultKind};
 use crate::model::{
-    Account, Entity, LoadedPolicy, Model, Origin, PolicyId, PolicyRef, PolicyRole, broken_key,
+    Account, Entity, LoadedPolicy, Model, Origin, PolicyBody, PolicyId, PolicyRef, PolicyRole,
+    broken_key,
 };
 
 /// A fault already recorded.
@@ -73,6 +75,12 @@ pub(crate) struct Plan {
     /// Resource ARN to owning account and policy.
     pub(crate) resources: BTreeMap<String, (String, PolicyId)>,
     pub(crate) levels: Vec<LevelPlan>,
+    /// The tables compiled while reading, when the model was read to be
+    /// compiled ([`crate::eager`]).
+    pub(crate) sink: Option<CompileSink>,
+    /// Per policy: whether anything refers to it (a document nobody uses
+    /// may have been compiled while reading; its lints are not reported).
+    pub(crate) used: Vec<bool>,
 }
 
 /// Resolves the model; faults and warnings go to `diag`.
@@ -85,6 +93,7 @@ pub(crate) fn resolve(model: Model, diag: &mut Diagnostics) -> Plan {
         rcps,
         organization,
         broken,
+        sink,
     } = model;
     let mut resolver = Resolver {
         broken,
@@ -94,7 +103,10 @@ pub(crate) fn resolve(model: Model, diag: &mut Diagnostics) -> Plan {
         catalog_ids: BTreeMap::new(),
         diag,
     };
-    let mut plan = Plan::default();
+    let mut plan = Plan {
+        sink,
+        ..Plan::default()
+    };
     for (id, account) in &accounts {
         let account_plan = resolver.account(id, account);
         plan.accounts.insert(id.clone(), account_plan);
@@ -132,6 +144,7 @@ pub(crate) fn resolve(model: Model, diag: &mut Diagnostics) -> Plan {
     }
     resolver.warn_unused();
     plan.policies = resolver.policies;
+    plan.used = resolver.used;
     plan
 }
 
@@ -343,7 +356,7 @@ impl Resolver<'_> {
             label: arn.to_owned(),
             origin: Origin::new(arn, JsonPath::root()),
             role: PolicyRole::Managed,
-            document,
+            body: PolicyBody::Parsed(document),
         });
         self.catalog_ids.insert(arn.to_owned(), id);
         Ok(Some(id))

@@ -7,9 +7,10 @@ use std::path::Path;
 use tollgate_compiler::Tables;
 
 use crate::compile::{Index, compile};
-use crate::error::{StoreError, StoreFaults, StoreWarning};
+use crate::error::{Diagnostics, StoreError, StoreFaults, StoreWarning};
 use crate::limits::StoreLimits;
-use crate::read::read_files;
+use crate::model::Model;
+use crate::read::read_files_compiling;
 use crate::resolve::resolve;
 use crate::revision::revision;
 
@@ -37,7 +38,8 @@ pub struct StoreStats {
     /// trust, resource, SCP and RCP policies, each once.
     pub policies: usize,
     /// Statements compiled into the tables (a policy in several groups
-    /// counts each time).
+    /// counts each time; a document nothing refers to is compiled too, as
+    /// it is read before anything names it).
     pub statements: usize,
     /// Resource-based policies, role trust policies included.
     pub resource_policies: usize,
@@ -86,8 +88,19 @@ impl Store {
         limits: &StoreLimits,
     ) -> Result<Store, StoreError> {
         let revision = revision(&files);
-        let (model, mut diag) = read_files(files, limits);
-        let plan = resolve(model, &mut diag);
+        let (model, diag) = read_files_compiling(files, limits);
+        Self::from_model(revision, model, diag, limits)
+    }
+
+    /// Resolves and compiles what the files said (documents compiled while
+    /// reading are used as they are).
+    pub(crate) fn from_model(
+        revision: String,
+        model: Model,
+        mut diag: Diagnostics,
+        limits: &StoreLimits,
+    ) -> Result<Store, StoreError> {
+        let mut plan = resolve(model, &mut diag);
         if let Some(faults) = StoreFaults::from_vec(diag.faults) {
             return Err(StoreError::Invalid(faults));
         }
@@ -99,7 +112,10 @@ impl Store {
             .sum();
         let roles: usize = plan.accounts.values().map(|a| a.roles.len()).sum();
         let resource_policies = plan.resources.len() + roles;
-        let catalog_warnings = crate::validation::catalog_warnings(&plan.policies);
+        let mut catalog_warnings = crate::validation::catalog_warnings(&plan.policies);
+        if let Some(sink) = &mut plan.sink {
+            catalog_warnings.append(&mut sink.catalog_warnings);
+        }
         let compiled = compile(plan, limits.compiler)?;
         let table_stats = compiled.tables.stats();
         let mut warnings = diag.warnings;

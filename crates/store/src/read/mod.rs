@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use tollgate_policy::{JsonPath, ParseLimits};
 
+use crate::eager::CompileSink;
 use crate::error::{Diagnostics, FaultKind};
 use crate::json::Reader;
 use crate::layout::{EntityKind, FileRole, classify};
@@ -28,8 +29,29 @@ pub(crate) fn read_files(
     files: BTreeMap<String, Vec<u8>>,
     limits: &StoreLimits,
 ) -> (Model, Diagnostics) {
+    read(files, limits, None)
+}
+
+/// Reads every file as [`read_files`] does, compiling each document that
+/// forms a group of its own as soon as it is parsed ([`crate::eager`]): the
+/// model holds its group instead of its parsed form.
+pub(crate) fn read_files_compiling(
+    files: BTreeMap<String, Vec<u8>>,
+    limits: &StoreLimits,
+) -> (Model, Diagnostics) {
+    read(files, limits, Some(CompileSink::new(limits.compiler)))
+}
+
+fn read(
+    files: BTreeMap<String, Vec<u8>>,
+    limits: &StoreLimits,
+    sink: Option<CompileSink>,
+) -> (Model, Diagnostics) {
     let mut loader = Loader {
-        model: Model::default(),
+        model: Model {
+            sink,
+            ..Model::default()
+        },
         diag: Diagnostics::default(),
         limits: limits.parse,
     };

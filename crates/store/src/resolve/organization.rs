@@ -12,7 +12,7 @@ use crate::builtin::{
 };
 use crate::error::FaultKind;
 use crate::model::{
-    LoadedPolicy, NameRef, OrgLevel, OrgUnit, Origin, PolicyId, PolicyRole, broken_key,
+    LoadedPolicy, NameRef, OrgLevel, OrgUnit, Origin, PolicyBody, PolicyId, PolicyRole, broken_key,
 };
 
 /// Walks the organization tree, creating levels and memberships.
@@ -132,7 +132,7 @@ impl Tree<'_, '_> {
                 label: FULL_AWS_ACCESS_LABEL.to_owned(),
                 origin: Origin::new(FULL_AWS_ACCESS_LABEL, JsonPath::root()),
                 role: PolicyRole::Control,
-                document,
+                body: PolicyBody::Parsed(document),
             }));
         }
         self.builtin
