@@ -48,6 +48,7 @@ use crate::reload::{ReloadTask, Reloader};
 use crate::state::PolicyState;
 use crate::{admin, admin_ui, metrics};
 
+mod coalesce;
 mod conn;
 mod listen;
 pub mod tls;

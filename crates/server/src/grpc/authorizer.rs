@@ -48,7 +48,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::decide::Prepared;
 use super::guard::{self, Admission, Deadline};
-use super::observe::{DecisionMetrics, Method, RpcTimer};
+use super::observe::{EdgeMetrics, Method};
 use super::session::SessionPool;
 use super::{simulate, status, stream};
 use crate::audit::AuditLog;
@@ -78,6 +78,8 @@ pub struct AuthorizerService {
     /// (the edge admits every other call whole); `None` when the service
     /// runs without an edge.
     admission: Option<Admission>,
+    /// The metric handles, looked up once.
+    metrics: EdgeMetrics,
 }
 
 impl AuthorizerService {
@@ -95,6 +97,7 @@ impl AuthorizerService {
             sessions: SessionPool::new(),
             audit: None,
             admission: None,
+            metrics: EdgeMetrics::resolve(),
         }
     }
 
@@ -122,6 +125,11 @@ impl AuthorizerService {
             .map(|request_id| format!("{request_id}/{id}"))
     }
 
+    /// The metric handles of this service's calls.
+    pub(super) fn metrics(&self) -> &EdgeMetrics {
+        &self.metrics
+    }
+
     /// The blocking pool of session policy work.
     pub(super) fn sessions(&self) -> &SessionPool {
         &self.sessions
@@ -139,7 +147,6 @@ impl AuthorizerService {
         message: AuthorizeRequest,
         deadline: Deadline,
         request_id: Option<&str>,
-        metrics: &mut DecisionMetrics,
     ) -> Result<AuthorizeResponse, Status> {
         guard::check_request(&message, &self.limits)?;
         let prepared = Prepared::read(message, &self.parse_limits, self.limits.context_rules())?;
@@ -147,7 +154,7 @@ impl AuthorizerService {
         let current = self.state.current();
         Ok(prepared.answer(
             serving(current.as_ref())?,
-            metrics,
+            &self.metrics,
             self.audit.as_ref(),
             request_id,
         ))
@@ -188,7 +195,6 @@ impl AuthorizerService {
         let current: Option<Arc<Snapshot>> = Option::clone(&self.state.current());
         let snapshot = serving(current.as_ref())?;
         let mut responses = Vec::with_capacity(prepared.len());
-        let mut metrics = DecisionMetrics::default();
         for (i, question) in prepared.iter().enumerate() {
             if i % INLINE_BATCH == 0 {
                 deadline.check()?;
@@ -197,7 +203,7 @@ impl AuthorizerService {
                 }
             }
             let id = audit.and(request_id).map(|id| format!("{id}/{i}"));
-            responses.push(question.answer(snapshot, &mut metrics, audit, id.as_deref()));
+            responses.push(question.answer(snapshot, &self.metrics, audit, id.as_deref()));
         }
         Ok(AuthorizeBatchResponse {
             revision: snapshot.store.revision().to_owned(),
@@ -228,13 +234,12 @@ impl AuthorizerService {
         let current: Option<Arc<Snapshot>> = Option::clone(&self.state.current());
         let snapshot = serving(current.as_ref())?;
         let mut responses = Vec::with_capacity(prepared.len());
-        let mut metrics = DecisionMetrics::default();
         for (i, question) in prepared.iter().enumerate() {
             deadline.check()?;
             let id = audit
                 .and(request_id.as_deref())
                 .map(|id| format!("{id}/{i}"));
-            responses.push(question.answer(snapshot, &mut metrics, audit, id.as_deref()));
+            responses.push(question.answer(snapshot, &self.metrics, audit, id.as_deref()));
         }
         Ok(AuthorizeBatchResponse {
             revision: snapshot.store.revision().to_owned(),
@@ -263,19 +268,15 @@ impl Authorizer for AuthorizerService {
         &self,
         request: Request<AuthorizeRequest>,
     ) -> Result<Response<AuthorizeResponse>, Status> {
-        let timer = RpcTimer::start(Method::Authorize);
+        let timer = self.metrics.timer(Method::Authorize);
         let deadline = Deadline::of(&request, self.limits.max_call);
         let request_id = self.audit.as_ref().and_then(|_| request_id(&request));
         let message = request.into_inner();
         let result = if message.session_policies.is_empty() {
-            let metrics = &mut DecisionMetrics::default();
-            self.decide_one(message, deadline, request_id.as_deref(), metrics)
+            self.decide_one(message, deadline, request_id.as_deref())
         } else {
             let service = self.clone();
-            let work = move || {
-                let metrics = &mut DecisionMetrics::default();
-                service.decide_one(message, deadline, request_id.as_deref(), metrics)
-            };
+            let work = move || service.decide_one(message, deadline, request_id.as_deref());
             self.sessions
                 .run(deadline, work)
                 .await
@@ -288,7 +289,7 @@ impl Authorizer for AuthorizerService {
         &self,
         request: Request<AuthorizeBatchRequest>,
     ) -> Result<Response<AuthorizeBatchResponse>, Status> {
-        let timer = RpcTimer::start(Method::AuthorizeBatch);
+        let timer = self.metrics.timer(Method::AuthorizeBatch);
         let deadline = Deadline::of(&request, self.limits.max_call);
         let request_id = self.audit.as_ref().and_then(|_| request_id(&request));
         let message = request.into_inner();
@@ -327,7 +328,7 @@ impl Authorizer for AuthorizerService {
         &self,
         request: Request<SimulateRequest>,
     ) -> Result<Response<SimulateResponse>, Status> {
-        let timer = RpcTimer::start(Method::Simulate);
+        let timer = self.metrics.timer(Method::Simulate);
         let deadline = Deadline::of(&request, self.limits.max_call);
         let json = request.into_inner().scenario_json;
         let result = match deadline.check() {
@@ -351,7 +352,7 @@ impl Authorizer for AuthorizerService {
         &self,
         _request: Request<GetPolicyStatusRequest>,
     ) -> Result<Response<PolicyStatus>, Status> {
-        let timer = RpcTimer::start(Method::GetPolicyStatus);
+        let timer = self.metrics.timer(Method::GetPolicyStatus);
         let result = Ok(status::policy_status(&self.state));
         timer.finish(result).map(Response::new)
     }

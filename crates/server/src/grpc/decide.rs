@@ -9,7 +9,7 @@ use std::time::Instant;
 use tollgate_policy::{ContextRules, DecisionKind, ParseLimits};
 use tollgate_proto::v1::{AuthorizeRequest, AuthorizeResponse};
 
-use super::observe::DecisionMetrics;
+use super::observe::EdgeMetrics;
 use super::session::CompiledSession;
 use crate::audit::{AuditLog, AuditRecord, AuditStatement};
 use crate::metrics::IGNORED_CONTEXT_KEYS;
@@ -48,7 +48,7 @@ impl Prepared {
     pub(crate) fn answer(
         &self,
         snapshot: &Snapshot,
-        metrics: &mut DecisionMetrics,
+        metrics: &EdgeMetrics,
         audit: Option<&AuditLog>,
         request_id: Option<&str>,
     ) -> AuthorizeResponse {
@@ -74,7 +74,7 @@ impl Prepared {
             )
         };
         let latency = start.elapsed();
-        metrics.record(kind, latency);
+        metrics.decision(kind, latency);
         if let Some(log) = audit
             && let Some(id) = log.admit(kind, request_id)
         {

@@ -28,7 +28,7 @@ use tonic::{Request, Response, Status};
 pub use self::outcome::Outcome;
 use self::read::Incoming;
 use self::respond::{Answer, Explained};
-use super::observe::DecisionMetrics;
+use super::observe::EdgeMetrics;
 use crate::audit::{AuditLog, AuditRecord, AuditStatement};
 use crate::state::PolicyState;
 
@@ -41,6 +41,8 @@ pub struct ExtAuthzService {
     state: Arc<PolicyState>,
     mesh: Option<Arc<MeshConfig>>,
     audit: Option<AuditLog>,
+    /// The metric handles, looked up once.
+    metrics: EdgeMetrics,
 }
 
 impl ExtAuthzService {
@@ -51,6 +53,7 @@ impl ExtAuthzService {
             state,
             mesh,
             audit: None,
+            metrics: EdgeMetrics::resolve(),
         }
     }
 
@@ -174,7 +177,7 @@ impl ExtAuthzService {
             );
             (kind, None)
         };
-        DecisionMetrics::default().record(kind, start.elapsed());
+        self.metrics.decision(kind, start.elapsed());
         tracing::debug!(
             request_id,
             principal = request.principal().text(),

@@ -1,9 +1,10 @@
 //! Metrics of the gRPC edge, named in [`crate::metrics`]: decisions by
 //! result, decision latency, RPC latency by method and failed RPCs by method
-//! and status code. On success paths every label is a literal, so the
-//! `metrics` macros build static keys and recording allocates nothing;
-//! without an installed recorder every call is a no-op.
+//! and status code. The handles of the success paths are looked up once
+//! per service ([`EdgeMetrics`]), so recording a call is a few atomic
+//! operations; without an installed recorder every call is a no-op.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use metrics::{Counter, Histogram};
@@ -35,39 +36,90 @@ impl Method {
     }
 }
 
-/// Times one RPC from its start; [`RpcTimer::finish`] records it.
+/// The metric handles of the gRPC edge, looked up in the recorder's
+/// registry once, when a service is built, instead of on every call (each
+/// lookup hashes the key and takes a shard lock of the registry). Install
+/// the recorder before building the services (the server does); handles
+/// taken without one record nothing. Clones share the handles.
+#[derive(Clone)]
+pub(crate) struct EdgeMetrics(Arc<Handles>);
+
+struct Handles {
+    allowed: Counter,
+    explicit_deny: Counter,
+    implicit_deny: Counter,
+    decision_seconds: Histogram,
+    authorize: Histogram,
+    authorize_batch: Histogram,
+    authorize_stream: Histogram,
+    simulate: Histogram,
+    get_policy_status: Histogram,
+}
+
+impl EdgeMetrics {
+    /// Looks every handle up in the installed recorder.
+    pub(crate) fn resolve() -> Self {
+        Self(Arc::new(Handles {
+            allowed: metrics::counter!(DECISIONS, "decision" => "allowed"),
+            explicit_deny: metrics::counter!(DECISIONS, "decision" => "explicit_deny"),
+            implicit_deny: metrics::counter!(DECISIONS, "decision" => "implicit_deny"),
+            decision_seconds: metrics::histogram!(DECISION_SECONDS),
+            authorize: metrics::histogram!(RPC_SECONDS, "method" => "Authorize"),
+            authorize_batch: metrics::histogram!(RPC_SECONDS, "method" => "AuthorizeBatch"),
+            authorize_stream: metrics::histogram!(RPC_SECONDS, "method" => "AuthorizeStream"),
+            simulate: metrics::histogram!(RPC_SECONDS, "method" => "Simulate"),
+            get_policy_status: metrics::histogram!(RPC_SECONDS, "method" => "GetPolicyStatus"),
+        }))
+    }
+
+    /// Counts one decision and records how long it took.
+    pub(crate) fn decision(&self, kind: DecisionKind, elapsed: Duration) {
+        let counter = match kind {
+            DecisionKind::Allowed => &self.0.allowed,
+            DecisionKind::ExplicitDeny => &self.0.explicit_deny,
+            DecisionKind::ImplicitDeny => &self.0.implicit_deny,
+        };
+        counter.increment(1);
+        self.0.decision_seconds.record(elapsed.as_secs_f64());
+    }
+
+    /// Starts timing one RPC of `method`.
+    pub(crate) fn timer(&self, method: Method) -> RpcTimer {
+        let histogram = match method {
+            Method::Authorize => &self.0.authorize,
+            Method::AuthorizeBatch => &self.0.authorize_batch,
+            Method::AuthorizeStream => &self.0.authorize_stream,
+            Method::Simulate => &self.0.simulate,
+            Method::GetPolicyStatus => &self.0.get_policy_status,
+        };
+        RpcTimer {
+            method,
+            histogram: histogram.clone(),
+            start: Instant::now(),
+        }
+    }
+}
+
+impl std::fmt::Debug for EdgeMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EdgeMetrics").finish_non_exhaustive()
+    }
+}
+
+/// Times one RPC from its start ([`EdgeMetrics::timer`]);
+/// [`RpcTimer::finish`] records it.
 #[derive(Debug)]
 pub(crate) struct RpcTimer {
     method: Method,
+    histogram: Histogram,
     start: Instant,
 }
 
 impl RpcTimer {
-    pub(crate) fn start(method: Method) -> Self {
-        Self {
-            method,
-            start: Instant::now(),
-        }
-    }
-
     /// Records the RPC's duration and, when it failed, its status code;
     /// returns the result unchanged.
     pub(crate) fn finish<T>(self, result: Result<T, Status>) -> Result<T, Status> {
-        let seconds = self.start.elapsed().as_secs_f64();
-        let histogram = match self.method {
-            Method::Authorize => metrics::histogram!(RPC_SECONDS, "method" => "Authorize"),
-            Method::AuthorizeBatch => {
-                metrics::histogram!(RPC_SECONDS, "method" => "AuthorizeBatch")
-            }
-            Method::AuthorizeStream => {
-                metrics::histogram!(RPC_SECONDS, "method" => "AuthorizeStream")
-            }
-            Method::Simulate => metrics::histogram!(RPC_SECONDS, "method" => "Simulate"),
-            Method::GetPolicyStatus => {
-                metrics::histogram!(RPC_SECONDS, "method" => "GetPolicyStatus")
-            }
-        };
-        histogram.record(seconds);
+        self.histogram.record(self.start.elapsed().as_secs_f64());
         if let Err(status) = &result {
             let method = self.method.name();
             metrics::counter!(RPC_ERRORS, "method" => method, "code" => code_name(status.code()))
@@ -75,39 +127,5 @@ impl RpcTimer {
             tracing::debug!(method, code = ?status.code(), message = status.message(), "rpc failed");
         }
         result
-    }
-}
-
-/// Counts decisions and records how long each took. The metric handles
-/// are looked up in the recorder's registry on first use and kept, so a
-/// batch looks each up once, not once per decision.
-#[derive(Default)]
-pub(crate) struct DecisionMetrics {
-    by_kind: [Option<Counter>; 3],
-    seconds: Option<Histogram>,
-}
-
-impl DecisionMetrics {
-    /// Counts one decision and records how long it took.
-    pub(crate) fn record(&mut self, kind: DecisionKind, elapsed: Duration) {
-        let (slot, label) = match kind {
-            DecisionKind::Allowed => (0, "allowed"),
-            DecisionKind::ExplicitDeny => (1, "explicit_deny"),
-            DecisionKind::ImplicitDeny => (2, "implicit_deny"),
-        };
-        if let Some(counter) = self.by_kind.get_mut(slot) {
-            counter
-                .get_or_insert_with(|| metrics::counter!(DECISIONS, "decision" => label))
-                .increment(1);
-        }
-        self.seconds
-            .get_or_insert_with(|| metrics::histogram!(DECISION_SECONDS))
-            .record(elapsed.as_secs_f64());
-    }
-}
-
-impl std::fmt::Debug for DecisionMetrics {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DecisionMetrics").finish_non_exhaustive()
     }
 }

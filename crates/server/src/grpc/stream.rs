@@ -39,7 +39,7 @@ use tonic::{Status, Streaming};
 
 use super::authorizer::AuthorizerService;
 use super::guard::{self, Deadline};
-use super::observe::{DecisionMetrics, Method, RpcTimer};
+use super::observe::Method;
 use crate::metrics::RPC_ERRORS;
 
 /// Questions of one stream read ahead of the answers its caller has taken.
@@ -62,7 +62,7 @@ pub(crate) fn open(
     let (answers, rx) = mpsc::channel(STREAM_WINDOW);
     let (end, end_rx) = oneshot::channel();
     tokio::spawn(async move {
-        let timer = RpcTimer::start(Method::AuthorizeStream);
+        let timer = service.metrics().timer(Method::AuthorizeStream);
         let work = read(&service, inbound, answers, deadline, request_id.as_deref());
         let ending = tokio::time::timeout_at(deadline.instant().into(), work)
             .await
@@ -84,7 +84,6 @@ async fn read(
     deadline: Deadline,
     request_id: Option<&str>,
 ) -> Ending {
-    let mut metrics = DecisionMetrics::default();
     loop {
         let Ok(slot) = answers.clone().reserve_owned().await else {
             return Err(Status::cancelled("the caller stopped taking answers"));
@@ -109,21 +108,14 @@ async fn read(
         };
         let audit_id = service.audited(request_id, id);
         if request.session_policies.is_empty() {
-            let result = service.decide_one(request, deadline, audit_id.as_deref(), &mut metrics);
+            let result = service.decide_one(request, deadline, audit_id.as_deref());
             drop(permit);
             slot.send(answer(id, result));
         } else {
             let service = service.clone();
             tokio::spawn(async move {
                 let worker = service.clone();
-                let work = move || {
-                    worker.decide_one(
-                        request,
-                        deadline,
-                        audit_id.as_deref(),
-                        &mut DecisionMetrics::default(),
-                    )
-                };
+                let work = move || worker.decide_one(request, deadline, audit_id.as_deref());
                 let result = service
                     .sessions()
                     .run(deadline, work)

@@ -38,6 +38,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
 use tracing::{debug, warn};
 
+use super::coalesce::Coalesced;
 use crate::limits::{ConnectionLimits, MAX_HEADER_LIST_BYTES};
 use crate::metrics::{CONNECTION_ERRORS, CONNECTIONS_CLOSED, STREAMS_EXPIRED};
 
@@ -137,7 +138,8 @@ pub(crate) async fn serve_http2<I, S, B>(
         inner: service,
         activity: activity.clone(),
     };
-    let conn = builder.serve_connection(TokioIo::new(io), service);
+    // Answers that finish together go out in one write (see `coalesce`).
+    let conn = builder.serve_connection(TokioIo::new(Coalesced::new(io)), service);
     tokio::pin!(conn);
     drive(
         conn,
