@@ -21,6 +21,7 @@ pub(crate) enum Method {
     AuthorizeStream,
     Simulate,
     GetPolicyStatus,
+    PlanResources,
 }
 
 impl Method {
@@ -31,6 +32,7 @@ impl Method {
             Method::AuthorizeStream => "AuthorizeStream",
             Method::Simulate => "Simulate",
             Method::GetPolicyStatus => "GetPolicyStatus",
+            Method::PlanResources => "PlanResources",
         }
     }
 }
@@ -65,6 +67,9 @@ impl RpcTimer {
             Method::Simulate => metrics::histogram!(RPC_SECONDS, "method" => "Simulate"),
             Method::GetPolicyStatus => {
                 metrics::histogram!(RPC_SECONDS, "method" => "GetPolicyStatus")
+            }
+            Method::PlanResources => {
+                metrics::histogram!(RPC_SECONDS, "method" => "PlanResources")
             }
         };
         histogram.record(seconds);
