@@ -383,8 +383,7 @@ impl Authorizer for AuthorizerService {
             Err(status) => Err(status),
             Ok(checked) => {
                 let service = self.clone();
-                let work =
-                    move || plan::plan(&service, checked, deadline, request_id.as_deref());
+                let work = move || plan::plan(&service, checked, deadline, request_id.as_deref());
                 self.sessions
                     .run(deadline, work)
                     .await

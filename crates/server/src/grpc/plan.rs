@@ -156,9 +156,9 @@ pub(super) fn plan(
 /// The status of a query that could not be planned.
 fn refused(error: AccessError) -> Status {
     match error {
-        AccessError::Principal { .. } | AccessError::Request { .. } | AccessError::Prefix { .. } => {
-            Status::invalid_argument(error.to_string())
-        }
+        AccessError::Principal { .. }
+        | AccessError::Request { .. }
+        | AccessError::Prefix { .. } => Status::invalid_argument(error.to_string()),
         AccessError::TooManyCases { .. } | AccessError::TooManyStates { .. } => {
             guard::count(Rejection::Limit);
             Status::resource_exhausted(error.to_string())

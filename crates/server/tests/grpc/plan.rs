@@ -97,7 +97,11 @@ async fn agrees_with_authorize(server: &TestServer, principal: &str, action: &st
 async fn plans_have_the_three_shapes_and_agree_with_authorize() {
     let server = TestServer::with_test_store().await;
 
-    let photos = plan(&server, plan_request(ALICE, "s3:GetObject", "arn:aws:s3:::")).await;
+    let photos = plan(
+        &server,
+        plan_request(ALICE, "s3:GetObject", "arn:aws:s3:::"),
+    )
+    .await;
     assert_eq!(photos.kind(), PlanKind::Conditional);
     assert_eq!(
         photos.filter.as_ref().unwrap().node,
@@ -129,7 +133,11 @@ async fn plans_have_the_three_shapes_and_agree_with_authorize() {
         (DEPLOY_SESSION, "s3:DeleteObject"),
         ("arn:aws:iam::111122223333:user/nobody", "s3:GetObject"),
     ] {
-        for prefix in ["arn:aws:s3:::", "arn:aws:s3:::photos", "arn:aws:s3:::photos/"] {
+        for prefix in [
+            "arn:aws:s3:::",
+            "arn:aws:s3:::photos",
+            "arn:aws:s3:::photos/",
+        ] {
             agrees_with_authorize(&server, principal, action, prefix).await;
         }
     }
