@@ -3,6 +3,7 @@
 //! and one value none of them equals.
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use serde::Serialize;
 use tollgate_compiler::{GroupId, ResolvedAction, ValueDomain};
@@ -70,6 +71,19 @@ pub struct Limits {
     pub max_cases: usize,
     /// Most states explored when splitting ARNs by resource pattern.
     pub max_states: usize,
+    /// When set, a query still working at this instant stops with
+    /// [`AccessError::Deadline`] (checked between decisions).
+    pub deadline: Option<Instant>,
+}
+
+impl Limits {
+    /// [`AccessError::Deadline`] once the deadline has passed.
+    pub(crate) fn check_deadline(&self) -> Result<(), AccessError> {
+        match self.deadline {
+            Some(deadline) if Instant::now() >= deadline => Err(AccessError::Deadline),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl Default for Limits {
@@ -77,6 +91,7 @@ impl Default for Limits {
         Self {
             max_cases: 1024,
             max_states: 50_000,
+            deadline: None,
         }
     }
 }

@@ -53,4 +53,8 @@ pub enum AccessError {
         /// The limit.
         limit: usize,
     },
+    /// The query's deadline ([`crate::Limits::deadline`]) passed before it
+    /// was answered.
+    #[error("the query's deadline passed before it was answered")]
+    Deadline,
 }

@@ -12,6 +12,10 @@
 //!   tests) and the missing context keys.
 //! - [`what_can`]: per action of a list, the plan of one principal.
 //!
+//! who-can first drops the principals that cannot be allowed at all: those
+//! with no identity allow statement filed under the action that the
+//! resource's policy cannot name either (`gate`).
+//!
 //! Nothing here re-implements IAM's combining logic. The statements that can
 //! take part (per policy kind: identity, boundary, SCP and RCP levels,
 //! resource and trust policies) split the question into finitely many
@@ -24,6 +28,7 @@
 mod cases;
 mod error;
 mod filter;
+mod gate;
 mod glob_space;
 mod plan;
 mod what_can;

@@ -247,6 +247,7 @@ pub fn plan_resources(
     let all = cases(&keys, limits)?;
     let mut per_case: Vec<(ContextCase, Filter)> = Vec::with_capacity(all.len());
     for case in all {
+        limits.check_deadline()?;
         let request = with_case(&probe, &case);
         let mut atoms = fixed_atoms.clone();
         statement_atoms(store, &groups, &request, &mut atoms);
@@ -254,7 +255,10 @@ pub fn plan_resources(
         atoms.dedup();
         let found = classes(prefix, &atoms, limits.max_states)?;
         let mut decided = Vec::with_capacity(found.len());
-        for class in found {
+        for (i, class) in found.into_iter().enumerate() {
+            if i % 64 == 63 {
+                limits.check_deadline()?;
+            }
             let mut witness = request.clone();
             witness.resource = class.witness.clone();
             let allowed = store.decide(&witness, None).kind == DecisionKind::Allowed;

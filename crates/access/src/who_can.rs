@@ -10,6 +10,7 @@ use crate::cases::{
     ContextCase, KeyClasses, Limits, Reduced, cases, missing_keys, reduce, with_case,
 };
 use crate::error::AccessError;
+use crate::gate::Gate;
 
 /// A who-can question.
 #[derive(Debug, Clone, Default)]
@@ -112,6 +113,7 @@ pub(crate) fn access_of(
     let mut decided = Vec::with_capacity(all.len());
     let mut first: Option<Request> = None;
     for case in all {
+        limits.check_deadline()?;
         let request = with_case(&request, &case);
         let allowed = store.decide(&request, None).kind == DecisionKind::Allowed;
         if allowed && first.is_none() {
@@ -218,17 +220,25 @@ pub fn who_can(store: &Store, query: &WhoCanQuery) -> Result<WhoCan, AccessError
             &query.limits,
         )
     };
-    let mut candidates: Vec<(String, &'static str)> = principals
+    // (principal, kind, account); account roots are always decided.
+    let mut candidates: Vec<(String, &'static str, &str)> = principals
         .iter()
-        .map(|p| (p.arn.clone(), if p.is_role { "role" } else { "user" }))
+        .map(|p| {
+            let kind = if p.is_role { "role" } else { "user" };
+            (p.arn.clone(), kind, p.account.as_str())
+        })
         .collect();
     candidates.extend(
         store
             .account_ids()
             .into_iter()
-            .map(|a| (format!("arn:aws:iam::{a}:root"), "root")),
+            .map(|a| (format!("arn:aws:iam::{a}:root"), "root", a)),
     );
-    for (principal, kind) in &candidates {
+    let mut gate = Gate::new(store, &query.action, &query.resource);
+    for (principal, kind, account) in &candidates {
+        if *kind != "root" && !gate.may_allow(principal, account) {
+            continue;
+        }
         if let Some(access) = ask(principal, kind, &query.action, &query.resource)? {
             if access.conditional {
                 answer.conditional.push(access);
@@ -251,10 +261,13 @@ pub fn who_can(store: &Store, query: &WhoCanQuery) -> Result<WhoCan, AccessError
             .map(|a| (a.principal.clone(), a.conditional))
             .collect();
         for (role, role_conditional) in roles {
+            let mut gate = Gate::new(store, "sts:AssumeRole", &role);
             let mut callers: Vec<(String, &'static str)> = candidates
                 .iter()
-                .filter(|(p, _)| *p != role)
-                .cloned()
+                .filter(|(p, kind, account)| {
+                    *p != role && (*kind == "root" || gate.may_allow(p, account))
+                })
+                .map(|(p, kind, _)| (p.clone(), *kind))
                 .collect();
             callers.extend(
                 named_outside(store, "sts:AssumeRole", &role, &known)

@@ -76,5 +76,5 @@ pub use limits::StoreLimits;
 pub use revision::revision as revision_of;
 pub use session::{SessionPolicy, compile_session_policies};
 pub use store::{Store, StoreStats};
-pub use store_view::StorePrincipal;
+pub use store_view::{GroupParts, StorePrincipal};
 pub use tollgate_engine::SessionTables;

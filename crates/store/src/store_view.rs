@@ -21,6 +21,21 @@ pub struct StorePrincipal {
     pub is_role: bool,
 }
 
+/// The groups of one request by the part they play in its decision.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupParts {
+    /// The principal's identity policies (user, its groups, role).
+    pub identity: Vec<GroupId>,
+    /// Its permissions boundary.
+    pub boundary: Option<GroupId>,
+    /// The SCP levels of its account.
+    pub service_control: Vec<GroupId>,
+    /// The RCP levels of the resource's account.
+    pub resource_control: Vec<GroupId>,
+    /// The resource policy, or the role's trust policy.
+    pub resource: Option<GroupId>,
+}
+
 impl Store {
     /// Every user and role, sorted by ARN.
     pub fn principals(&self) -> Vec<StorePrincipal> {
@@ -72,6 +87,20 @@ impl Store {
         groups.extend_from_slice(applicable.resource_control);
         groups.extend(applicable.resource);
         groups
+    }
+
+    /// The groups that take part in `request`, by the part each plays (the
+    /// same groups as [`Store::groups_for`]).
+    pub fn group_parts(&self, request: &Request) -> GroupParts {
+        let resolved = self.resolve(request);
+        let applicable = self.applicable(&resolved, None);
+        GroupParts {
+            identity: applicable.identity.to_vec(),
+            boundary: applicable.permissions_boundary,
+            service_control: applicable.service_control.to_vec(),
+            resource_control: applicable.resource_control.to_vec(),
+            resource: applicable.resource,
+        }
     }
 
     /// Calls `read` with the context conditions see for `request`: its

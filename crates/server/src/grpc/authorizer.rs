@@ -30,6 +30,9 @@
 //! offered to it under the call's `x-request-id` metadata (a batch's
 //! requests as `ID/0`, `ID/1` ...; without one, the log makes an id).
 //!
+//! `PlanResources` (see `plan`) plans on the same bounded blocking pool as
+//! session policy work, within the call's admission and deadline.
+//!
 //! `AuthorizeStream` (see `stream`) decides each of its questions with
 //! [`AuthorizerService::decide_one`], the code `Authorize` runs; its
 //! questions are audited as `ID/CALLER-ID`.
@@ -41,8 +44,8 @@ use tollgate_policy::ParseLimits;
 use tollgate_proto::v1::authorizer_server::Authorizer;
 use tollgate_proto::v1::{
     AuthorizeBatchRequest, AuthorizeBatchResponse, AuthorizeRequest, AuthorizeResponse,
-    AuthorizeStreamRequest, GetPolicyStatusRequest, PolicyStatus, SimulateRequest,
-    SimulateResponse,
+    AuthorizeStreamRequest, GetPolicyStatusRequest, PlanResourcesRequest, PlanResourcesResponse,
+    PolicyStatus, SimulateRequest, SimulateResponse,
 };
 use tonic::{Request, Response, Status, Streaming};
 
@@ -50,7 +53,7 @@ use super::decide::Prepared;
 use super::guard::{self, Admission, Deadline};
 use super::observe::{EdgeMetrics, Method};
 use super::session::SessionPool;
-use super::{simulate, status, stream};
+use super::{plan, simulate, status, stream};
 use crate::audit::AuditLog;
 use crate::limits::RequestLimits;
 use crate::state::{PolicyState, Snapshot};
@@ -133,6 +136,26 @@ impl AuthorizerService {
     /// The blocking pool of session policy work.
     pub(super) fn sessions(&self) -> &SessionPool {
         &self.sessions
+    }
+
+    /// The serving state.
+    pub(super) fn state(&self) -> &PolicyState {
+        &self.state
+    }
+
+    /// The request limits.
+    pub(super) fn limits(&self) -> &RequestLimits {
+        &self.limits
+    }
+
+    /// The parse limits the limits imply.
+    pub(super) fn parse_limits(&self) -> &ParseLimits {
+        &self.parse_limits
+    }
+
+    /// The audit log, when on.
+    pub(super) fn audit(&self) -> Option<&AuditLog> {
+        self.audit.as_ref()
     }
 
     /// This service, recording its decisions in `audit` as well.
@@ -256,7 +279,7 @@ fn request_id<T>(request: &Request<T>) -> Option<String> {
 }
 
 /// The snapshot to answer from, or `UNAVAILABLE`.
-fn serving(current: Option<&Arc<Snapshot>>) -> Result<&Snapshot, Status> {
+pub(super) fn serving(current: Option<&Arc<Snapshot>>) -> Result<&Snapshot, Status> {
     current
         .map(Arc::as_ref)
         .ok_or_else(|| Status::unavailable(NOT_LOADED))
@@ -343,6 +366,29 @@ impl Authorizer for AuthorizerService {
                     }
                     Err(_) => Err(guard::exceeded()),
                 }
+            }
+        };
+        timer.finish(result).map(Response::new)
+    }
+
+    async fn plan_resources(
+        &self,
+        request: Request<PlanResourcesRequest>,
+    ) -> Result<Response<PlanResourcesResponse>, Status> {
+        let timer = self.metrics.timer(Method::PlanResources);
+        let deadline = Deadline::of(&request, self.limits.max_call);
+        let request_id = self.audit.as_ref().and_then(|_| request_id(&request));
+        // Checked on the async worker; only a well-formed plan takes a slot
+        // of the blocking pool.
+        let result = match plan::check(request.into_inner(), self) {
+            Err(status) => Err(status),
+            Ok(checked) => {
+                let service = self.clone();
+                let work = move || plan::plan(&service, checked, deadline, request_id.as_deref());
+                self.sessions
+                    .run(deadline, work)
+                    .await
+                    .and_then(|result| result)
             }
         };
         timer.finish(result).map(Response::new)

@@ -14,6 +14,7 @@
 //! | [`ext_authz`] | Envoy's `Authorization/Check` through the mesh mapping |
 //! | `decide` | one question against a snapshot: fast or explained |
 //! | `session` | a request's session policies, compiled for it |
+//! | `plan` | `PlanResources`: a resource plan as a filter |
 //! | `simulate` | one scenario of the simulate contract |
 //! | `status` | `GetPolicyStatus` |
 //! | [`stream`] | `AuthorizeStream`: questions tagged with ids, answered as they are decided |
@@ -28,6 +29,7 @@ pub mod edge;
 pub mod ext_authz;
 pub(crate) mod guard;
 mod observe;
+mod plan;
 mod services;
 mod session;
 mod simulate;

@@ -22,6 +22,7 @@ pub(crate) enum Method {
     AuthorizeStream,
     Simulate,
     GetPolicyStatus,
+    PlanResources,
 }
 
 impl Method {
@@ -32,6 +33,7 @@ impl Method {
             Method::AuthorizeStream => "AuthorizeStream",
             Method::Simulate => "Simulate",
             Method::GetPolicyStatus => "GetPolicyStatus",
+            Method::PlanResources => "PlanResources",
         }
     }
 }
@@ -54,6 +56,7 @@ struct Handles {
     authorize_stream: Histogram,
     simulate: Histogram,
     get_policy_status: Histogram,
+    plan_resources: Histogram,
 }
 
 impl EdgeMetrics {
@@ -69,6 +72,7 @@ impl EdgeMetrics {
             authorize_stream: metrics::histogram!(RPC_SECONDS, "method" => "AuthorizeStream"),
             simulate: metrics::histogram!(RPC_SECONDS, "method" => "Simulate"),
             get_policy_status: metrics::histogram!(RPC_SECONDS, "method" => "GetPolicyStatus"),
+            plan_resources: metrics::histogram!(RPC_SECONDS, "method" => "PlanResources"),
         }))
     }
 
@@ -91,6 +95,7 @@ impl EdgeMetrics {
             Method::AuthorizeStream => &self.0.authorize_stream,
             Method::Simulate => &self.0.simulate,
             Method::GetPolicyStatus => &self.0.get_policy_status,
+            Method::PlanResources => &self.0.plan_resources,
         };
         RpcTimer {
             method,

@@ -8,6 +8,7 @@
 mod authorize;
 mod batch;
 mod context;
+mod plan;
 mod readiness;
 mod session;
 mod simulate;

@@ -99,7 +99,8 @@ async fn reflection_v1_lists_and_describes_the_services() {
             "AuthorizeBatch",
             "Simulate",
             "GetPolicyStatus",
-            "AuthorizeStream"
+            "AuthorizeStream",
+            "PlanResources"
         ]
     );
 
