@@ -160,7 +160,9 @@ impl Compiler {
         let policies = ids
             .iter()
             .filter_map(|&id| self.policies.get(id).and_then(Option::as_ref));
+        let statements = policies.clone().map(|p| p.document.statements.len()).sum();
         let group = self.builder.add_group(policies)?;
+        crate::progress::statements_compiled(statements);
         for &id in ids {
             if let Some(n) = self.remaining.get_mut(id) {
                 *n = n.saturating_sub(1);
