@@ -109,6 +109,13 @@ fn a_broken_store_exits_64() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(output.status.code(), Some(64), "{stderr}");
     assert!(stderr.contains("stray.json"), "{stderr}");
+    // The listeners were bound before the store was read.
+    let listening = stderr.find("tollgate listening on grpc=");
+    let failed = stderr.find("the store did not load at start-up");
+    assert!(
+        matches!((listening, failed), (Some(l), Some(f)) if l < f),
+        "{stderr}"
+    );
 }
 
 #[test]
