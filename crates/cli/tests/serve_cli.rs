@@ -174,7 +174,15 @@ fn serves_the_example_reloads_on_sighup_and_stops_on_sigterm() {
     assert!(grpc.starts_with("127.0.0.1:") && !grpc.ends_with(":0") && grpc != "127.0.0.1:1");
     assert!(admin.starts_with("127.0.0.1:") && admin != "127.0.0.1:1");
     assert_eq!(get(admin, "/healthz").0, 200);
-    assert_eq!(get(admin, "/readyz").0, 200);
+    // Bound first, then the store loads: ready within a few seconds.
+    let started = std::time::Instant::now();
+    while get(admin, "/readyz").0 != 200 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "not ready within 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     TcpStream::connect(grpc).unwrap();
 
     kill(guard.0.as_ref().unwrap(), "-HUP");
