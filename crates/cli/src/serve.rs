@@ -17,7 +17,10 @@ use tollgate_server::{ConfigError, ConfigLayer, EXIT_CONFIG, ServeConfig};
 /// wins over the environment, which wins over the file.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
-On startup, prints `tollgate listening on grpc=ADDR admin=ADDR` to stderr.
+On startup, binds every listener and prints `tollgate listening on grpc=ADDR
+admin=ADDR` to stderr, then loads the store while serving, not ready (/readyz
+503, health NOT_SERVING, calls UNAVAILABLE) until it loads; a load that takes
+more than a second logs its progress.
 Reloads the store on file changes, on SIGHUP, and when the periodic rescan
 finds a change; a store that does not load is rejected and the last good
 revision keeps serving. A store in object storage is polled instead (backing
@@ -27,7 +30,8 @@ SIGTERM or SIGINT: stop accepting, finish the calls in flight (at most
 --drain-timeout-secs), exit 0.
 
 Exit status: 0 after a clean shutdown; 64 when the configuration is invalid
-or the store does not load at startup (nothing is bound); 1 on other errors.")]
+or the store does not load at startup (after its error is logged, the
+listeners close); 1 on other errors.")]
 pub struct ServeArgs {
     /// A TOML file with any of the options below, keys spelled as the flags
     /// without `--` (`listen = "127.0.0.1:50051"`); an unknown key is an error.

@@ -111,6 +111,13 @@ fn a_broken_store_exits_64() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(output.status.code(), Some(64), "{stderr}");
     assert!(stderr.contains("stray.json"), "{stderr}");
+    // The listeners were bound before the store was read.
+    let listening = stderr.find("tollgate listening on grpc=");
+    let failed = stderr.find("the store did not load at start-up");
+    assert!(
+        matches!((listening, failed), (Some(l), Some(f)) if l < f),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -169,7 +176,15 @@ fn serves_the_example_reloads_on_sighup_and_stops_on_sigterm() {
     assert!(grpc.starts_with("127.0.0.1:") && !grpc.ends_with(":0") && grpc != "127.0.0.1:1");
     assert!(admin.starts_with("127.0.0.1:") && admin != "127.0.0.1:1");
     assert_eq!(get(admin, "/healthz").0, 200);
-    assert_eq!(get(admin, "/readyz").0, 200);
+    // Bound first, then the store loads: ready within a few seconds.
+    let started = std::time::Instant::now();
+    while get(admin, "/readyz").0 != 200 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "not ready within 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     TcpStream::connect(grpc).unwrap();
 
     kill(guard.0.as_ref().unwrap(), "-HUP");

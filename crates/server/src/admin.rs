@@ -6,7 +6,10 @@
 //! - `GET /readyz`: 200 once a store revision is loaded, else 503 (readiness);
 //!   with `ready-requires-fresh-store` or `ready-requires-live-reload`, also
 //!   503 while the serving revision has expired or a reload is stalled
-//!   (`crate::reload::readiness`).
+//!   (`crate::reload::readiness`). The one-line body says what serves, and
+//!   names a reload (or poll) that failed since, with its time and error:
+//!   still 200, the last good revision serves; before the first revision,
+//!   that the store is loading or why it failed.
 
 use std::sync::Arc;
 use std::time::Duration;

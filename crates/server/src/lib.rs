@@ -41,15 +41,18 @@ pub use reload::Reloader;
 pub use server::Server;
 
 /// Runs the server described by `config` until `shutdown` completes: sets
-/// up logging (unless a subscriber is already installed), loads the store,
-/// binds both listeners, prints `tollgate listening on grpc=ADDR admin=ADDR`
-/// to stderr, serves, and drains on shutdown.
+/// up logging (unless a subscriber is already installed), binds the
+/// listeners, prints `tollgate listening on grpc=ADDR admin=ADDR` to stderr,
+/// loads the store while serving (not ready until it loads; a store folder
+/// that does not load stops the server with its error), serves, and drains
+/// on shutdown.
 pub async fn run(
     config: ServeConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServeError> {
     telemetry::init(config.log_format, config.log_level.as_deref());
-    let server = Server::bind(config).await?;
+    // Bound first: the store loads while the listeners serve, not ready.
+    let server = Server::listen(config).await?;
     eprintln!("{}", server.listening_line());
     server.serve(shutdown).await
 }

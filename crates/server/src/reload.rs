@@ -15,6 +15,9 @@
 //! fingerprint (paths, sizes, modification times) changed behind the
 //! watcher's back.
 //!
+//! A load that runs longer than [`FIRST_REPORT`] logs its progress (files
+//! read, statements compiled) then and every [`REPORT_EVERY`] after.
+//!
 //! A store that fails to load is rejected whole: the last good revision keeps
 //! serving, and the failure goes to the log (`warn`, the full error), to
 //! [`PolicyState::record_failure`] (so `GetPolicyStatus` shows it) and to the
@@ -35,6 +38,7 @@
 mod bucket;
 mod fingerprint;
 mod priority;
+mod progress;
 mod task;
 mod thread;
 mod watchdog;
@@ -54,6 +58,7 @@ use self::fingerprint::Fingerprint;
 pub use self::priority::current_thread_priority;
 pub(crate) use self::priority::lower_current_thread;
 pub use self::priority::{ReloadPriority, ReloadPrioritySetting};
+pub use self::progress::{FIRST_REPORT, REPORT_EVERY};
 pub use self::task::{ReloadTask, WatchError};
 pub use self::thread::RELOAD_THREAD_NAME;
 use self::thread::ReloadThread;
@@ -270,14 +275,11 @@ impl Reloader {
         let _running = self.inner.state.watchdog().begin(cause);
         let source = self.inner.source.clone();
         let started = Instant::now();
-        let loaded = self
-            .inner
-            .thread
-            .run(move || {
-                let fingerprint = Fingerprint::of(&source);
-                (fingerprint, load(&source))
-            })
-            .await;
+        let loaded = progress::run_logged(&self.inner.thread, cause, move || {
+            let fingerprint = Fingerprint::of(&source);
+            (fingerprint, load(&source))
+        })
+        .await;
         let elapsed = started.elapsed();
         let state = &self.inner.state;
         let store = match loaded {
@@ -291,7 +293,11 @@ impl Reloader {
             Ok(store) => store,
             Err(error) => {
                 let text = bounded(&error.to_string());
-                warn!(%cause, error = %text, "store load failed; the previous revision keeps serving");
+                if state.is_ready() {
+                    warn!(%cause, error = %text, "store load failed; the previous revision keeps serving");
+                } else {
+                    warn!(%cause, error = %text, "store load failed; no revision serves");
+                }
                 state.record_failure(text);
                 metrics::record_reload("failure", elapsed);
                 return Err(error);

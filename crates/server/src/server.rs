@@ -1,11 +1,24 @@
-//! The running server: [`Server::bind`] loads the first store and binds both
-//! listeners (nothing is served yet, so a failure leaves nothing behind);
-//! [`Server::serve`] serves until the shutdown future completes, then drains.
+//! The running server: [`Server::listen`] binds every listener first (a
+//! port in use fails at once, before any store is read) and returns;
+//! [`Server::serve`] then loads the first store while it already serves,
+//! not ready (`/readyz` 503 saying that the store is loading, health
+//! `NOT_SERVING`, `Authorize` `UNAVAILABLE`, `GetPolicyStatus` `ready`
+//! false with the load in `reload_in_progress_seconds`), and serves until
+//! the shutdown future completes, then drains. A store folder that does
+//! not load at start-up stops the server: it drains and [`Server::serve`]
+//! returns the error. [`Server::bind`] binds and loads before returning,
+//! for callers that want a loaded server in hand.
 //!
 //! A store in object storage that cannot be fetched at start-up (and has no
-//! cached revision) does not stop the server: it binds and serves, not ready
-//! (`/readyz` 503, health `NOT_SERVING`, `Authorize` `UNAVAILABLE`), until a
-//! poll loads the first revision; health turns `SERVING` then.
+//! cached revision) does not stop the server: it serves, not ready, until a
+//! poll loads the first revision.
+//!
+//! gRPC health follows readiness as `/readyz` answers it
+//! ([`crate::reload::readiness`]): `SERVING` once a revision serves,
+//! `NOT_SERVING` before, and again while a readiness option
+//! (`ready-requires-fresh-store`, `ready-requires-live-reload`) fails; it is
+//! checked on every change of the serving revision and every
+//! [`READINESS_CHECK`].
 //!
 //! With `ext-authz-listen`, a third listener serves Envoy's `Authorization`
 //! and health only (the main gRPC listener serves `Authorization` as well).
@@ -37,7 +50,7 @@ use std::time::Duration;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use crate::audit::{AuditLog, AuditWriter};
 use crate::config::{ListenAddr, ServeConfig};
@@ -60,13 +73,19 @@ use self::tls::TlsListener;
 use self::uds_authority::UdsAuthority;
 use self::unix::UnixSocket;
 
-/// A server with its store loaded and its listeners bound.
+/// How often gRPC health is set again from readiness (besides every change
+/// of the serving revision): an expired store or a stalled reload turns it
+/// `NOT_SERVING` within this.
+pub const READINESS_CHECK: Duration = Duration::from_secs(1);
+
+/// A server with its listeners bound, its store loaded or not yet.
 #[derive(Debug)]
 pub struct Server {
     config: ServeConfig,
     state: Arc<PolicyState>,
     reloader: Reloader,
-    reload_task: ReloadTask,
+    /// Set once the first load has run ([`Server::load`]).
+    reload_task: Option<ReloadTask>,
     grpc: GrpcServices,
     grpc_listener: GrpcListener,
     grpc_addr: ListenAddr,
@@ -90,9 +109,19 @@ enum GrpcListener {
 }
 
 impl Server {
-    /// Installs the metrics recorder (once per process), loads the store,
-    /// binds the gRPC and admin listeners and starts watching the store.
+    /// [`Server::listen`], then [`Server::load`]: a server whose listeners
+    /// are bound and whose store is loaded (or, for a store in object
+    /// storage that cannot be fetched, polled for).
     pub async fn bind(config: ServeConfig) -> Result<Server, ServeError> {
+        let mut server = Self::listen(config).await?;
+        server.load().await?;
+        Ok(server)
+    }
+
+    /// Installs the metrics recorder (once per process) and binds every
+    /// listener; the store is not loaded yet: [`Server::serve`] loads it
+    /// while serving, not ready (or call [`Server::load`] first).
+    pub async fn listen(config: ServeConfig) -> Result<Server, ServeError> {
         let metrics = metrics::install_recorder()?;
         let state = Arc::new(PolicyState::empty());
         state.watchdog().configure(config.watchdog);
@@ -102,15 +131,6 @@ impl Server {
             config.poll.clone(),
             config.reload_priority,
         );
-        match reloader.load_initial().await {
-            Ok(_) => {}
-            Err(error) if reloader.polls() => warn!(
-                store = %config.store,
-                %error,
-                "no policy revision at start-up: serving, not ready until a poll loads one"
-            ),
-            Err(error) => return Err(error.into()),
-        }
         let (audit_log, audit) = match &config.audit {
             Some(settings) => {
                 let (log, writer) = AuditLog::start(settings)?;
@@ -207,13 +227,11 @@ impl Server {
         } else {
             None
         };
-        let reload_task = reloader.spawn(config.reload_debounce, config.rescan_interval)?;
-
         Ok(Server {
             config,
             state,
             reloader,
-            reload_task,
+            reload_task: None,
             grpc,
             grpc_listener,
             grpc_addr,
@@ -225,6 +243,17 @@ impl Server {
             metrics,
             audit,
         })
+    }
+
+    /// Loads the first store revision and starts watching (or polling) the
+    /// store; does nothing when that is done already. A store folder that
+    /// does not load is an error; a store in object storage that cannot be
+    /// fetched is polled for, not ready until a poll loads it.
+    pub async fn load(&mut self) -> Result<(), ServeError> {
+        if self.reload_task.is_none() {
+            self.reload_task = Some(initial_load(&self.reloader, &self.config).await?);
+        }
+        Ok(())
     }
 
     /// The bound address of the separate ext_authz listener, if configured.
@@ -278,6 +307,7 @@ impl Server {
         let Server {
             config,
             reload_task,
+            reloader,
             grpc,
             grpc_listener,
             admin_listener,
@@ -411,17 +441,32 @@ impl Server {
             }
         };
 
-        // Health turns SERVING when the first revision loads (at once when
-        // one already serves).
-        let mut ready = state.watch_ready();
-        let health = grpc.health.clone();
-        let follow_ready = tokio::spawn(async move {
-            if ready.wait_for(|ready| *ready).await.is_ok() {
-                health.set_ready(true).await;
-            }
-        });
+        // Health follows readiness: SERVING once the first revision loads
+        // (at once when one already serves).
+        let follow_ready = tokio::spawn(follow_readiness(state.clone(), grpc.health.clone()));
 
-        shutdown.await;
+        // The first load runs while the listeners serve, not ready.
+        let loading = async {
+            match reload_task {
+                Some(task) => Ok(task),
+                None => initial_load(&reloader, &config).await,
+            }
+        };
+        let mut shutdown = std::pin::pin!(shutdown);
+        let mut loading = std::pin::pin!(loading);
+        let (startup_failure, reload_task) = tokio::select! {
+            () = &mut shutdown => (None, None),
+            loaded = &mut loading => match loaded {
+                Ok(task) => {
+                    (&mut shutdown).await;
+                    (None, Some(task))
+                }
+                Err(error) => {
+                    error!(%error, "the store did not load at start-up: stopping");
+                    (Some(error), None)
+                }
+            },
+        };
         info!("shutting down: draining in-flight calls");
         follow_ready.abort();
         // Once it has stopped, it cannot report SERVING after this.
@@ -458,9 +503,94 @@ impl Server {
             let _ = tokio::task::spawn_blocking(move || audit.shutdown()).await;
         }
         info!("stopped");
-        match failure {
+        match startup_failure.or(failure) {
             None => Ok(()),
             Some(error) => Err(error),
         }
+    }
+}
+
+/// Loads the first revision of `reloader`'s store and starts the reload
+/// task; a store in object storage that cannot be fetched is polled for
+/// (not ready until then), any other store that does not load is an error.
+async fn initial_load(reloader: &Reloader, config: &ServeConfig) -> Result<ReloadTask, ServeError> {
+    match reloader.load_initial().await {
+        Ok(_) => {}
+        Err(error) if reloader.polls() => warn!(
+            store = %config.store,
+            %error,
+            "no policy revision at start-up: serving, not ready until a poll loads one"
+        ),
+        Err(error) => return Err(error.into()),
+    }
+    Ok(reloader.spawn(config.reload_debounce, config.rescan_interval)?)
+}
+
+/// Sets gRPC health from [`crate::reload::readiness`] whenever the serving
+/// revision changes and every [`READINESS_CHECK`], until aborted.
+async fn follow_readiness(state: Arc<PolicyState>, health: grpc::HealthHandle) {
+    let mut revision_changed = state.watch_ready();
+    let mut watching = true;
+    let mut reported = None;
+    loop {
+        let ready = crate::reload::readiness(&state).is_ok();
+        if reported != Some(ready) {
+            health.set_ready(ready).await;
+            reported = Some(ready);
+        }
+        tokio::select! {
+            changed = revision_changed.changed(), if watching => watching = changed.is_ok(),
+            () = tokio::time::sleep(READINESS_CHECK) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::reload::WatchdogSettings;
+    use crate::state::Snapshot;
+
+    /// Waits (at most 5 s) until health reports `serving`.
+    async fn health_turns(health: &grpc::HealthHandle, serving: bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while health.reported().await != Some(serving) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "health did not turn {serving}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn health_says_not_serving_whenever_readyz_is_not_ready() {
+        let state = Arc::new(PolicyState::empty());
+        state.watchdog().configure(WatchdogSettings {
+            stall_after: Duration::ZERO,
+            ready_requires_live_reload: true,
+            ..WatchdogSettings::default()
+        });
+        let grpc = grpc::services(state.clone()).await.unwrap();
+        let follow = tokio::spawn(follow_readiness(state.clone(), grpc.health.clone()));
+        health_turns(&grpc.health, false).await;
+
+        state.install(Snapshot {
+            store: tollgate_store::Store::embedded_example().unwrap(),
+            source: "example".to_owned(),
+            loaded_at: SystemTime::now(),
+        });
+        health_turns(&grpc.health, true).await;
+
+        // A stalled reload makes /readyz 503 here: health follows.
+        let stalled = state.watchdog().begin("test");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert!(crate::reload::readiness(&state).is_err());
+        health_turns(&grpc.health, false).await;
+        drop(stalled);
+        health_turns(&grpc.health, true).await;
+        follow.abort();
     }
 }

@@ -1,8 +1,11 @@
 //! The admin listener: `/metrics` carries the decision and reload metrics,
-//! `/healthz` is 200, `/readyz` is 503 until a revision is loaded.
+//! `/healthz` is 200, `/readyz` is 503 until a revision is loaded; start-up
+//! binds before it loads (`startup`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod harness;
+#[path = "admin/startup.rs"]
+mod startup;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -177,7 +177,9 @@ impl Compiler {
             Some(Held::Parsed(policy)) => Some(policy),
             _ => None,
         });
+        let statements = policies.clone().map(|p| p.document.statements.len()).sum();
         let group = self.builder.add_group(policies)?;
+        crate::progress::statements_compiled(statements);
         for &id in ids {
             if let Some(n) = self.remaining.get_mut(id) {
                 *n = n.saturating_sub(1);

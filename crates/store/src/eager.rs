@@ -50,8 +50,12 @@ impl CompileSink {
             return PolicyBody::Dropped;
         }
         let policy = NamedPolicy::new(label, document);
+        let statements = policy.document.statements.len();
         match self.builder.add_group([&policy]) {
-            Ok(group) => PolicyBody::Compiled(group),
+            Ok(group) => {
+                crate::progress::statements_compiled(statements);
+                PolicyBody::Compiled(group)
+            }
             Err(error) => {
                 self.error = Some(error);
                 PolicyBody::Dropped

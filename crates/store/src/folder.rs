@@ -176,6 +176,7 @@ impl Reader<'_> {
             ));
             return ControlFlow::Break(());
         }
+        crate::progress::file_read(bytes.len());
         self.files.insert(name, bytes);
         ControlFlow::Continue(())
     }

@@ -12,6 +12,8 @@
 //!   file and JSON path. [`Store::warnings`] keeps what did not stop loading.
 //! - [`Store::decide`] answers fast; [`Store::evaluate`] also lists the
 //!   statements that decided, labelled by where they are in the store.
+//! - [`progress::LoadProgress`] counts what a load running on another
+//!   thread has done (files read, statements compiled).
 //! - [`compile_session_policies`] compiles the session policies a request
 //!   brings.
 //! - [`Store::revision`] is a content hash ([`revision_of`] computes it from
@@ -52,6 +54,7 @@ mod json;
 mod layout;
 mod limits;
 mod model;
+pub mod progress;
 mod read;
 mod resolve;
 mod revision;
@@ -61,7 +64,7 @@ mod store_view;
 mod validation;
 
 pub use answer::{Answer, Reason};
-pub use catalog::aws_managed_policy_count;
+pub use catalog::{aws_managed_policy_count, deprecated_aws_managed_policy_count};
 pub use error::{FaultKind, StoreError, StoreFault, StoreFaults, StoreWarning};
 pub use inventory::{
     Inventory, InventoryAccount, InventoryKind, InventoryPolicy, InventoryPrincipal,

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use tollgate_policy::arn::Arn;
 use tollgate_policy::{JsonPath, PolicyDocument, PolicyKind};
 
-use crate::catalog::{self, CATALOG_SOURCE};
+use crate::catalog::{self, CATALOG_SOURCE, DEPRECATED_SOURCE};
 use crate::eager::CompileSink;
 use crate::error::{Diagnostics, FaultKind};
 use crate::model::{
@@ -333,11 +333,21 @@ impl Resolver<'_> {
                 self.diag.fault(
                     &reference.origin.file,
                     &reference.origin.path,
-                    FaultKind::Invalid(format!("cannot read `{CATALOG_SOURCE}`: {message}")),
+                    FaultKind::Invalid(message),
                 );
                 return Err(Reported);
             }
         };
+        if entry.deprecated {
+            self.diag.warn(
+                &reference.origin.file,
+                &reference.origin.path,
+                format!(
+                    "`{arn}` is an AWS managed policy that AWS has deprecated (no longer listed or attachable): its last version, {}, from `{DEPRECATED_SOURCE}` is used; give the account's authorization-details export (it lists the version the account has under `Policies`) or an `aws-managed/` file to use another",
+                    entry.version_id
+                ),
+            );
+        }
         let document = match PolicyDocument::from_json(&entry.document, PolicyKind::Identity) {
             Ok(document) => document,
             Err(e) => {
@@ -345,8 +355,13 @@ impl Resolver<'_> {
                     &reference.origin.file,
                     &reference.origin.path,
                     FaultKind::Invalid(format!(
-                        "AWS managed policy `{arn}` ({}) in `{CATALOG_SOURCE}` does not parse: {e}",
-                        entry.version_id
+                        "AWS managed policy `{arn}` ({}) in `{}` does not parse: {e}",
+                        entry.version_id,
+                        if entry.deprecated {
+                            DEPRECATED_SOURCE
+                        } else {
+                            CATALOG_SOURCE
+                        }
                     )),
                 );
                 return Err(Reported);

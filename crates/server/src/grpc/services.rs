@@ -174,6 +174,12 @@ impl HealthHandle {
         *last = Some(ready);
     }
 
+    /// What was reported last: `Some(true)` for `SERVING`, `Some(false)`
+    /// for `NOT_SERVING`.
+    pub async fn reported(&self) -> Option<bool> {
+        *self.last.lock().await
+    }
+
     /// Reports whether `state` serves a revision.
     pub async fn follow(&self, state: &PolicyState) {
         self.set_ready(state.is_ready()).await;

@@ -489,7 +489,7 @@ impl Reloader {
                 installed: false,
             });
         }
-        let store = match self.compile(fetched.files).await? {
+        let store = match self.compile(fetched.files, cause).await? {
             Ok(store) => store,
             Err(error) => {
                 let error = LoadError::Store(error);
@@ -612,10 +612,9 @@ impl Reloader {
     async fn compile(
         &self,
         files: std::collections::BTreeMap<String, Vec<u8>>,
+        cause: Cause,
     ) -> Result<Result<Store, tollgate_store::StoreError>, LoadError> {
-        self.inner
-            .thread
-            .run(move || Store::from_files(files))
+        super::progress::run_logged(&self.inner.thread, cause, move || Store::from_files(files))
             .await
             .map_err(|gone| LoadError::Panicked(gone.to_string()))
     }

@@ -166,13 +166,30 @@ pub fn store_expired(state: &PolicyState) -> bool {
 /// What `/readyz` answers: `Ok` with a line saying what serves, or `Err`
 /// with a line saying why not ready. Ready once a revision serves; with
 /// the readiness options, not while it has expired or a reload is stalled.
+///
+/// The line also tells what is going wrong without changing the answer:
+/// before the first revision, that it is loading (and for how long) or
+/// why the last attempt failed; while a revision serves, that the last
+/// reload or poll failed (when, and its error): the last good revision
+/// keeps serving, so the answer stays 200.
 pub fn readiness(state: &PolicyState) -> Result<String, String> {
+    let failure = last_failure(state);
     let Some(revision) = state
         .current()
         .as_deref()
         .map(|s| s.store.revision().to_owned())
     else {
-        return Err("not ready: no store revision loaded".to_owned());
+        let mut line = "not ready: no store revision loaded".to_owned();
+        if let Some(elapsed) = state.watchdog().in_progress() {
+            line.push_str(&format!(
+                "; loading the store ({} s so far)",
+                elapsed.as_secs()
+            ));
+        }
+        if let Some(failure) = failure {
+            line.push_str(&format!("; {failure}"));
+        }
+        return Err(line);
     };
     let settings = state.watchdog().settings();
     if settings.ready_requires_fresh_store && store_expired(state) {
@@ -190,12 +207,66 @@ pub fn readiness(state: &PolicyState) -> Result<String, String> {
             elapsed.as_secs()
         ));
     }
-    Ok(format!("ready: revision {revision}"))
+    Ok(match failure {
+        None => format!("ready: revision {revision}"),
+        Some(failure) => format!("ready: revision {revision} serves; {failure}"),
+    })
+}
+
+/// `the last reload failed at TIME: ERROR` for the failure standing now
+/// (a reload's, else a poll's), if any.
+fn last_failure(state: &PolicyState) -> Option<String> {
+    let history = state.history();
+    let (what, (error, at)) = match (history.last_error, history.poll) {
+        (Some(failure), _) => ("reload", failure),
+        (None, Some(poll)) => ("poll", poll.last_error?),
+        (None, None) => return None,
+    };
+    let at = prost_types::Timestamp::from(at);
+    Some(format!("the last {what} failed at {at}: {error}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn readiness_names_a_failing_reload_and_stays_ready() {
+        let state = PolicyState::empty();
+        assert_eq!(
+            readiness(&state),
+            Err("not ready: no store revision loaded".to_owned())
+        );
+        {
+            let _loading = state.watchdog().begin("startup");
+            let line = readiness(&state).unwrap_err();
+            assert!(line.contains("loading the store (0 s so far)"), "{line}");
+        }
+        state.record_failure("accounts/1/users/a.json: $: bad".to_owned());
+        let line = readiness(&state).unwrap_err();
+        assert!(
+            line.contains("; the last reload failed at 20") && line.ends_with(": $: bad"),
+            "{line}"
+        );
+
+        let store = tollgate_store::Store::embedded_example().unwrap();
+        let revision = store.revision().to_owned();
+        state.install(crate::state::Snapshot {
+            store,
+            source: "example".to_owned(),
+            loaded_at: SystemTime::now(),
+        });
+        assert_eq!(readiness(&state), Ok(format!("ready: revision {revision}")));
+        state.record_failure("accounts/1/users/b.json: $.x: broken".to_owned());
+        let line = readiness(&state).unwrap();
+        assert!(
+            line.starts_with(&format!(
+                "ready: revision {revision} serves; the last reload failed at 20"
+            )),
+            "{line}"
+        );
+        assert!(line.ends_with("b.json: $.x: broken"), "{line}");
+    }
 
     #[test]
     fn a_reload_is_reported_while_it_runs_and_stalls_past_the_bound() {

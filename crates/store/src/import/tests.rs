@@ -220,3 +220,37 @@ fn a_mixed_page_in_one_account_folder_points_to_import() {
         "{error}"
     );
 }
+
+#[test]
+fn a_deprecated_aws_policy_the_export_does_not_carry_comes_from_the_catalog_with_a_warning() {
+    // Without its `Policies` entry (an export filtered to users and roles),
+    // the deprecated AWSLambdaFullAccess ben has attached is in neither the
+    // export nor AWS's current list: the catalog keeps its last version.
+    let mut split = split_authorization_details(&pages()).unwrap();
+    let ben_account = split.accounts.get_mut("222222222222").unwrap();
+    ben_account["Policies"] = json!([]);
+    let store = store_of(&split);
+    assert_eq!(
+        decide(
+            &store,
+            "arn:aws:iam::222222222222:user/ben",
+            "lambda:InvokeFunction",
+            "arn:aws:lambda:us-east-1:222222222222:function:f"
+        ),
+        DecisionKind::Allowed
+    );
+    let deprecated: Vec<String> = store
+        .warnings()
+        .iter()
+        .map(ToString::to_string)
+        .filter(|w| w.contains("deprecated"))
+        .collect();
+    assert_eq!(deprecated.len(), 1, "{:#?}", store.warnings());
+    assert!(
+        deprecated[0].contains(
+            "`arn:aws:iam::aws:policy/AWSLambdaFullAccess` is an AWS managed policy that AWS has deprecated"
+        ) && deprecated[0].starts_with("accounts/222222222222/authorization-details.json"),
+        "{}",
+        deprecated[0]
+    );
+}
