@@ -52,16 +52,6 @@ def pb(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def channel():
-    addr = os.environ.get("TOLLGATE_ADDR")
-    if not addr:
-        pytest.fail("set TOLLGATE_ADDR to the server's HOST:PORT")
-    with grpc.insecure_channel(addr) as channel:
-        grpc.channel_ready_future(channel).result(timeout=10)
-        yield channel
-
-
-@pytest.fixture(scope="session")
 def authorizer(pb, channel):
     _, services = pb
     return services.AuthorizerStub(channel)

@@ -5,10 +5,8 @@ selects are exactly the rows ``Authorize`` allows, asked row by row.
 """
 
 import importlib.util
-import os
 from pathlib import Path
 
-import grpc
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,16 +34,6 @@ CONTEXTS = [
     {"aws:SecureTransport": "true", "aws:RequestedRegion": "ap-south-2"},
     {"aws:SecureTransport": "true"},
 ]
-
-
-@pytest.fixture(scope="module")
-def channel():
-    addr = os.environ.get("TOLLGATE_ADDR")
-    if not addr:
-        pytest.fail("set TOLLGATE_ADDR to the server's HOST:PORT")
-    with grpc.insecure_channel(addr) as channel:
-        grpc.channel_ready_future(channel).result(timeout=10)
-        yield channel
 
 
 @pytest.fixture(scope="module")
