@@ -44,7 +44,7 @@ offered=$(python3 -c "print(int($capacity * $factor))")
   --output json >"$work/overload.json" || true
 curl -fsS "http://$admin/metrics" >"$work/metrics.txt"
 python3 - "$work" "$capacity" "$offered" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
-import json, sys
+import json, os, sys
 work, capacity, offered, load = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 run = json.load(open(f"{work}/overload.json"))
 def pick(latency):
@@ -57,6 +57,20 @@ def counter(name):
     return int(total)
 codes = dict(run["errors_by_code"])
 refused = codes.pop("RESOURCE_EXHAUSTED", 0)
+def server_p99(method):
+    # The server's own histogram of answered calls (from the handler's start;
+    # calls refused at the edge are not in it): the bucket bound that holds
+    # 99% of them.
+    buckets = []
+    for line in open(f"{work}/metrics.txt"):
+        if line.startswith("tollgate_rpc_duration_seconds_bucket") and f'method="{method}"' in line:
+            bound = line.split('le="', 1)[1].split('"', 1)[0]
+            buckets.append((float("inf") if bound == "+Inf" else float(bound), float(line.rsplit(" ", 1)[1])))
+    buckets.sort()
+    if not buckets or buckets[-1][1] == 0:
+        return None
+    total = buckets[-1][1]
+    return next(round(b * 1e6) for b, n in buckets if n >= 0.99 * total)
 print(json.dumps({
     "sustainable_rate": capacity,
     "offered_rate": offered,
@@ -69,6 +83,7 @@ print(json.dumps({
     "answered_latency_us": pick(run["ok_latency_us"]),
     "refused_latency_us": pick(run["refused_latency_us"]),
     "server_overload_refusals": counter('tollgate_rejected_total{reason="overload"}'),
+    "server_p99_at_most_us": server_p99("AuthorizeBatch" if os.environ.get("CALL") == "authorize-batch" else "Authorize"),
     "send_lag_us_p99": round(run["send_lag_us"]["p99"]) if run.get("send_lag_us") else None,
     "load_average": load,
 }))
