@@ -9,6 +9,10 @@
 #                            (SERVER_PID, once started) is stopped — TERM, then
 #                            KILL after 10 s — and, if the script failed, the
 #                            last 200 lines of its log are shown.
+#   wait_ready ADMIN         waits (30 s at most) until GET /readyz on the
+#                            admin address ADMIN (HOST:PORT) answers 200: the
+#                            server listens before its store loads, and
+#                            answers UNAVAILABLE until then.
 
 tollgate_binary() {
   if [ -n "${TOLLGATE_BIN:-}" ]; then
@@ -46,4 +50,23 @@ server_log() {
   trap stop_server EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
+}
+
+wait_ready() {
+  local host=${1%:*} port=${1##*:} deadline=$((SECONDS + 30)) status
+  while :; do
+    status=$( (exec 3<>"/dev/tcp/$host/$port" &&
+      printf 'GET /readyz HTTP/1.0\r\nHost: %s\r\n\r\n' "$1" >&3 &&
+      head -n 1 <&3) 2>/dev/null || true)
+    case "$status" in "HTTP/1."?" 200"*) return 0 ;; esac
+    if [ -n "${SERVER_PID:-}" ] && ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      say "the server exited before it was ready"
+      exit 1
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      say "the server was not ready within 30 s (last /readyz: ${status:-no answer})"
+      exit 1
+    fi
+    sleep 0.1
+  done
 }

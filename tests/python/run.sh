@@ -61,6 +61,7 @@ until (exec 3<>"/dev/tcp/127.0.0.1/$GRPC_PORT") 2>/dev/null; do
   fi
   sleep 0.1
 done
+wait_ready "127.0.0.1:$ADMIN_PORT"
 
 status=0
 TOLLGATE_ADDR="127.0.0.1:$GRPC_PORT" TOLLGATE_BIN="$BIN" "$VENV/bin/python" -m pytest -p no:cacheprovider -q "$HERE" "$@" || status=$?

@@ -32,6 +32,7 @@ for _ in $(seq 300); do
   sleep 0.1
 done
 [ -n "$HTTP" ] || { say "the server did not start within 30 s"; exit 1; }
+wait_ready "$(sed -n 's/.*listening on .*admin=\([0-9.:]*\).*/\1/p' "$LOG" | head -n 1)"
 
 # positive_data_acceptance is left out: a body the schema allows may still
 # be refused with 400 for what a schema cannot say (a principal that is

@@ -106,10 +106,13 @@ def server():
     ready = threading.Event()
 
     def read():
+        # The server listens before its store loads: the addresses come
+        # first, readiness with the load.
         for line in process.stderr:
             match = re.search(r"listening on grpc=(\S+) admin=\S+ ext_authz=(\S+)", line)
             if match:
                 found["addrs"] = match.groups()
+            if re.search(r"store installed cause=startup", line):
                 ready.set()
         ready.set()
 

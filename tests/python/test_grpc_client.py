@@ -209,8 +209,9 @@ def test_unix_socket_with_the_c_core_default_authority(pb, tmp_path):
     ready = threading.Event()
 
     def read():
+        # The server listens before its store loads: wait for the load.
         for line in process.stderr:
-            if re.search(r"listening on grpc=unix:", line):
+            if re.search(r"store installed cause=startup", line):
                 ready.set()
         ready.set()
 

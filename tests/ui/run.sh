@@ -51,5 +51,6 @@ for _ in $(seq 300); do
   sleep 0.1
 done
 [ -n "$ADMIN" ] || { say "the server did not start within 30 s"; exit 1; }
+wait_ready "$ADMIN"
 
 TOLLGATE_ADMIN=$ADMIN timeout 120 node "$HERE/simulator.test.mjs"
