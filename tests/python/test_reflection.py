@@ -6,7 +6,6 @@ alone (no local proto files).
 The server is the one at ``TOLLGATE_ADDR`` (``tests/python/run.sh`` starts it).
 """
 
-
 import pytest
 from google.protobuf import descriptor_pool
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
